@@ -1,0 +1,57 @@
+"""Typed errors. The library raises these and never prints or exits; the CLI maps them."""
+
+from __future__ import annotations
+
+
+class EgovkgError(Exception):
+    """Base class of every error egovkg raises on bad input or a failed operation."""
+
+    exit_code = 2
+
+
+class ExtractError(EgovkgError):
+    """A source text does not fit the announcement format."""
+
+    def __init__(self, message: str, *, source: str, offset: int, context: str = "") -> None:
+        self.source = source
+        self.offset = offset
+        self.context = context
+        where = f"{source}: character {offset}"
+        super().__init__(f"{where}: {message}" + (f" (near '{context}')" if context else ""))
+
+
+class DataError(EgovkgError):
+    """A curated data file is malformed or inconsistent."""
+
+    def __init__(self, message: str, *, file: str, line: int | None = None, field: str | None = None) -> None:
+        self.file = file
+        self.line = line
+        self.field = field
+        where = file + (f":{line}" if line is not None else "")
+        super().__init__(f"{where}: " + (f"{field}: " if field else "") + message)
+
+
+class ChecksumError(EgovkgError):
+    """A source file's bytes do not match its recorded sha256."""
+
+
+class CrossCheckError(EgovkgError):
+    """Curated records disagree with what the extractor read from the source."""
+
+
+class RDFInputError(EgovkgError):
+    """An RDF file could not be parsed."""
+
+
+class QueryError(EgovkgError):
+    """A SPARQL query is unknown, malformed or failed."""
+
+
+class EndpointError(EgovkgError):
+    """A remote SPARQL endpoint could not be reached or answered badly."""
+
+
+class ValidationFailed(EgovkgError):
+    """The graph does not conform to its shapes or a check query returned rows."""
+
+    exit_code = 1
