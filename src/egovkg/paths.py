@@ -43,6 +43,10 @@ class Layout:
         return self.data / "gazetteer" / "gbt2260.csv"
 
     @property
+    def lexicon(self) -> Path:
+        return self.data / "lexicon" / "extractor.toml"
+
+    @property
     def ontology(self) -> Path:
         return self.root / "ontology" / "egovkg.ttl"
 

@@ -1,0 +1,106 @@
+"""Stage: serialisations of the graph, its VoID/DCAT description and the ontology docs.
+
+Every output is deterministic: Turtle and RDF/XML come from rdflib's sorted
+serialisers over a graph without blank nodes, N-Triples lines are sorted, and
+JSON-LD is written with sorted keys. Writes are atomic.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
+
+from egovkg.atomic import write_bytes
+from egovkg.build import KnowledgeGraph
+from egovkg.errors import EgovkgError
+from egovkg.namespaces import PREFIXES, bind_prefixes
+
+FORMATS: dict[str, tuple[str, str, str]] = {
+    # name: (rdflib format, file suffix, media type)
+    "ttl": ("turtle", "ttl", "text/turtle"),
+    "nt": ("nt", "nt", "application/n-triples"),
+    "jsonld": ("json-ld", "jsonld", "application/ld+json"),
+    "xml": ("pretty-xml", "rdf", "application/rdf+xml"),
+    "trig": ("trig", "trig", "application/trig"),
+}
+LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+
+
+def serialise(graph: Graph | Dataset, fmt: str, base: str | None = None) -> bytes:
+    """One graph (or, for TriG, a dataset) as bytes in a named format."""
+    if fmt not in FORMATS:
+        raise EgovkgError(f"unknown format '{fmt}'; choose one of {', '.join(FORMATS)}")
+    rdflib_format = FORMATS[fmt][0]
+    if fmt == "nt":
+        lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
+        return ("\n".join(sorted(set(line for line in lines if line.strip()))) + "\n").encode("utf-8")
+    if fmt == "jsonld":
+        context = {p: str(ns) for p, ns in PREFIXES.items() if p != "id"}
+        if base:
+            context["id"] = base
+        raw = graph.serialize(format="json-ld", context=context, auto_compact=True, encoding="utf-8")
+        data = json.loads(raw)
+        if isinstance(data, dict) and isinstance(data.get("@graph"), list):
+            data["@graph"].sort(key=lambda node: str(node.get("@id", "")))
+        return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    return graph.serialize(format=rdflib_format, encoding="utf-8")
+
+
+def export(kg: KnowledgeGraph, fmt: str, path: Path) -> None:
+    """Write the whole graph (TriG: one named graph per origin) to ``path`` atomically."""
+    data = serialise(kg.dataset() if fmt == "trig" else kg.union(), fmt, kg.base)
+    write_bytes(path, data)
+
+
+def describe(kg: KnowledgeGraph, *, dumps: dict[str, str] | None = None,
+             sparql_endpoint: str | None = None) -> Graph:
+    """A VoID + DCAT description of the dataset."""
+    union = kg.union()
+    g = Graph()
+    bind_prefixes(g, kg.base)
+    ds = URIRef(f"{kg.base}dataset/egovkg")
+    for cls in (VOID.Dataset, DCAT.Dataset):
+        g.add((ds, RDF.type, cls))
+    for lang, title in (("en", "egovkg: China e-government best practices knowledge graph"),
+                        ("zh", "中国电子政务最佳实践知识图谱")):
+        g.add((ds, DCTERMS.title, Literal(title, lang=lang)))
+        g.add((ds, RDFS.label, Literal(title, lang=lang)))
+    g.add((ds, DCTERMS.description, Literal(
+        "Awards, practices, agencies, regions, programmes, policy documents and milestones of the "
+        "2012 China E-Government Best Practice selection, with the provenance of every fact.", lang="en")))
+    g.add((ds, DCTERMS.license, LICENSE))
+    g.add((ds, DCTERMS.source, URIRef(f"{kg.base}source/announcement-2012")))
+    g.add((ds, VOID.uriSpace, Literal(kg.base)))
+    g.add((ds, VOID.triples, Literal(len(union), datatype=XSD.integer)))
+    subjects = {s for s in union.subjects() if isinstance(s, URIRef) and str(s).startswith(kg.base)}
+    g.add((ds, VOID.entities, Literal(len(subjects), datatype=XSD.integer)))
+    for vocab in ("egov", "schema", "org", "skos", "prov", "foaf", "dct", "oa"):
+        g.add((ds, VOID.vocabulary, URIRef(str(PREFIXES[vocab]))))
+    counts = Counter(o for s, o in union.subject_objects(RDF.type) if s in subjects)
+    for cls, n in sorted(counts.items()):
+        local = str(cls).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        prefix = next((p for p, ns in PREFIXES.items() if str(cls).startswith(str(ns))), "x")
+        part = URIRef(f"{ds}/class/{prefix}-{local}")
+        g.add((ds, VOID.classPartition, part))
+        g.add((part, VOID["class"], cls))
+        g.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
+    for example in ("award/2012-management-innovation-01", "agency/audit-office", "region/420500"):
+        iri = URIRef(kg.base + example)
+        if (iri, None, None) in union:
+            g.add((ds, VOID.exampleResource, iri))
+    for fmt, url in sorted((dumps or {}).items()):
+        g.add((ds, VOID.dataDump, URIRef(url)))
+        dist = URIRef(f"{ds}/distribution/{fmt}")
+        g.add((ds, DCAT.distribution, dist))
+        g.add((dist, RDF.type, DCAT.Distribution))
+        g.add((dist, DCAT.downloadURL, URIRef(url)))
+        g.add((dist, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{FORMATS[fmt][2]}")))
+        g.add((dist, DCTERMS.license, LICENSE))
+    if sparql_endpoint:
+        g.add((ds, VOID.sparqlEndpoint, URIRef(sparql_endpoint)))
+    g.add((ds, FOAF.homepage, URIRef("https://w3id.org/egovkg/")))
+    return g
