@@ -175,7 +175,7 @@ class Extractor:
             source=source,
             title=title,
             awards=tuple(awards),
-            milestones=tuple(self._milestones(text, narrative_end)),
+            milestones=tuple(self._milestones(text, title_end, narrative_end)),
             figures=tuple(figures),
             statements=tuple(self._statements(text, narrative_end)),
             categories=tuple(s[0] for s in sections),
@@ -217,7 +217,10 @@ class Extractor:
 
         def solve(pos: int, num_end: int, rank: int) -> list[AwardRow] | None:
             furthest[0] = max(furthest[0], pos)
-            ends = [s for s, _e, v in numbers if s > num_end and v == rank + 1] + [len(body)]
+            ends = [s for s, _e, v in numbers if s > num_end and v == rank + 1]
+            # A row runs to the end of its section only when no later row number follows it:
+            # otherwise a row that fails to split would swallow the rows after it.
+            ends = ends or [len(body)]
             for row_end in ends:
                 split = self._split_row(body[num_end:row_end])
                 if split is None:
@@ -437,15 +440,15 @@ class Extractor:
             out.append((start, end))
         return out
 
-    def _milestones(self, text: str, end: int) -> list[Milestone]:
+    def _milestones(self, text: str, start: int, end: int) -> list[Milestone]:
         clauses = self._clauses(text, end)
         found: list[tuple[int, str, str, str]] = []  # (offset, key, date, precision)
         decade = re.compile(rf"(?:上个世纪|上世纪|二十世纪|20世纪)?([{_CN_NUM}]+)年代")
-        for m in decade.finditer(text, 0, end):
+        for m in decade.finditer(text, start, end):
             years = int(cn2an.cn2an(m.group(1), "smart"))
             if years % 10 == 0 and 0 < years < 100:
                 found.append((m.start(), f"19{years}s", f"19{years}", "decade"))
-        for m in re.finditer(r"(\d{4})年(?:(\d{1,2})月)?", text[:end]):
+        for m in re.compile(r"(\d{4})年(?:(\d{1,2})月)?").finditer(text, start, end):
             year, month = m.group(1), m.group(2)
             if month:
                 found.append((m.start(), f"{year}-{int(month):02d}", f"{year}-{int(month):02d}", "month"))

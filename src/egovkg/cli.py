@@ -1,0 +1,258 @@
+"""The egovkg command line: thin commands over the library.
+
+Every library error becomes one line on stderr and a non-zero exit code
+(2 for bad input or a failed operation, 1 for a graph that does not validate).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from egovkg import __version__
+from egovkg.errors import EgovkgError, RDFInputError, ValidationFailed
+from egovkg.paths import Layout
+
+RDF_SUFFIXES = {
+    ".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml",
+    ".xml": "xml", ".owl": "xml", ".trig": "trig", ".nq": "nquads", ".n3": "n3",
+}
+
+
+def _fail(exc: EgovkgError) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except EgovkgError as exc:
+            _fail(exc)
+
+    return wrapper
+
+
+def base_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    from egovkg.namespaces import DEFAULT_BASE
+
+    return click.option("--base", default=DEFAULT_BASE, show_default=True,
+                        help="Base IRI of the resources.")(fn)
+
+
+def data_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+                        help="Use these RDF files (Turtle, N-Triples, JSON-LD, RDF/XML, TriG) instead of "
+                             "the built graph. Repeatable.")(fn)
+
+
+def load_rdf(paths: Sequence[Path]):  # noqa: ANN201
+    """Parse RDF files into one graph; a bad file names itself and the parser's message."""
+    from rdflib import Dataset, Graph
+
+    g = Graph()
+    for path in paths:
+        fmt = RDF_SUFFIXES.get(path.suffix.lower())
+        if fmt is None:
+            raise RDFInputError(f"{path}: unknown RDF file type '{path.suffix}' "
+                                f"(use one of {', '.join(sorted(RDF_SUFFIXES))})")
+        if not path.is_file():
+            raise RDFInputError(f"{path}: no such file")
+        try:
+            if fmt in ("trig", "nquads"):
+                ds = Dataset()
+                ds.parse(path, format=fmt)
+                for s, p, o, _g in ds.quads():
+                    g.add((s, p, o))
+            else:
+                g.parse(path, format=fmt)
+        except Exception as exc:
+            raise RDFInputError(f"{path}: not valid {fmt}: {exc}") from exc
+    return g
+
+
+def the_graph(data: Sequence[Path], base: str | None = None):  # noqa: ANN201
+    from egovkg.build import build
+    from egovkg.namespaces import DEFAULT_BASE
+
+    if data:
+        return load_rdf(data)
+    return build(Layout.default(), base=base or DEFAULT_BASE).union()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="egovkg")
+def main() -> None:
+    """egovkg: the China e-government best practices knowledge graph (中国电子政务最佳实践知识图谱).
+
+    Example: egovkg build && egovkg query winners-by-category
+    """
+
+
+@main.command()
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "json"]), default="jsonl", show_default=True)
+@handle_errors
+def extract(source: Path, output: Path | None, fmt: str) -> None:
+    """Read an announcement in the 2012 format into records with character spans.
+
+    Example: egovkg extract data/sources/announcement-2012.txt -o records.jsonl
+    """
+    from egovkg.atomic import write_text
+    from egovkg.curated import SCHEMAS, read_table
+    from egovkg.errors import DataError
+    from egovkg.extract import Extractor, Gazetteer, Lexicon
+
+    layout = Layout.default()
+    try:
+        text = source.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise DataError(f"cannot read: {exc.strerror}", file=str(source)) from exc
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not valid UTF-8 at byte {exc.start}", file=str(source)) from exc
+    categories = [r["name_zh"] for r in read_table(layout.curated / "categories.csv", SCHEMAS["categories"])]
+    extractor = Extractor(Lexicon.load(layout.lexicon), Gazetteer.load(layout.gazetteer), categories)
+    result = extractor.extract(text, source=str(source))
+    if fmt == "json":
+        out = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    else:
+        out = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in result.records())
+    if output:
+        write_text(output, out)
+    else:
+        click.echo(out, nl=False)
+
+
+@main.command()
+@click.option("-o", "--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: build/).")
+@base_option
+@click.option("--views/--no-views", default=True, show_default=True, help="Render the HTML views into viz/.")
+@click.option("--docs/--no-docs", default=True, show_default=True, help="Render the ontology documentation.")
+@handle_errors
+def build(out: Path | None, base: str, views: bool, docs: bool) -> None:
+    """The main job: build the graph, validate it, export every format, render docs and views.
+
+    Example: egovkg build
+    """
+    from egovkg import pipeline
+
+    layout = Layout.default()
+    t0 = time.perf_counter()
+    summary = pipeline.run(layout, out=out or layout.build, base=base, views=views, docs=docs)
+    for line in summary.lines():
+        click.echo(line)
+    click.echo(f"done in {time.perf_counter() - t0:.1f} s")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "jsonld", "xml", "trig"]), default="ttl",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout.")
+@base_option
+@handle_errors
+def export(fmt: str, output: Path | None, base: str) -> None:
+    """Write the graph in one RDF format (TriG keeps one named graph per origin).
+
+    Example: egovkg export --format jsonld -o egovkg.jsonld
+    """
+    from egovkg.build import build as build_graph
+    from egovkg.export import export as export_graph
+    from egovkg.export import serialise
+
+    kg = build_graph(Layout.default(), base=base)
+    if output:
+        export_graph(kg, fmt, output)
+    else:
+        sys.stdout.buffer.write(serialise(kg.dataset() if fmt == "trig" else kg.union(), fmt, base))
+
+
+@main.command()
+@data_option
+@handle_errors
+def validate(data: tuple[Path, ...]) -> None:
+    """Check the graph against the SHACL shapes and the check-* queries.
+
+    Exit 0 when it conforms, 1 on violations, 2 on error.
+
+    Example: egovkg validate --data build/egovkg.ttl
+    """
+    from egovkg.query import load_catalogue
+    from egovkg.validate import load_shapes
+    from egovkg.validate import validate as run_validation
+
+    layout = Layout.default()
+    report = run_validation(the_graph(data), load_shapes(layout.shapes), load_catalogue(layout.queries))
+    for v in report.violations:
+        click.echo(f"{v.focus}\t{v.path}\t{v.message}")
+    for name, result in report.failed_checks:
+        click.echo(f"check {name}: {len(result)} row(s)")
+    if not report.conforms:
+        raise ValidationFailed(f"{len(report.violations)} SHACL violation(s), "
+                               f"{len(report.failed_checks)} failed check query(ies)")
+    click.echo("conforms")
+
+
+@main.command("queries")
+@handle_errors
+def list_queries() -> None:
+    """List the query catalogue with summaries and parameters.
+
+    Example: egovkg queries
+    """
+    from egovkg.query import load_catalogue
+
+    for name, q in load_catalogue(Layout.default().queries).items():
+        click.echo(f"{name}\t{q.summary}")
+        for p in q.params:
+            default = f" (default: {p.default})" if p.default is not None else ""
+            click.echo(f"    --param {p.name}=<{p.type}>  {p.description}{default}")
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("-e", "--expr", help="SPARQL query text to run.")
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="Bind a parameter. Repeatable.")
+@click.option("--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "csv", "tsv", "json", "xml", "ttl", "nt", "jsonld", "trig"]))
+@click.option("--endpoint", help="Send the query to this SPARQL 1.1 endpoint instead of the embedded store.")
+@click.option("--timeout", default=30, show_default=True, help="Seconds to wait for a remote endpoint.")
+@data_option
+@base_option
+@handle_errors
+def query(name: str | None, expr: str | None, params: tuple[str, ...], fmt: str, endpoint: str | None,
+          timeout: int, data: tuple[Path, ...], base: str) -> None:
+    """Run a named query, an .rq file or -e 'SPARQL' on the graph or an endpoint.
+
+    Example: egovkg query label-search --param q=青岛 --format csv
+    """
+    from egovkg.errors import QueryError
+    from egovkg.query import format_result, load_catalogue, run_query
+    from egovkg.remote import Endpoint
+
+    if bool(name) == bool(expr):
+        raise QueryError("give a query name or file, or -e 'SPARQL', not both")
+    given = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise QueryError(f"--param takes KEY=VALUE, got '{item}'")
+        given[key] = value
+    catalogue = load_catalogue(Layout.default().queries)
+    target: Any = Endpoint(endpoint, timeout=timeout) if endpoint else the_graph(data, base)
+    result = run_query(target, name or expr or "", given, catalogue=catalogue)
+    sys.stdout.buffer.write(format_result(result, fmt, base=base))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,84 @@
+"""The main job: the pipeline stages called in a row, with no global state."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from egovkg.atomic import write_bytes
+from egovkg.build import KnowledgeGraph, build
+from egovkg.errors import ValidationFailed
+from egovkg.export import FORMATS, describe, serialise
+from egovkg.namespaces import DEFAULT_BASE
+from egovkg.paths import Layout
+from egovkg.query import load_catalogue
+from egovkg.validate import load_shapes, validate
+
+DUMP_ROOT = "https://w3id.org/egovkg/dump/"
+
+
+@dataclass
+class Summary:
+    triples: int = 0
+    files: list[tuple[Path, int]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        out = [f"graph: {self.triples} triples"]
+        out += [f"wrote {p} ({size:,} bytes)" for p, size in self.files]
+        return out
+
+
+def render_docs(ontology_path: Path) -> str:
+    """Ontology documentation as one offline HTML page (pyLODE 3.3.4, CSS inlined)."""
+    from pylode import OntPub
+
+    return OntPub(ontology=str(ontology_path), sort_subjects=True).make_html(include_css=True)
+
+
+def run(layout: Layout, *, out: Path, base: str = DEFAULT_BASE, views: bool = True,
+        docs: bool = True) -> Summary:
+    s = Summary()
+    t = time.perf_counter()
+    kg: KnowledgeGraph = build(layout, base=base)
+    union = kg.union()
+    s.triples = len(union)
+    s.timings["build"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    report = validate(union, load_shapes(layout.shapes), load_catalogue(layout.queries))
+    if not report.conforms:
+        first = report.violations[:5]
+        detail = "; ".join(f"{v.focus} {v.path}: {v.message}" for v in first)
+        checks = ", ".join(name for name, _ in report.failed_checks)
+        raise ValidationFailed(
+            f"the graph does not validate: {len(report.violations)} SHACL violation(s)"
+            + (f" ({detail})" if detail else "")
+            + (f"; check queries with rows: {checks}" if checks else "")
+            + "; nothing was written"
+        )
+    s.timings["validate"] = time.perf_counter() - t
+
+    # Serialise everything first, then write: a failure leaves the old outputs in place.
+    t = time.perf_counter()
+    outputs: dict[Path, bytes] = {}
+    for fmt, (_rdflib, suffix, _media) in FORMATS.items():
+        outputs[out / f"egovkg.{suffix}"] = serialise(kg.dataset() if fmt == "trig" else union, fmt, base)
+    dumps = {fmt: f"{DUMP_ROOT}egovkg.{suffix}" for fmt, (_r, suffix, _m) in FORMATS.items()}
+    outputs[out / "void.ttl"] = serialise(describe(kg, dumps=dumps), "ttl")
+    if docs:
+        outputs[out / "docs" / "ontology.html"] = render_docs(layout.ontology).encode("utf-8")
+    if views:
+        from egovkg.views import render_all
+
+        for path, html in render_all(union, layout.viz).items():
+            outputs[path] = html.encode("utf-8")
+    s.timings["serialise"] = time.perf_counter() - t
+    for path, data in sorted(outputs.items()):
+        write_bytes(path, data)
+        s.files.append((path, len(data)))
+    return s
+
+
+__all__ = ["run", "render_docs", "Summary"]

@@ -1,0 +1,330 @@
+"""Stage: the query catalogue (queries/*.rq) and a runner for local stores and remote endpoints.
+
+A catalogue file starts with header lines::
+
+    #+ summary: Winners by category and rank
+    #+ description: One row per award, with applicants and titles in zh and en.
+    #+ param: category | iri | https://w3id.org/egovkg/id/category/public-service | the award category
+
+Parameters are bound as RDF terms: the runner builds a ``VALUES`` block from
+rdflib terms (their N-Triples form, escaped by rdflib) and puts it at the start
+of the query's outer ``WHERE`` group, so the same text runs on the embedded
+store and on any SPARQL 1.1 endpoint. A value can never change the query's
+structure: ``"} ; DROP ALL ; #`` becomes one string literal.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal as Kind
+
+from rdflib import BNode, Graph, Literal, URIRef, Variable
+from rdflib.namespace import XSD
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.query import Result
+
+from egovkg.errors import QueryError
+
+PARAM_TYPES = ("string", "lang", "integer", "iri", "year")
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    default: str | None
+    description: str
+
+    def term(self, value: str) -> URIRef | Literal:
+        """The RDF term for a user-given value, checked against the declared type."""
+        if self.type == "iri":
+            if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", value) or _IRI_FORBIDDEN.search(value):
+                raise QueryError(f"parameter {self.name}: '{value}' is not an absolute IRI")
+            return URIRef(value)
+        if self.type == "integer":
+            if not re.fullmatch(r"[+-]?[0-9]+", value):
+                raise QueryError(f"parameter {self.name}: '{value}' is not an integer")
+            return Literal(int(value), datatype=XSD.integer)
+        if self.type == "year":
+            if not re.fullmatch(r"[0-9]{4}", value):
+                raise QueryError(f"parameter {self.name}: '{value}' is not a year (YYYY)")
+            return Literal(value, datatype=XSD.gYear)
+        if self.type == "lang":
+            if not re.fullmatch(r"[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*", value):
+                raise QueryError(f"parameter {self.name}: '{value}' is not a language tag")
+            return Literal(value.lower())
+        return Literal(value)
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    path: Path | None
+    text: str
+    summary: str
+    description: str = ""
+    params: tuple[Param, ...] = ()
+
+    @property
+    def is_check(self) -> bool:
+        return self.name.startswith("check-")
+
+
+def parse_header(text: str, source: str) -> tuple[str, str, tuple[Param, ...]]:
+    summary, description, params = "", "", []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.startswith("#+"):
+            if line.strip() and not line.startswith("#"):
+                break
+            continue
+        key, _, value = line[2:].partition(":")
+        key, value = key.strip(), value.strip()
+        if key == "summary":
+            summary = value
+        elif key == "description":
+            description = (description + " " + value).strip()
+        elif key == "param":
+            parts = [p.strip() for p in value.split("|")]
+            if len(parts) != 4 or not parts[0] or parts[1] not in PARAM_TYPES:
+                raise QueryError(
+                    f"{source}:{n}: param must be 'name | type | default | description' with type one of "
+                    + ", ".join(PARAM_TYPES)
+                )
+            params.append(Param(parts[0], parts[1], parts[2] or None, parts[3]))
+        else:
+            raise QueryError(f"{source}:{n}: unknown header key '{key}' (summary, description, param)")
+    if not summary:
+        raise QueryError(f"{source}: missing '#+ summary:' header")
+    return summary, description, tuple(params)
+
+
+def load_catalogue(directory: Path) -> dict[str, NamedQuery]:
+    out: dict[str, NamedQuery] = {}
+    for path in sorted(directory.glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        summary, description, params = parse_header(text, str(path))
+        out[path.stem] = NamedQuery(path.stem, path, text, summary, description, params)
+    return out
+
+
+def resolve(name_or_text: str, catalogue: Mapping[str, NamedQuery]) -> NamedQuery:
+    """A catalogue name, a path to an .rq file, or query text."""
+    if name_or_text in catalogue:
+        return catalogue[name_or_text]
+    if name_or_text.endswith(".rq"):
+        path = Path(name_or_text)
+        if not path.is_file():
+            raise QueryError(f"{path}: no such query file")
+        text = path.read_text(encoding="utf-8")
+        try:
+            summary, description, params = parse_header(text, str(path))
+        except QueryError:
+            summary, description, params = path.stem, "", ()
+        return NamedQuery(path.stem, path, text, summary, description, params)
+    if _NAME.match(name_or_text):
+        close = difflib.get_close_matches(name_or_text, list(catalogue), n=5, cutoff=0.5)
+        hint = f"; did you mean: {', '.join(close)}?" if close else "; run 'egovkg queries' for the list"
+        raise QueryError(f"unknown query '{name_or_text}'{hint}")
+    return NamedQuery("<inline>", None, name_or_text, "inline query")
+
+
+def check_syntax(text: str, source: str = "<query>") -> None:
+    """Raise QueryError with line and column when ``text`` is not SPARQL 1.1."""
+    try:
+        parseQuery(text)
+    except Exception as exc:  # pyparsing's ParseException and friends
+        line, col = getattr(exc, "lineno", None), getattr(exc, "col", None)
+        where = f"{source}:{line}:{col}" if line is not None else source
+        msg = getattr(exc, "msg", None) or str(exc).splitlines()[0]
+        raise QueryError(f"{where}: SPARQL syntax error: {msg}") from exc
+
+
+def bind(query: NamedQuery, given: Mapping[str, str]) -> str:
+    """The query text with its parameters bound by a VALUES block of RDF terms."""
+    declared = {p.name: p for p in query.params}
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        if not declared:
+            raise QueryError(f"{query.name} takes no parameters (got {', '.join(unknown)})")
+        raise QueryError(f"{query.name}: unknown parameter(s) {', '.join(unknown)}; "
+                         f"it takes {', '.join(declared)}")
+    terms: dict[str, URIRef | Literal] = {}
+    for p in query.params:
+        value = given.get(p.name, p.default)
+        if value is None:
+            raise QueryError(f"{query.name}: parameter '{p.name}' is required ({p.description})")
+        terms[p.name] = p.term(value)
+    if not terms:
+        return query.text
+    m = re.search(r"\bWHERE\s*\{", query.text, re.IGNORECASE)
+    if m is None:
+        raise QueryError(f"{query.name}: parameters need an explicit 'WHERE {{' in the query")
+    names = " ".join(f"?{n}" for n in terms)
+    values = " ".join(t.n3() for t in terms.values())
+    block = f"\n  VALUES ({names}) {{ ({values}) }}\n"
+    return query.text[: m.end()] + block + query.text[m.end() :]
+
+
+@dataclass
+class QueryResult:
+    """What a query returned, independent of where it ran."""
+
+    kind: Kind["select", "ask", "graph"]
+    vars: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)  # var -> rdflib term (missing when unbound)
+    boolean: bool | None = None
+    graph: Graph | None = None
+
+    def __len__(self) -> int:
+        if self.kind == "select":
+            return len(self.rows)
+        if self.kind == "graph":
+            return len(self.graph or ())
+        return int(bool(self.boolean))
+
+    def values(self, var: str) -> list[str]:
+        """The string forms of one column, for quick assertions and notebooks."""
+        return [str(r[var]) for r in self.rows if var in r]
+
+    def to_dataframe(self):  # noqa: ANN201 - pandas is optional
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise QueryError("pandas is not installed: pip install pandas") from exc
+        return pd.DataFrame([{v: (r[v].toPython() if v in r else None) for v in self.vars} for r in self.rows],
+                            columns=self.vars)
+
+    def to_rdflib(self) -> Result:
+        if self.kind == "graph":
+            res = Result("CONSTRUCT")
+            res.graph = self.graph
+            return res
+        if self.kind == "ask":
+            res = Result("ASK")
+            res.askAnswer = bool(self.boolean)
+            return res
+        res = Result("SELECT")
+        res.vars = [Variable(v) for v in self.vars]
+        res.bindings = [{Variable(k): v for k, v in r.items()} for r in self.rows]
+        return res
+
+
+def from_rdflib(result: Result) -> QueryResult:
+    if result.type == "ASK":
+        return QueryResult("ask", boolean=bool(result.askAnswer))
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        g = Graph()
+        for t in result.graph or ():
+            g.add(t)
+        return QueryResult("graph", graph=g)
+    names = [str(v) for v in (result.vars or [])]
+    rows = [{str(k): v for k, v in b.items() if v is not None} for b in result.bindings]
+    return QueryResult("select", vars=names, rows=rows)
+
+
+def run_local(graph: Graph, text: str) -> QueryResult:
+    try:
+        return from_rdflib(graph.query(text))
+    except QueryError:
+        raise
+    except Exception as exc:
+        raise QueryError(f"query failed: {exc}") from exc
+
+
+def run_query(target: Any, name_or_text: str, params: Mapping[str, str] | None = None,
+              *, catalogue: Mapping[str, NamedQuery] | None = None) -> QueryResult:
+    """Run a named query, an .rq file or query text on a graph, a store or an endpoint URL."""
+    from egovkg.paths import Layout
+    from egovkg.remote import Endpoint
+
+    if catalogue is None:
+        catalogue = load_catalogue(Layout.default().queries)
+    query = resolve(name_or_text, catalogue)
+    check_syntax(query.text, str(query.path or query.name))
+    text = bind(query, params or {})
+    if isinstance(target, str):
+        target = Endpoint(target)
+    if isinstance(target, Graph):
+        return run_local(target, text)
+    return target.query(text)
+
+
+# ---- output ----------------------------------------------------------------
+
+RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
+GRAPH_FORMATS = ("ttl", "nt", "jsonld", "xml", "trig")
+
+
+def _tsv_term(term: Any) -> str:
+    # SPARQL 1.1 TSV: terms in their Turtle/N-Triples form (rdflib has no TSV result writer).
+    if isinstance(term, (URIRef, Literal, BNode)):
+        return term.n3()
+    return str(term)
+
+
+def format_result(result: QueryResult, fmt: str, *, base: str | None = None) -> bytes:
+    """Serialise a result: W3C SPARQL 1.1 result formats for SELECT/ASK, RDF for graphs."""
+    if result.kind == "graph":
+        from egovkg.export import serialise
+        from egovkg.namespaces import bind_prefixes
+
+        g = result.graph if result.graph is not None else Graph()
+        if base:
+            bind_prefixes(g, base)
+        return serialise(g, "ttl" if fmt == "table" else fmt, base)
+    if fmt == "tsv":
+        lines = ["\t".join(f"?{v}" for v in result.vars)] if result.kind == "select" else []
+        if result.kind == "ask":
+            return (("true" if result.boolean else "false") + "\n").encode()
+        for r in result.rows:
+            lines.append("\t".join(_tsv_term(r[v]) if v in r else "" for v in result.vars))
+        return ("\n".join(lines) + "\n").encode("utf-8")
+    if fmt in ("csv", "json", "xml"):
+        buf = io.BytesIO()
+        result.to_rdflib().serialize(destination=buf, format=fmt, encoding="utf-8")
+        return buf.getvalue()
+    if fmt == "table":
+        return render_table(result).encode("utf-8")
+    raise QueryError(f"unknown result format '{fmt}'; choose one of {', '.join(RESULT_FORMATS)}")
+
+
+def short(term: Any, prefixes: Sequence[tuple[str, str]] = ()) -> str:
+    if isinstance(term, URIRef):
+        s = str(term)
+        for prefix, ns in prefixes:
+            if s.startswith(ns) and len(s) > len(ns):
+                return f"{prefix}:{s[len(ns):]}"
+        return s
+    if isinstance(term, Literal):
+        return str(term) + (f"@{term.language}" if term.language and term.language != "zh" and term.language != "en" else "")
+    return str(term)
+
+
+def render_table(result: QueryResult) -> str:
+    """A table for a terminal, aligned for CJK text (rich measures wide characters)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from egovkg.namespaces import PREFIXES, RESOURCE_TYPES
+
+    if result.kind == "ask":
+        return ("true" if result.boolean else "false") + "\n"
+    prefixes = [(k.replace("-", ""), f"https://w3id.org/egovkg/id/{k}/") for k in RESOURCE_TYPES]
+    prefixes += [(p, str(ns)) for p, ns in PREFIXES.items() if p != "id"]
+    prefixes.sort(key=lambda p: -len(p[1]))
+    table = Table(show_lines=False, header_style="bold")
+    for v in result.vars:
+        table.add_column(v, overflow="fold")
+    for r in result.rows:
+        table.add_row(*[short(r[v], prefixes) if v in r else "" for v in result.vars])
+    console = Console(file=io.StringIO(), width=200, color_system=None, force_terminal=False)
+    console.print(table)
+    console.print(f"{len(result.rows)} row{'s' if len(result.rows) != 1 else ''}")
+    return console.file.getvalue()  # type: ignore[attr-defined]
