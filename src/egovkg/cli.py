@@ -7,6 +7,7 @@ Every library error becomes one line on stderr and a non-zero exit code
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -96,6 +97,8 @@ def main() -> None:
 
     Example: egovkg build && egovkg query winners-by-category
     """
+    # Libraries we call (pyLODE) log at INFO through the root logger; keep the terminal quiet.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
 
 
 @main.command()

@@ -88,7 +88,7 @@ def describe(kg: KnowledgeGraph, *, dumps: dict[str, str] | None = None,
         g.add((ds, VOID.classPartition, part))
         g.add((part, VOID["class"], cls))
         g.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
-    for example in ("award/2012-management-innovation-01", "agency/audit-office", "region/420500"):
+    for example in ("award/2012-management-innovation-01", "agency/national-audit-office", "region/420500"):
         iri = URIRef(kg.base + example)
         if (iri, None, None) in union:
             g.add((ds, VOID.exampleResource, iri))
