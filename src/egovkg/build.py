@@ -27,7 +27,8 @@ from egovkg.model import Span
 from egovkg.namespaces import CV, DEFAULT_BASE, EGOV, OA, bind_prefixes
 from egovkg.paths import Layout
 
-PINYIN = "zh-Latn-pinyin"
+# Lower case, as Oxigraph normalises language tags: the same literal on every store.
+PINYIN = "zh-latn-pinyin"
 SUPERCLASSES: dict[URIRef, tuple[URIRef, ...]] = {
     EGOV.Award: (PROV.Entity,),
     EGOV.AwardCategory: (SKOS.Concept,),

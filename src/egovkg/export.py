@@ -8,8 +8,10 @@ JSON-LD is written with sorted keys. Writes are atomic.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
@@ -24,7 +26,7 @@ FORMATS: dict[str, tuple[str, str, str]] = {
     "ttl": ("turtle", "ttl", "text/turtle"),
     "nt": ("nt", "nt", "application/n-triples"),
     "jsonld": ("json-ld", "jsonld", "application/ld+json"),
-    "xml": ("pretty-xml", "rdf", "application/rdf+xml"),
+    "xml": ("xml", "rdf", "application/rdf+xml"),
     "trig": ("trig", "trig", "application/trig"),
 }
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
@@ -39,15 +41,43 @@ def serialise(graph: Graph | Dataset, fmt: str, base: str | None = None) -> byte
         lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
         return ("\n".join(sorted(set(line for line in lines if line.strip()))) + "\n").encode("utf-8")
     if fmt == "jsonld":
-        context = {p: str(ns) for p, ns in PREFIXES.items() if p != "id"}
-        if base:
-            context["id"] = base
+        context: dict[str, str] = {p: str(ns) for p, ns in PREFIXES.items() if p != "id"}
         raw = graph.serialize(format="json-ld", context=context, auto_compact=True, encoding="utf-8")
-        data = json.loads(raw)
-        if isinstance(data, dict) and isinstance(data.get("@graph"), list):
-            data["@graph"].sort(key=lambda node: str(node.get("@id", "")))
+        data = _canonical_json(json.loads(raw))
         return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    if fmt in ("xml", "trig"):
+        return _via_oxigraph(graph, fmt)
     return graph.serialize(format=rdflib_format, encoding="utf-8")
+
+
+def _via_oxigraph(graph: Graph | Dataset, fmt: str) -> bytes:
+    """RDF/XML and TriG in a stable order, written by Oxigraph's serialiser from sorted lines.
+
+    rdflib's RDF/XML and TriG writers iterate subjects, graphs and namespaces in
+    set order, which varies with PYTHONHASHSEED; Oxigraph writes in the order given.
+    """
+    import pyoxigraph as ox
+
+    prefixes = {p: str(ns) for p, ns in PREFIXES.items() if p != "id"}
+    if fmt == "trig":
+        lines = graph.serialize(format="nquads", encoding="utf-8").decode("utf-8").splitlines()
+        # one block per named graph: sort by the graph name (the last term), then the triple
+        ordered = sorted({line for line in lines if line.strip()}, key=lambda q: (q.rsplit(" ", 2)[1], q))
+        data = ("\n".join(ordered) + "\n").encode("utf-8")
+        quads = ox.parse(data, format=ox.RdfFormat.N_QUADS)
+        return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes)
+    triples = ox.parse(serialise(graph, "nt"), format=ox.RdfFormat.N_TRIPLES)
+    return ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=prefixes)
+
+
+def _canonical_json(value: Any) -> Any:
+    """Sort JSON-LD's unordered arrays (multi-valued properties, @graph) so output is stable."""
+    if isinstance(value, dict):
+        return {k: (v if k == "@list" else _canonical_json(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_canonical_json(v) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True))
+    return value
 
 
 def export(kg: KnowledgeGraph, fmt: str, path: Path) -> None:

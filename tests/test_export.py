@@ -1,0 +1,126 @@
+"""Exports: every format round-trips, an independent parser agrees, outputs are byte-identical."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDF, VOID, XSD
+
+from egovkg import export as export_mod
+from egovkg.build import KnowledgeGraph
+from egovkg.export import FORMATS, describe, export, serialise
+from egovkg.namespaces import EGOV
+
+from .conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def exported(kg: KnowledgeGraph, tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("export")
+    paths = {}
+    for fmt, (_r, suffix, _m) in FORMATS.items():
+        paths[fmt] = out / f"egovkg.{suffix}"
+        export(kg, fmt, paths[fmt])
+    return paths
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "nt", "jsonld", "xml"])
+def test_each_format_round_trips_isomorphic(fmt: str, exported: dict[str, Path], graph: Graph) -> None:
+    back = Graph().parse(exported[fmt], format=FORMATS[fmt][0].replace("pretty-xml", "xml"))
+    assert len(back) == len(graph)
+    assert isomorphic(back, graph)
+
+
+def test_trig_has_one_named_graph_per_origin(exported: dict[str, Path], kg: KnowledgeGraph) -> None:
+    ds = Dataset()
+    ds.parse(exported["trig"], format="trig")
+    graphs = {str(g.identifier): len(g) for g in ds.graphs() if len(g)}
+    iris = kg.graph_iris
+    assert graphs == {str(iris["announcement"]): len(kg.announcement), str(iris["curated"]): len(kg.curated),
+                      str(iris["ontology"]): len(kg.ontology)}
+
+
+def test_turtle_uses_the_standard_prefixes(exported: dict[str, Path]) -> None:
+    head = exported["ttl"].read_text(encoding="utf-8")
+    for line in ("@prefix egov: <https://w3id.org/egovkg/ontology#> .", "@prefix schema: <https://schema.org/> .",
+                 "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .", "@prefix award: <https://w3id.org/egovkg/id/award/> ."):
+        assert line in head
+    assert "award:2012-public-service-03 a " in head
+
+
+def test_jsonld_has_a_compact_context(exported: dict[str, Path]) -> None:
+    import json
+
+    data = json.loads(exported["jsonld"].read_text(encoding="utf-8"))
+    assert data["@context"]["egov"] == "https://w3id.org/egovkg/ontology#"
+    assert any(node.get("@id") == "https://w3id.org/egovkg/id/award/2012-public-service-03"
+               and "rdfs:label" in node for node in data["@graph"])
+
+
+def test_an_independent_parser_reads_the_same_triples(exported: dict[str, Path], graph: Graph) -> None:
+    rapper = shutil.which("rapper")
+    if rapper is None:
+        if os.environ.get("CI"):
+            pytest.fail("rapper (raptor2-utils) must be installed in CI")
+        pytest.skip("rapper (raptor2-utils) is not installed")
+    done = subprocess.run([rapper, "-i", "turtle", "-c", str(exported["ttl"])], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"returned {len(graph)} triples" in done.stderr
+
+
+def test_void_describes_the_dataset(kg: KnowledgeGraph, graph: Graph) -> None:
+    void = describe(kg, dumps={"ttl": "https://w3id.org/egovkg/dump/egovkg.ttl"})
+    ds = URIRef(kg.base + "dataset/egovkg")
+    assert void.value(ds, VOID.triples) == Literal(len(graph), datatype=XSD.integer)
+    parts = {void.value(p, VOID["class"]): int(void.value(p, VOID.entities)) for p in void.objects(ds, VOID.classPartition)}
+    assert parts[EGOV.Award] == 40
+    assert parts[EGOV.Practice] == 40
+    assert (ds, VOID.dataDump, URIRef("https://w3id.org/egovkg/dump/egovkg.ttl")) in void
+    assert (ds, RDF.type, URIRef("http://www.w3.org/ns/dcat#Dataset")) in void
+
+
+def test_a_failed_export_leaves_the_previous_file(kg: KnowledgeGraph, tmp_path: Path, monkeypatch) -> None:
+    target = tmp_path / "egovkg.ttl"
+    target.write_bytes(b"previous")
+
+    def boom(*_a, **_k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(export_mod, "serialise", boom)
+    with pytest.raises(RuntimeError):
+        export(kg, "ttl", target)
+    assert target.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["egovkg.ttl"]
+
+
+def test_unknown_format_is_an_error(graph: Graph) -> None:
+    from egovkg.errors import EgovkgError
+
+    with pytest.raises(EgovkgError, match="unknown format 'yaml'"):
+        serialise(graph, "yaml")
+
+
+def _build(out: Path, seed: str) -> None:
+    env = {**os.environ, "PYTHONHASHSEED": seed, "EGOVKG_HOME": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "egovkg", "build", "--no-views", "-o", str(out)],
+                          capture_output=True, text=True, env=env, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+
+
+def test_two_builds_are_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
+    _build(tmp_path / "a", "0")
+    _build(tmp_path / "b", "4242")
+    files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
+    assert files_a == files_b
+    assert {str(p) for p in files_a} >= {"egovkg.ttl", "egovkg.nt", "egovkg.jsonld", "egovkg.rdf", "egovkg.trig",
+                                        "void.ttl", "docs/ontology.html"}
+    for rel in files_a:
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
