@@ -95,9 +95,22 @@ def test_parents_and_programmes(graph) -> None:
 
 
 def test_every_entity_has_zh_and_en_labels(graph) -> None:
-    for cls in (EGOV.Award, EGOV.Practice, EGOV.Agency, EGOV.Enterprise, EGOV.Region, EGOV.Programme,
-                EGOV.PolicyDocument, EGOV.Milestone, EGOV.Selection, EGOV.MicroblogAccount, EGOV.AwardCategory,
-                EGOV.StrategicGoal, EGOV.Problem, URIRef("http://xmlns.com/foaf/0.1/Person")):
+    for cls in (
+        EGOV.Award,
+        EGOV.Practice,
+        EGOV.Agency,
+        EGOV.Enterprise,
+        EGOV.Region,
+        EGOV.Programme,
+        EGOV.PolicyDocument,
+        EGOV.Milestone,
+        EGOV.Selection,
+        EGOV.MicroblogAccount,
+        EGOV.AwardCategory,
+        EGOV.StrategicGoal,
+        EGOV.Problem,
+        URIRef("http://xmlns.com/foaf/0.1/Person"),
+    ):
         members = set(graph.subjects(RDF.type, cls))
         assert members, cls
         for node in members:
@@ -157,7 +170,11 @@ def test_announcement_and_curated_facts_live_in_separate_graphs(kg: KnowledgeGra
     assert (region, SKOS.notation, Literal("510100")) in kg.curated
     assert (region, SKOS.notation, None) not in kg.announcement
     ds = kg.dataset()
-    assert {str(g.identifier).rsplit("/", 1)[1] for g in ds.graphs() if len(g)} == {"announcement", "curated", "ontology"}
+    assert {str(g.identifier).rsplit("/", 1)[1] for g in ds.graphs() if len(g)} == {
+        "announcement",
+        "curated",
+        "ontology",
+    }
 
 
 def test_base_iri_is_configurable(layout: Layout) -> None:
@@ -185,7 +202,7 @@ def test_a_curated_award_that_disagrees_with_the_text_names_its_row(root_copy: L
     path = root_copy.curated / "awards.csv"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("兰州市民卡", "兰州市民一卡通", 1), encoding="utf-8")
-    line = next(n for n, l in enumerate(text.splitlines(), 1) if "兰州市民卡" in l)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "兰州市民卡" in row)
     with pytest.raises(CrossCheckError, match=f"awards.csv:{line}: title_zh '兰州市民一卡通' differs"):
         build(root_copy)
 
@@ -193,10 +210,12 @@ def test_a_curated_award_that_disagrees_with_the_text_names_its_row(root_copy: L
 def test_a_curated_applicant_that_disagrees_names_its_row(root_copy: Layout) -> None:
     path = root_copy.curated / "awards.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
-    n = next(i for i, l in enumerate(lines) if l.startswith("2012-technology-application-08,"))
+    n = next(i for i, row in enumerate(lines) if row.startswith("2012-technology-application-08,"))
     fields = lines[n].split(",")
     fields[3] = "national-audit-office"
     lines[n] = ",".join(fields)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(CrossCheckError, match=f"awards.csv:{n + 1}: applicant 'national-audit-office' is not named '浪潮集团'"):
+    with pytest.raises(
+        CrossCheckError, match=f"awards.csv:{n + 1}: applicant 'national-audit-office' is not named '浪潮集团'"
+    ):
         build(root_copy)

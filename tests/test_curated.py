@@ -89,8 +89,9 @@ def _line_of(path: Path, needle: str) -> int:
         ("persons.csv", "wang-yusong,", "wang-yusong,", "Wang Yusong,", "id", "not a lower-case ASCII slug"),
     ],
 )
-def test_a_bad_field_names_file_line_and_field(data_copy: Path, file: str, needle: str, old: str, new: str,
-                                               field: str, message: str) -> None:
+def test_a_bad_field_names_file_line_and_field(
+    data_copy: Path, file: str, needle: str, old: str, new: str, field: str, message: str
+) -> None:
     path = data_copy / "curated" / file
     line = _line_of(path, needle)
     _edit(path, old, new)

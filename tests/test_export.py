@@ -43,14 +43,21 @@ def test_trig_has_one_named_graph_per_origin(exported: dict[str, Path], kg: Know
     ds.parse(exported["trig"], format="trig")
     graphs = {str(g.identifier): len(g) for g in ds.graphs() if len(g)}
     iris = kg.graph_iris
-    assert graphs == {str(iris["announcement"]): len(kg.announcement), str(iris["curated"]): len(kg.curated),
-                      str(iris["ontology"]): len(kg.ontology)}
+    assert graphs == {
+        str(iris["announcement"]): len(kg.announcement),
+        str(iris["curated"]): len(kg.curated),
+        str(iris["ontology"]): len(kg.ontology),
+    }
 
 
 def test_turtle_uses_the_standard_prefixes(exported: dict[str, Path]) -> None:
     head = exported["ttl"].read_text(encoding="utf-8")
-    for line in ("@prefix egov: <https://w3id.org/egovkg/ontology#> .", "@prefix schema: <https://schema.org/> .",
-                 "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .", "@prefix award: <https://w3id.org/egovkg/id/award/> ."):
+    for line in (
+        "@prefix egov: <https://w3id.org/egovkg/ontology#> .",
+        "@prefix schema: <https://schema.org/> .",
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .",
+        "@prefix award: <https://w3id.org/egovkg/id/award/> .",
+    ):
         assert line in head
     assert "award:2012-public-service-03 a " in head
 
@@ -60,8 +67,10 @@ def test_jsonld_has_a_compact_context(exported: dict[str, Path]) -> None:
 
     data = json.loads(exported["jsonld"].read_text(encoding="utf-8"))
     assert data["@context"]["egov"] == "https://w3id.org/egovkg/ontology#"
-    assert any(node.get("@id") == "https://w3id.org/egovkg/id/award/2012-public-service-03"
-               and "rdfs:label" in node for node in data["@graph"])
+    assert any(
+        node.get("@id") == "https://w3id.org/egovkg/id/award/2012-public-service-03" and "rdfs:label" in node
+        for node in data["@graph"]
+    )
 
 
 def test_an_independent_parser_reads_the_same_triples(exported: dict[str, Path], graph: Graph) -> None:
@@ -79,7 +88,9 @@ def test_void_describes_the_dataset(kg: KnowledgeGraph, graph: Graph) -> None:
     void = describe(kg, dumps={"ttl": "https://w3id.org/egovkg/dump/egovkg.ttl"})
     ds = URIRef(kg.base + "dataset/egovkg")
     assert void.value(ds, VOID.triples) == Literal(len(graph), datatype=XSD.integer)
-    parts = {void.value(p, VOID["class"]): int(void.value(p, VOID.entities)) for p in void.objects(ds, VOID.classPartition)}
+    parts = {
+        void.value(p, VOID["class"]): int(void.value(p, VOID.entities)) for p in void.objects(ds, VOID.classPartition)
+    }
     assert parts[EGOV.Award] == 40
     assert parts[EGOV.Practice] == 40
     assert (ds, VOID.dataDump, URIRef("https://w3id.org/egovkg/dump/egovkg.ttl")) in void
@@ -109,8 +120,13 @@ def test_unknown_format_is_an_error(graph: Graph) -> None:
 
 def _build(out: Path, seed: str) -> None:
     env = {**os.environ, "PYTHONHASHSEED": seed, "EGOVKG_HOME": str(ROOT)}
-    done = subprocess.run([sys.executable, "-m", "egovkg", "build", "--no-views", "-o", str(out)],
-                          capture_output=True, text=True, env=env, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "egovkg", "build", "--no-views", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -120,7 +136,14 @@ def test_two_builds_are_byte_identical_across_hash_seeds(tmp_path: Path) -> None
     files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
     files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
     assert files_a == files_b
-    assert {str(p) for p in files_a} >= {"egovkg.ttl", "egovkg.nt", "egovkg.jsonld", "egovkg.rdf", "egovkg.trig",
-                                        "void.ttl", "docs/ontology.html"}
+    assert {str(p) for p in files_a} >= {
+        "egovkg.ttl",
+        "egovkg.nt",
+        "egovkg.jsonld",
+        "egovkg.rdf",
+        "egovkg.trig",
+        "void.ttl",
+        "docs/ontology.html",
+    }
     for rel in files_a:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel

@@ -22,28 +22,45 @@ WINNERS = [
     (MI, 6, ["青岛市电子政务和信息资源管理办公室"], "山东省青岛市电子政务发展模式实践.电子政务发展之'青岛模式'"),
     (MI, 7, ["北京市高级人民法院"], "北京法院'信息球'立体运行模式"),
     (MI, 8, ["玉林市人民政府"], "广西玉林市在电子政务推进机制方面的实践"),
-    (MI, 9, ["新疆维吾尔自治区社会保险管理局", "新疆维吾尔自治区人力资源和社保保障厅信息中心"],
-     "新疆维吾尔自治区在社会保险基金财务管理及社会保险基金运行管理分析系统的应用实践"),
+    (
+        MI,
+        9,
+        ["新疆维吾尔自治区社会保险管理局", "新疆维吾尔自治区人力资源和社保保障厅信息中心"],
+        "新疆维吾尔自治区在社会保险基金财务管理及社会保险基金运行管理分析系统的应用实践",
+    ),
     (MI, 10, ["济源市电子政务办公室"], "河南省济源市在电子政务建设推进模式方面的实践"),
     (PS, 1, ["成都市人民政府行政效能建设办公室"], "四川省成都市在基层公开综合服务平台应用的实践"),
     (PS, 2, ["中国残疾人联合会信息中心"], "中国残疾人联合会信息中心开展残疾人网上无障碍服务的实践"),
-    (PS, 3, ["青岛市行政审批事务和公共资源交易管理办公室", "青岛市电子政务和信息资源管理办公室"],
-     "山东省青岛市网上审批建设和应用实践.'大厅.网络'双重集中实现审批方式改革"),
+    (
+        PS,
+        3,
+        ["青岛市行政审批事务和公共资源交易管理办公室", "青岛市电子政务和信息资源管理办公室"],
+        "山东省青岛市网上审批建设和应用实践.'大厅.网络'双重集中实现审批方式改革",
+    ),
     (PS, 4, ["北京市东城区信息化工作办公室"], "北京市东城区在网格化社会服务管理中的创新实践"),
     (PS, 5, ["北京市西城区信息化工作办公室"], "北京市西城区在街道社区办事'全区通办'.'三级联动'方面的应用实践"),
     (PS, 6, ["兰州市数字城市建设办公室"], "兰州市民卡"),
     (PS, 7, ["广州市人事人才信息资源中心"], "广州人事人才信息化公共服务平台的建设和应用实践"),
     (PS, 8, ["宁波市海曙81890求助服务中心"], "81890公共信息服务平台"),
     (PS, 9, ["南京市国民经济和社会信息化领导小组办公室"], "江苏省南京市市民卡项目建设实践"),
-    (PS, 10, ["上海市食品药品监督管理局浦东新区分局"],
-     "上海市食品药品监督管理局浦东新区分局在食品药品安全诚信信息系统的应用实践"),
+    (
+        PS,
+        10,
+        ["上海市食品药品监督管理局浦东新区分局"],
+        "上海市食品药品监督管理局浦东新区分局在食品药品安全诚信信息系统的应用实践",
+    ),
     (TA, 1, ["环境保护部信息中心"], "环境保护部信息中心在电子政务综合平台工程建设中的实践"),
     (TA, 2, ["湖北省卫生厅"], "湖北省在新型农村合作医疗信息化方面的实践"),
     (TA, 3, ["农业部信息中心"], "农业部在农业信息采集系统的应用实践"),
     (TA, 4, ["中国人民银行"], "中国人民银行在金融运行分析系统中的应用实践"),
     (TA, 5, ["北京市海淀区政府信息化工作办公室"], "北京市海淀区基于协同的网上办事与决策支持服务实践"),
     (TA, 6, ["北京市突发事件应急委员会办公室"], "北京市应急指挥系统"),
-    (TA, 7, ["中共中央组织部信息管理中心", "北京人大金仓信息技术股份有限公司"], "金仓数据库在全国党员.公务员管理系统中的应用"),
+    (
+        TA,
+        7,
+        ["中共中央组织部信息管理中心", "北京人大金仓信息技术股份有限公司"],
+        "金仓数据库在全国党员.公务员管理系统中的应用",
+    ),
     (TA, 8, ["浪潮集团"], "湖南卫生厅应急指挥系统"),
     (TA, 9, ["江苏省发展和改革委员会"], "江苏省发展和改革委员会在行政权力网上公开透明运行系统的应用实践"),
     (TA, 10, ["上海市浦东新区卫生局"], "浦东医疗卫生信息系统共享联动工程一期项目"),
@@ -108,9 +125,14 @@ def test_accounts_quoted_in_titles(extraction: Extraction) -> None:
 def test_milestones(extraction: Extraction) -> None:
     got = [(m.key, m.date, m.precision) for m in extraction.milestones]
     assert got == [
-        ("1970s", "1970", "decade"), ("1990s", "1990", "decade"), ("2001", "2001", "year"),
-        ("2002", "2002", "year"), ("2006", "2006", "year"), ("2012-05", "2012-05", "month"),
-        ("2012-07", "2012-07", "month"), ("2012", "2012", "year"),
+        ("1970s", "1970", "decade"),
+        ("1990s", "1990", "decade"),
+        ("2001", "2001", "year"),
+        ("2002", "2002", "year"),
+        ("2006", "2006", "year"),
+        ("2012-05", "2012-05", "month"),
+        ("2012-07", "2012-07", "month"),
+        ("2012", "2012", "year"),
     ]
     by_key = {m.key: m.span.text for m in extraction.milestones}
     assert by_key["2001"] == "2001年.国家成立了国家信息化领导小组"
@@ -121,8 +143,11 @@ def test_milestones(extraction: Extraction) -> None:
 def test_figures(extraction: Extraction) -> None:
     got = {f.key: (f.value, f.lower_bound) for f in extraction.figures}
     assert got == {
-        "entries": (300, True), "review_rounds": (3, False), "shortlisted": (122, False),
-        "winners": (40, False), "categories": (4, False),
+        "entries": (300, True),
+        "review_rounds": (3, False),
+        "shortlisted": (122, False),
+        "winners": (40, False),
+        "categories": (4, False),
     }
 
 
@@ -133,8 +158,11 @@ def test_goals_and_problems(extraction: Extraction) -> None:
     assert by_kind["goal"] == ["改善公共服务", "加强社会管理", "强化综合监管", "完善宏观调控"]
     assert by_kind["problem-area"] == ["网络基础设施", "业务系统", "信息资源", "安全保障"]
     assert by_kind["problem"] == [
-        "地区差异和数字鸿沟有所扩大", "在线事务处理率有待进一步提高", "信息资源利用潜力有待进一步挖掘",
-        "公共服务能力和公民参与程度相对较低", "电子政务管理体制有待进一步梳理和完善",
+        "地区差异和数字鸿沟有所扩大",
+        "在线事务处理率有待进一步提高",
+        "信息资源利用潜力有待进一步挖掘",
+        "公共服务能力和公民参与程度相对较低",
+        "电子政务管理体制有待进一步梳理和完善",
     ]
 
 
@@ -144,7 +172,12 @@ def test_a_second_announcement_with_other_agencies_parses(extractor: Extractor) 
     assert _rows(ex) == [
         (PS, 1, ["杭州市西湖区人民政府办公室"], "浙江省杭州市西湖区在社区网格化服务中的实践"),
         (PS, 2, ["国家税务总局信息中心"], "国家税务总局在金税工程三期中的应用"),
-        (PS, 3, ["福建省厦门市思明区信息化办公室", "厦门市行政服务中心管理委员会"], "福建省厦门市思明区一站式网上办事实践"),
+        (
+            PS,
+            3,
+            ["福建省厦门市思明区信息化办公室", "厦门市行政服务中心管理委员会"],
+            "福建省厦门市思明区一站式网上办事实践",
+        ),
         (TA, 1, ["云南省人力资源和社会保障厅", "云南省社会保险局"], "云南省在社会保险信息系统中的应用实践"),
         (TA, 2, ["云南省昆明市人民政府"], "昆明市12345市民热线系统"),
         (TA, 3, ["贵州省大数据发展管理局"], "贵州省政务云.数据共享平台建设实践"),
@@ -152,10 +185,20 @@ def test_a_second_announcement_with_other_agencies_parses(extractor: Extractor) 
         (MB, 2, ["深圳市人民政府新闻办公室"], "'深圳发布'微博客在政务信息公开方面的实践"),
     ]
     person = ex.awards[6].applicants[0]
-    assert (person.kind, person.organisation, person.post, person.name) == ("person", "广东省公安厅宣传处", "科长", "张伟")
+    assert (person.kind, person.organisation, person.post, person.name) == (
+        "person",
+        "广东省公安厅宣传处",
+        "科长",
+        "张伟",
+    )
     assert [m.key for m in ex.milestones] == ["2013-03", "2013-06"]
     assert {f.key: f.value for f in ex.figures} == {
-        "entries": 150, "review_rounds": 2, "shortlisted": 45, "winners": 8, "categories": 3}
+        "entries": 150,
+        "review_rounds": 2,
+        "shortlisted": 45,
+        "winners": 8,
+        "categories": 3,
+    }
 
 
 def _mangle(text: str, old: str, new: str) -> str:
@@ -173,8 +216,9 @@ def _mangle(text: str, old: str, new: str) -> str:
         ("四类共40个", "五类共40个", "states 5 categories"),
     ],
 )
-def test_mangled_text_gives_a_positioned_error(extractor: Extractor, source_text: str,
-                                               old: str, new: str, message: str) -> None:
+def test_mangled_text_gives_a_positioned_error(
+    extractor: Extractor, source_text: str, old: str, new: str, message: str
+) -> None:
     with pytest.raises(ExtractError, match=message) as info:
         extractor.extract(_mangle(source_text, old, new), source="mangled.txt")
     assert "mangled.txt: character " in str(info.value)

@@ -34,8 +34,11 @@ def test_the_valid_fixture_conforms(shapes: Graph) -> None:
 def test_every_targeted_shape_has_a_failing_fixture(shapes: Graph) -> None:
     from rdflib.namespace import SH
 
-    targeted = {str(s).removeprefix(EGOVSH) for p in (SH.targetClass, SH.targetSubjectsOf, SH.targetNode,
-                                                         SH.targetObjectsOf) for s in shapes.subjects(p, None)}
+    targeted = {
+        str(s).removeprefix(EGOVSH)
+        for p in (SH.targetClass, SH.targetSubjectsOf, SH.targetNode, SH.targetObjectsOf)
+        for s in shapes.subjects(p, None)
+    }
     assert targeted <= {p.stem for p in FAILING}, targeted - {p.stem for p in FAILING}
 
 

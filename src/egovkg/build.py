@@ -261,8 +261,12 @@ def _emit_vocabularies(em: _Emitter) -> None:
         em.labels(g, c, row["name_zh"], row["name_en"])
         g.add((c, SKOS.notation, Literal(str(row["order"]))))
         cats.append(c)
-    em.concept_scheme("award-categories", "中国电子政务最佳实践评选类别",
-                      "Categories of the China E-Government Best Practice awards", cats)
+    em.concept_scheme(
+        "award-categories",
+        "中国电子政务最佳实践评选类别",
+        "Categories of the China E-Government Best Practice awards",
+        cats,
+    )
     kinds = []
     for row in em.cur["agency-kinds"].values():
         k = em.iri("agency-kind", row["id"])
@@ -397,8 +401,10 @@ def _emit_selection(em: _Emitter, linked: Linked) -> None:
         for f in ex.figures:
             ann.add((s, props[f.key], Literal(f.value, datatype=XSD.integer)))
             em.derived(s, f.span)
-        months = sorted((m for m in ex.milestones if m.precision == "month" and m.date.startswith(row["year"] or "")),
-                        key=lambda m: m.date)
+        months = sorted(
+            (m for m in ex.milestones if m.precision == "month" and m.date.startswith(row["year"] or "")),
+            key=lambda m: m.date,
+        )
         if months:
             ann.add((s, SDO.startDate, date_literal(months[0].date)))
         if len(months) > 1:
@@ -450,9 +456,15 @@ def _emit_awards(em: _Emitter, linked: Linked) -> None:
 
 def _emit_narrative(em: _Emitter, linked: Linked) -> None:
     ann, g = em.ann, em.cgr
-    concerns_types = {"agency": "agency", "person": "person", "programme": "programme",
-                      "document": "document", "selection": "selection", "region": "region",
-                      "account": "account"}
+    concerns_types = {
+        "agency": "agency",
+        "person": "person",
+        "programme": "programme",
+        "document": "document",
+        "selection": "selection",
+        "region": "region",
+        "account": "account",
+    }
     last_documents: list[URIRef] = []
     events: list[tuple[int, str, URIRef | None]] = []
     for m, row in linked.milestones:

@@ -22,8 +22,16 @@ from egovkg.errors import EgovkgError, RDFInputError, ValidationFailed
 from egovkg.paths import Layout
 
 RDF_SUFFIXES = {
-    ".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml",
-    ".xml": "xml", ".owl": "xml", ".trig": "trig", ".nq": "nquads", ".n3": "n3",
+    ".ttl": "turtle",
+    ".nt": "nt",
+    ".jsonld": "json-ld",
+    ".json": "json-ld",
+    ".rdf": "xml",
+    ".xml": "xml",
+    ".owl": "xml",
+    ".trig": "trig",
+    ".nq": "nquads",
+    ".n3": "n3",
 }
 
 
@@ -46,14 +54,17 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 def base_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     from egovkg.namespaces import DEFAULT_BASE
 
-    return click.option("--base", default=DEFAULT_BASE, show_default=True,
-                        help="Base IRI of the resources.")(fn)
+    return click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of the resources.")(fn)
 
 
 def data_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-                        help="Use these RDF files (Turtle, N-Triples, JSON-LD, RDF/XML, TriG) instead of "
-                             "the built graph. Repeatable.")(fn)
+    return click.option(
+        "--data",
+        "data",
+        multiple=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Use these RDF files (Turtle, N-Triples, JSON-LD, RDF/XML, TriG) instead of the built graph. Repeatable.",
+    )(fn)
 
 
 def load_rdf(paths: Sequence[Path]):  # noqa: ANN201
@@ -64,8 +75,9 @@ def load_rdf(paths: Sequence[Path]):  # noqa: ANN201
     for path in paths:
         fmt = RDF_SUFFIXES.get(path.suffix.lower())
         if fmt is None:
-            raise RDFInputError(f"{path}: unknown RDF file type '{path.suffix}' "
-                                f"(use one of {', '.join(sorted(RDF_SUFFIXES))})")
+            raise RDFInputError(
+                f"{path}: unknown RDF file type '{path.suffix}' (use one of {', '.join(sorted(RDF_SUFFIXES))})"
+            )
         if not path.is_file():
             raise RDFInputError(f"{path}: no such file")
         try:
@@ -137,8 +149,14 @@ def extract(source: Path, output: Path | None, fmt: str) -> None:
 
 
 @main.command()
-@click.option("-o", "--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: build/).")
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: build/).",
+)
 @base_option
 @click.option("--views/--no-views", default=True, show_default=True, help="Render the HTML views into viz/.")
 @click.option("--docs/--no-docs", default=True, show_default=True, help="Render the ontology documentation.")
@@ -159,8 +177,9 @@ def build(out: Path | None, base: str, views: bool, docs: bool) -> None:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "jsonld", "xml", "trig"]), default="ttl",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["ttl", "nt", "jsonld", "xml", "trig"]), default="ttl", show_default=True
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout.")
 @base_option
 @handle_errors
@@ -201,8 +220,9 @@ def validate(data: tuple[Path, ...]) -> None:
     for name, result in report.failed_checks:
         click.echo(f"check {name}: {len(result)} row(s)")
     if not report.conforms:
-        raise ValidationFailed(f"{len(report.violations)} SHACL violation(s), "
-                               f"{len(report.failed_checks)} failed check query(ies)")
+        raise ValidationFailed(
+            f"{len(report.violations)} SHACL violation(s), {len(report.failed_checks)} failed check query(ies)"
+        )
     click.echo("conforms")
 
 
@@ -226,15 +246,28 @@ def list_queries() -> None:
 @click.argument("name", required=False)
 @click.option("-e", "--expr", help="SPARQL query text to run.")
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="Bind a parameter. Repeatable.")
-@click.option("--format", "fmt", default="table", show_default=True,
-              type=click.Choice(["table", "csv", "tsv", "json", "xml", "ttl", "nt", "jsonld", "trig"]))
+@click.option(
+    "--format",
+    "fmt",
+    default="table",
+    show_default=True,
+    type=click.Choice(["table", "csv", "tsv", "json", "xml", "ttl", "nt", "jsonld", "trig"]),
+)
 @click.option("--endpoint", help="Send the query to this SPARQL 1.1 endpoint instead of the embedded store.")
 @click.option("--timeout", default=30, show_default=True, help="Seconds to wait for a remote endpoint.")
 @data_option
 @base_option
 @handle_errors
-def query(name: str | None, expr: str | None, params: tuple[str, ...], fmt: str, endpoint: str | None,
-          timeout: int, data: tuple[Path, ...], base: str) -> None:
+def query(
+    name: str | None,
+    expr: str | None,
+    params: tuple[str, ...],
+    fmt: str,
+    endpoint: str | None,
+    timeout: int,
+    data: tuple[Path, ...],
+    base: str,
+) -> None:
     """Run a named query, an .rq file or -e 'SPARQL' on the graph or an endpoint.
 
     Example: egovkg query label-search --param q=青岛 --format csv

@@ -50,37 +50,88 @@ SCHEMAS: dict[str, dict[str, str]] = {
     "agency-kinds": {"id": "id", "name_zh": "text", "name_en": "text", "definition_en": "text"},
     "levels": {"id": "id", "name_zh": "text", "name_en": "text", "order": "int"},
     "regions": {
-        "code": "code", "name_zh": "text", "name_en": "text", "pinyin": "text",
-        "level": "text", "parent": "code?", "source": "list",
+        "code": "code",
+        "name_zh": "text",
+        "name_en": "text",
+        "pinyin": "text",
+        "level": "text",
+        "parent": "code?",
+        "source": "list",
     },
     "agencies": {
-        "id": "id", "name_zh": "text", "alt_names_zh": "list?", "name_en": "text", "class": "text",
-        "kind": "text", "level": "text", "parent": "text?", "region": "code", "source": "list",
+        "id": "id",
+        "name_zh": "text",
+        "alt_names_zh": "list?",
+        "name_en": "text",
+        "class": "text",
+        "kind": "text",
+        "level": "text",
+        "parent": "text?",
+        "region": "code",
+        "source": "list",
         "note": "text?",
     },
     "persons": {
-        "id": "id", "name_zh": "text", "name_en": "text", "post_zh": "text", "post_en": "text",
-        "affiliation": "text", "source": "list",
+        "id": "id",
+        "name_zh": "text",
+        "name_en": "text",
+        "post_zh": "text",
+        "post_en": "text",
+        "affiliation": "text",
+        "source": "list",
     },
     "accounts": {"id": "id", "name_zh": "text", "name_en": "text", "holder": "text", "source": "list", "note": "text?"},
     "programmes": {
-        "id": "id", "name_zh": "text", "name_en": "text", "alt_names_zh": "list?", "start_year": "year?",
-        "part_of": "text?", "source": "list", "note": "text?",
+        "id": "id",
+        "name_zh": "text",
+        "name_en": "text",
+        "alt_names_zh": "list?",
+        "start_year": "year?",
+        "part_of": "text?",
+        "source": "list",
+        "note": "text?",
     },
     "documents": {
-        "id": "id", "title_zh": "text", "title_en": "text", "identifier": "text?", "date": "date",
-        "issuers": "list?", "source": "list", "note": "text?",
+        "id": "id",
+        "title_zh": "text",
+        "title_en": "text",
+        "identifier": "text?",
+        "date": "date",
+        "issuers": "list?",
+        "source": "list",
+        "note": "text?",
     },
     "milestones": {"key": "id", "name_zh": "text", "name_en": "text", "concerns": "list?", "source": "list"},
     "statements": {"kind": "text", "order": "int", "text_zh": "text", "text_en": "text", "source": "list"},
     "awards": {
-        "id": "id", "category": "text", "rank": "int", "applicants": "list", "title_zh": "text",
-        "title_en": "text", "region": "code", "programmes": "list?", "accounts": "list?", "source": "list",
+        "id": "id",
+        "category": "text",
+        "rank": "int",
+        "applicants": "list",
+        "title_zh": "text",
+        "title_en": "text",
+        "region": "code",
+        "programmes": "list?",
+        "accounts": "list?",
+        "source": "list",
     },
-    "selection": {"id": "id", "name_zh": "text", "name_en": "text", "organiser": "text", "year": "year?", "source": "list"},
+    "selection": {
+        "id": "id",
+        "name_zh": "text",
+        "name_en": "text",
+        "organiser": "text",
+        "year": "year?",
+        "source": "list",
+    },
     "sources": {
-        "id": "id", "file": "text", "title_zh": "text", "title_en": "text", "publisher": "text",
-        "year": "year?", "language": "text", "sha256": "sha256",
+        "id": "id",
+        "file": "text",
+        "title_zh": "text",
+        "title_en": "text",
+        "publisher": "text",
+        "year": "year?",
+        "language": "text",
+        "sha256": "sha256",
     },
 }
 CURATED_FILES = [name for name in SCHEMAS if name != "sources"]
@@ -151,8 +202,7 @@ def read_table(path: Path, schema: Mapping[str, str], key: str | tuple[str, ...]
     try:
         header = next(reader, None)
         if header != list(schema):
-            raise DataError(f"header must be '{','.join(schema)}', found '{','.join(header or [])}'",
-                            file=name, line=1)
+            raise DataError(f"header must be '{','.join(schema)}', found '{','.join(header or [])}'", file=name, line=1)
         rows: list[Row] = []
         seen: dict[Any, int] = {}
         for fields in reader:
@@ -167,8 +217,12 @@ def read_table(path: Path, schema: Mapping[str, str], key: str | tuple[str, ...]
             }
             k = tuple(values[c] for c in key) if isinstance(key, tuple) else values[key]
             if k in seen:
-                raise DataError(f"duplicate '{k}' (first at line {seen[k]})", file=name, line=line,
-                                field=key if isinstance(key, str) else ",".join(key))
+                raise DataError(
+                    f"duplicate '{k}' (first at line {seen[k]})",
+                    file=name,
+                    line=line,
+                    field=key if isinstance(key, str) else ",".join(key),
+                )
             seen[k] = line
             rows.append(Row(name, line, values))
     except csv.Error as exc:
@@ -205,8 +259,9 @@ def _check_references(cur: Curated) -> None:
 
     def one_of(row: Row, field: str, value: str, allowed: set[str]) -> None:
         if value not in allowed:
-            raise DataError(f"'{value}' must be one of {', '.join(sorted(allowed))}",
-                            file=row.file, line=row.line, field=field)
+            raise DataError(
+                f"'{value}' must be one of {', '.join(sorted(allowed))}", file=row.file, line=row.line, field=field
+            )
 
     def sources(row: Row) -> None:
         for s in row["source"]:
@@ -232,7 +287,9 @@ def _check_references(cur: Curated) -> None:
         sources(r)
     for r in cur["accounts"].values():
         if r["holder"] not in holders:
-            raise DataError(f"'{r['holder']}' is neither an agency nor a person id", file=r.file, line=r.line, field="holder")
+            raise DataError(
+                f"'{r['holder']}' is neither an agency nor a person id", file=r.file, line=r.line, field="holder"
+            )
         sources(r)
     for r in cur["programmes"].values():
         need(r, "part_of", r["part_of"], "programmes")
@@ -241,14 +298,25 @@ def _check_references(cur: Curated) -> None:
         for i in r["issuers"]:
             need(r, "issuers", i, "agencies")
         sources(r)
-    typed = {"agency": "agencies", "person": "persons", "programme": "programmes", "document": "documents",
-             "selection": "selection", "region": "regions", "account": "accounts"}
+    typed = {
+        "agency": "agencies",
+        "person": "persons",
+        "programme": "programmes",
+        "document": "documents",
+        "selection": "selection",
+        "region": "regions",
+        "account": "accounts",
+    }
     for r in cur["milestones"].values():
         for ref in r["concerns"]:
             kind, _, ident = ref.partition(":")
             if kind not in typed:
-                raise DataError(f"'{ref}' must be <type>:<id> with type one of {', '.join(sorted(typed))}",
-                                file=r.file, line=r.line, field="concerns")
+                raise DataError(
+                    f"'{ref}' must be <type>:<id> with type one of {', '.join(sorted(typed))}",
+                    file=r.file,
+                    line=r.line,
+                    field="concerns",
+                )
             need(r, "concerns", ident, typed[kind])
         sources(r)
     for r in cur["statements"].values():
@@ -258,7 +326,9 @@ def _check_references(cur: Curated) -> None:
         need(r, "category", r["category"], "categories")
         for a in r["applicants"]:
             if a not in holders:
-                raise DataError(f"'{a}' is neither an agency nor a person id", file=r.file, line=r.line, field="applicants")
+                raise DataError(
+                    f"'{a}' is neither an agency nor a person id", file=r.file, line=r.line, field="applicants"
+                )
         need(r, "region", r["region"], "regions")
         for p in r["programmes"]:
             need(r, "programmes", p, "programmes")

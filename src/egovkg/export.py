@@ -8,7 +8,6 @@ JSON-LD is written with sorted keys. Writes are atomic.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -86,8 +85,7 @@ def export(kg: KnowledgeGraph, fmt: str, path: Path) -> None:
     write_bytes(path, data)
 
 
-def describe(kg: KnowledgeGraph, *, dumps: dict[str, str] | None = None,
-             sparql_endpoint: str | None = None) -> Graph:
+def describe(kg: KnowledgeGraph, *, dumps: dict[str, str] | None = None, sparql_endpoint: str | None = None) -> Graph:
     """A VoID + DCAT description of the dataset."""
     union = kg.union()
     g = Graph()
@@ -95,13 +93,23 @@ def describe(kg: KnowledgeGraph, *, dumps: dict[str, str] | None = None,
     ds = URIRef(f"{kg.base}dataset/egovkg")
     for cls in (VOID.Dataset, DCAT.Dataset):
         g.add((ds, RDF.type, cls))
-    for lang, title in (("en", "egovkg: China e-government best practices knowledge graph"),
-                        ("zh", "中国电子政务最佳实践知识图谱")):
+    for lang, title in (
+        ("en", "egovkg: China e-government best practices knowledge graph"),
+        ("zh", "中国电子政务最佳实践知识图谱"),
+    ):
         g.add((ds, DCTERMS.title, Literal(title, lang=lang)))
         g.add((ds, RDFS.label, Literal(title, lang=lang)))
-    g.add((ds, DCTERMS.description, Literal(
-        "Awards, practices, agencies, regions, programmes, policy documents and milestones of the "
-        "2012 China E-Government Best Practice selection, with the provenance of every fact.", lang="en")))
+    g.add(
+        (
+            ds,
+            DCTERMS.description,
+            Literal(
+                "Awards, practices, agencies, regions, programmes, policy documents and milestones of the "
+                "2012 China E-Government Best Practice selection, with the provenance of every fact.",
+                lang="en",
+            ),
+        )
+    )
     g.add((ds, DCTERMS.license, LICENSE))
     g.add((ds, DCTERMS.source, URIRef(f"{kg.base}source/announcement-2012")))
     g.add((ds, VOID.uriSpace, Literal(kg.base)))

@@ -161,8 +161,9 @@ class Extractor:
             raise ExtractError("the text is empty", source=source, offset=0)
         title_end = text.find("\n")
         if title_end <= 0:
-            raise ExtractError("no title line: the first line must be the announcement's title",
-                               source=source, offset=0)
+            raise ExtractError(
+                "no title line: the first line must be the announcement's title", source=source, offset=0
+            )
         title = Span(0, title_end, text[:title_end])
         sections = self._sections(text, source)
         narrative_end = sections[0][1]
@@ -188,19 +189,25 @@ class Extractor:
         marker = "类" + self.lex.table_header
         found = [m.start() for m in re.finditer(re.escape(marker), text)]
         if not found:
-            raise ExtractError(f"no award table: expected a heading '<category>{marker}'",
-                               source=source, offset=len(text))
+            raise ExtractError(
+                f"no award table: expected a heading '<category>{marker}'", source=source, offset=len(text)
+            )
         sections = []
         for n, at in enumerate(found):
             category = next((c for c in self.categories if text.endswith(c, 0, at)), None)
             if category is None:
                 raise ExtractError(
-                    "unknown award category before the table heading; known: "
-                    + ", ".join(sorted(self.categories)),
-                    source=source, offset=at, context=text[max(0, at - 8) : at + len(marker)],
+                    "unknown award category before the table heading; known: " + ", ".join(sorted(self.categories)),
+                    source=source,
+                    offset=at,
+                    context=text[max(0, at - 8) : at + len(marker)],
                 )
             body_start = at + len(marker)
-            body_end = found[n + 1] - len(self._category_before(text, found[n + 1])) if n + 1 < len(found) else len(text.rstrip())
+            body_end = (
+                found[n + 1] - len(self._category_before(text, found[n + 1]))
+                if n + 1 < len(found)
+                else len(text.rstrip())
+            )
             sections.append((category, at - len(category), body_start, body_end))
         return sections
 
@@ -211,8 +218,9 @@ class Extractor:
         body = text[start:end]
         numbers = [(m.start(), m.end(), int(m.group())) for m in re.finditer(r"\d+", body)]
         if not numbers or numbers[0][0] != 0 or numbers[0][2] != 1:
-            raise ExtractError(f"the {category} table does not start with row 1",
-                               source=source, offset=start, context=body[:12])
+            raise ExtractError(
+                f"the {category} table does not start with row 1", source=source, offset=start, context=body[:12]
+            )
         furthest = [0]
 
         def solve(pos: int, num_end: int, rank: int) -> list[AwardRow] | None:
@@ -242,12 +250,23 @@ class Extractor:
             at = start + furthest[0]
             raise ExtractError(
                 f"cannot separate applicant and title in the {category} table row starting here",
-                source=source, offset=at, context=text[at : at + 24],
+                source=source,
+                offset=at,
+                context=text[at : at + 24],
             )
         return rows
 
-    def _award_row(self, text: str, base: int, pos: int, num_end: int, row_end: int, rank: int,
-                   category: str, split: tuple[list[_Unit], int]) -> AwardRow:
+    def _award_row(
+        self,
+        text: str,
+        base: int,
+        pos: int,
+        num_end: int,
+        row_end: int,
+        rank: int,
+        category: str,
+        split: tuple[list[_Unit], int],
+    ) -> AwardRow:
         units, title_at = split
         off = base + num_end
         applicants = tuple(
@@ -522,16 +541,21 @@ class Extractor:
 
     # ---- consistency -----------------------------------------------------
 
-    def _consistency(self, figures: list[Figure], awards: list[AwardRow],
-                     sections: list[tuple[str, int, int, int]], source: str) -> None:
+    def _consistency(
+        self, figures: list[Figure], awards: list[AwardRow], sections: list[tuple[str, int, int, int]], source: str
+    ) -> None:
         for f in figures:
             if f.key == "winners" and not f.lower_bound and f.value != len(awards):
                 raise ExtractError(
                     f"the text states {f.value} winners but the table has {len(awards)} rows",
-                    source=source, offset=f.span.start, context=f.span.text,
+                    source=source,
+                    offset=f.span.start,
+                    context=f.span.text,
                 )
             if f.key == "categories" and f.value != len(sections):
                 raise ExtractError(
                     f"the text states {f.value} categories but the table has {len(sections)} sections",
-                    source=source, offset=f.span.start, context=f.span.text,
+                    source=source,
+                    offset=f.span.start,
+                    context=f.span.text,
                 )

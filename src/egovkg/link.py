@@ -100,7 +100,9 @@ def link(extraction: Extraction, cur: Curated) -> Linked:
         awards.append(LinkedAward(row, cur_row, tuple(ids)))
     for ident, r in cur["awards"].items():
         if ident not in used:
-            raise CrossCheckError(f"{r.where}: award '{ident}' ({r['category']} #{r['rank']}) is not in the announcement")
+            raise CrossCheckError(
+                f"{r.where}: award '{ident}' ({r['category']} #{r['rank']}) is not in the announcement"
+            )
 
     milestones = []
     extracted = {m.key: m for m in extraction.milestones}

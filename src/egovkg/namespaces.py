@@ -123,9 +123,25 @@ PREFIXES: dict[str, Namespace] = {
 
 # One prefix per resource type, so Turtle reads award:2012-public-service-03, region:420500.
 RESOURCE_TYPES = (
-    "award", "practice", "agency", "person", "account", "region", "programme", "document",
-    "milestone", "category", "selection", "source", "reference", "scheme", "goal", "problem",
-    "level", "agency-kind", "span",
+    "award",
+    "practice",
+    "agency",
+    "person",
+    "account",
+    "region",
+    "programme",
+    "document",
+    "milestone",
+    "category",
+    "selection",
+    "source",
+    "reference",
+    "scheme",
+    "goal",
+    "problem",
+    "level",
+    "agency-kind",
+    "span",
 )
 
 

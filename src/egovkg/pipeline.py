@@ -37,8 +37,7 @@ def render_docs(ontology_path: Path) -> str:
     return OntPub(ontology=str(ontology_path), sort_subjects=True).make_html(include_css=True)
 
 
-def run(layout: Layout, *, out: Path, base: str = DEFAULT_BASE, views: bool = True,
-        docs: bool = True) -> Summary:
+def run(layout: Layout, *, out: Path, base: str = DEFAULT_BASE, views: bool = True, docs: bool = True) -> Summary:
     s = Summary()
     t = time.perf_counter()
     kg: KnowledgeGraph = build(layout, base=base)

@@ -33,7 +33,7 @@ class Report:
 
 
 def load_shapes(path: Path) -> Graph:
-    g = Graph()
+    g = Graph(identifier=URIRef(path.resolve().as_uri()))
     try:
         g.parse(path, format="turtle")
     except FileNotFoundError as exc:
@@ -43,14 +43,19 @@ def load_shapes(path: Path) -> Graph:
     return g
 
 
-def shacl(data: Graph, shapes: Graph) -> tuple[Violation, ...]:
+def shacl(data: Graph, shapes: Graph, *, shapes_name: str = "shapes") -> tuple[Violation, ...]:
     from pyshacl import validate as pyshacl_validate
 
-    _conforms, results, _text = pyshacl_validate(
-        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
-    )
+    try:
+        _conforms, results, _text = pyshacl_validate(
+            data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+        )
+    except Exception as exc:  # pyshacl's ShapeLoadError, ConstraintLoadError, ReportableRuntimeError
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RDFInputError(f"{shapes_name}: the SHACL shapes cannot be used: {first}") from exc
     out = []
     for r in results.subjects(RDF.type, SH.ValidationResult):
+
         def one(p: URIRef, r=r) -> str:
             v = results.value(r, p)
             return "" if v is None else str(v)
@@ -58,8 +63,9 @@ def shacl(data: Graph, shapes: Graph) -> tuple[Violation, ...]:
         severity = one(SH.resultSeverity).rsplit("#", 1)[-1]
         if severity == "Info":
             continue
-        out.append(Violation(one(SH.focusNode), one(SH.resultPath), one(SH.resultMessage),
-                             one(SH.sourceShape), severity))
+        out.append(
+            Violation(one(SH.focusNode), one(SH.resultPath), one(SH.resultMessage), one(SH.sourceShape), severity)
+        )
     return tuple(sorted(out, key=lambda v: (v.focus, v.path, v.message)))
 
 
@@ -75,5 +81,6 @@ def run_checks(data: Graph, catalogue: Mapping[str, NamedQuery]) -> tuple[tuple[
 
 
 def validate(data: Graph, shapes: Graph, catalogue: Mapping[str, NamedQuery] | None = None) -> Report:
-    violations = tuple(v for v in shacl(data, shapes) if v.severity == "Violation")
+    name = str(shapes.identifier).removeprefix("file://")
+    violations = tuple(v for v in shacl(data, shapes, shapes_name=name) if v.severity == "Violation")
     return Report(violations, run_checks(data, catalogue or {}))

@@ -1,0 +1,155 @@
+"""The command line: real commands on the real files, exit codes and clean errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from egovkg.cli import main
+
+from .conftest import ROOT
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture()
+def home(tmp_path: Path) -> Path:
+    """A copy of the project's data, ontology and queries to break things in."""
+    for part in ("data", "ontology", "queries"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    return tmp_path
+
+
+def test_every_command_is_documented_with_an_example(runner: CliRunner) -> None:
+    for name, command in main.commands.items():
+        assert command.help and "Example:" in command.help, name
+        assert name in (ROOT / "README.md").read_text(encoding="utf-8"), f"README does not mention '{name}'"
+
+
+def test_extract_writes_json_lines(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "records.jsonl"
+    result = runner.invoke(main, ["extract", str(ROOT / "data/sources/announcement-2012.txt"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    awards = [r for r in records if r["type"] == "award"]
+    assert len(awards) == 40
+    assert awards[4]["title"] == "审计署在金审工程中的实践"
+    assert awards[4]["applicants"][0]["text"] == "审计署信息化建设办公室"
+    assert awards[4]["span"]["start"] < awards[4]["title_span"]["start"] < awards[4]["span"]["end"]
+
+
+def test_extract_of_a_mangled_text_exits_2_with_the_position(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("标题\n正文没有表格.", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(main, ["extract", str(bad), "-o", str(out)])
+    assert result.exit_code == 2
+    assert f"error: {bad}: character" in result.output
+    assert "no award table" in result.output
+    assert not out.exists()
+
+
+def test_export_and_validate_round_trip(runner: CliRunner, tmp_path: Path) -> None:
+    ttl = tmp_path / "kg.ttl"
+    assert runner.invoke(main, ["export", "--format", "ttl", "-o", str(ttl)]).exit_code == 0
+    result = runner.invoke(main, ["validate", "--data", str(ttl)])
+    assert result.exit_code == 0, result.output
+    assert "conforms" in result.output
+
+
+def test_validate_reports_violations_with_exit_1(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text((ROOT / "tests/fixtures/shapes/RegionShape.ttl").read_text(encoding="utf-8"), encoding="utf-8")
+    result = runner.invoke(main, ["validate", "--data", str(bad)])
+    assert result.exit_code == 1
+    assert "https://w3id.org/egovkg/id/region/" in result.output
+
+
+def test_broken_turtle_names_the_file_and_line(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.ttl"
+    bad.write_text(
+        '@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:d ex:e "unterminated .\n', encoding="utf-8"
+    )
+    result = runner.invoke(main, ["validate", "--data", str(bad)])
+    assert result.exit_code == 2
+    assert f"error: {bad}: not valid turtle" in result.output
+    assert "line 3" in result.output
+
+
+def test_a_malformed_data_file_stops_the_build_and_writes_nothing(runner: CliRunner, home: Path, monkeypatch) -> None:
+    out = home / "build"
+    out.mkdir()
+    (out / "egovkg.ttl").write_text("previous", encoding="utf-8")
+    regions = home / "data/curated/regions.csv"
+    regions.write_text(regions.read_text(encoding="utf-8").replace("420500,", "42O500,", 1), encoding="utf-8")
+    monkeypatch.setenv("EGOVKG_HOME", str(home))
+    result = runner.invoke(main, ["build", "--no-views", "--no-docs", "-o", str(out)])
+    assert result.exit_code == 2
+    assert f"{regions}:" in result.output and "code: '42O500' is not a 6-digit GB/T 2260 code" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["egovkg.ttl"]
+    assert (out / "egovkg.ttl").read_text(encoding="utf-8") == "previous"
+
+
+def _append_shape(home: Path, turtle: str) -> None:
+    shapes = home / "ontology/shapes.ttl"
+    shapes.write_text(shapes.read_text(encoding="utf-8") + "\n" + turtle, encoding="utf-8")
+
+
+def test_a_graph_that_does_not_validate_writes_nothing(runner: CliRunner, home: Path, monkeypatch) -> None:
+    # a stricter rule than the data meets: ranks run to 10, the rule allows 5
+    _append_shape(
+        home,
+        """
+<https://w3id.org/egovkg/shapes#TestRank> a <http://www.w3.org/ns/shacl#NodeShape> ;
+  <http://www.w3.org/ns/shacl#targetClass> <https://w3id.org/egovkg/ontology#Award> ;
+  <http://www.w3.org/ns/shacl#property> <https://w3id.org/egovkg/shapes#TestRank-rank> .
+<https://w3id.org/egovkg/shapes#TestRank-rank>
+  <http://www.w3.org/ns/shacl#path> <https://w3id.org/egovkg/ontology#rank> ;
+  <http://www.w3.org/ns/shacl#maxInclusive> 5 ;
+  <http://www.w3.org/ns/shacl#message> "rank above 5" .
+""",
+    )
+    monkeypatch.setenv("EGOVKG_HOME", str(home))
+    out = home / "build"
+    result = runner.invoke(main, ["build", "--no-views", "--no-docs", "-o", str(out)])
+    assert result.exit_code == 1
+    assert "20 SHACL violation(s)" in result.output and "rank above 5" in result.output
+    assert "nothing was written" in result.output
+    assert not out.exists()
+
+
+def test_broken_shapes_are_an_error_not_a_crash(runner: CliRunner, home: Path, monkeypatch) -> None:
+    _append_shape(
+        home, "<urn:x> a <http://www.w3.org/ns/shacl#NodeShape> ; <http://www.w3.org/ns/shacl#path> <urn:p> ."
+    )
+    monkeypatch.setenv("EGOVKG_HOME", str(home))
+    result = runner.invoke(main, ["validate"])
+    assert result.exit_code == 2
+    assert "shapes.ttl" in result.output and "NodeShape cannot be the subject of a 'sh:path'" in result.output
+
+
+def test_build_writes_every_export(runner: CliRunner, home: Path, monkeypatch) -> None:
+    monkeypatch.setenv("EGOVKG_HOME", str(home))
+    out = home / "build"
+    result = runner.invoke(main, ["build", "--no-views", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "graph: " in result.output
+    names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert names == [
+        "docs/ontology.html",
+        "egovkg.jsonld",
+        "egovkg.nt",
+        "egovkg.rdf",
+        "egovkg.trig",
+        "egovkg.ttl",
+        "void.ttl",
+    ]
+    html = (out / "docs/ontology.html").read_text(encoding="utf-8")
+    assert "AwardCategory" in html and '<script src="http' not in html
