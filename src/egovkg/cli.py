@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -288,6 +289,91 @@ def query(
     target: Any = Endpoint(endpoint, timeout=timeout) if endpoint else the_graph(data, base)
     result = run_query(target, name or expr or "", given, catalogue=catalogue)
     sys.stdout.buffer.write(format_result(result, fmt, base=base))
+
+
+@main.command()
+@click.option("--endpoint", required=True,
+              help="Graph Store Protocol URL (Oxigraph: http://HOST:7878/store; Fuseki: http://HOST:3030/DS/data).")
+@click.option("--graph", "graph_iri", help="Named graph to replace (default: the default graph).")
+@click.option("--user", help="User name (or EGOVKG_USER); the password comes from EGOVKG_PASSWORD.")
+@click.option("--password", help="Password (prefer EGOVKG_PASSWORD; a token in EGOVKG_TOKEN is sent as Bearer).")
+@click.option("--timeout", default=300, show_default=True, help="Seconds to wait for the server.")
+@data_option
+@base_option
+@handle_errors
+def push(endpoint: str, graph_iri: str | None, user: str | None, password: str | None, timeout: int,
+         data: tuple[Path, ...], base: str) -> None:
+    """Upload the graph to a triplestore, replacing one graph in a single PUT.
+
+    Example: egovkg push --endpoint http://127.0.0.1:7878/store --graph https://w3id.org/egovkg/graph/all
+    """
+    from egovkg.export import serialise
+    from egovkg.triplestore import Credentials, graph_store_url, put_graph
+
+    g = the_graph(data, base)
+    body = serialise(g, "nt")
+    target = graph_store_url(endpoint, graph_iri)
+    t0 = time.perf_counter()
+    if sys.stderr.isatty():
+        from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+        with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                      TransferSpeedColumn(), transient=True) as bar:
+            task = bar.add_task("uploading", total=len(body))
+            put_graph(endpoint, body, graph=graph_iri, credentials=Credentials.from_env(user, password),
+                      timeout=timeout, progress=lambda done, _total: bar.update(task, completed=done))
+    else:
+        put_graph(endpoint, body, graph=graph_iri, credentials=Credentials.from_env(user, password), timeout=timeout)
+    click.echo(f"pushed {len(g)} triples ({len(body):,} bytes) to {target} in {time.perf_counter() - t0:.2f} s")
+
+
+@main.command()
+@click.option("--port", default=7878, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--location", type=click.Path(file_okay=False, path_type=Path),
+              help="Store folder to keep (default: a temporary folder removed on exit).")
+@click.option("--writable", is_flag=True, help="Accept SPARQL updates and Graph Store writes.")
+@data_option
+@base_option
+@handle_errors
+def serve(port: int, location: Path | None, writable: bool, data: tuple[Path, ...], base: str) -> None:
+    """Serve the graph from a local Oxigraph SPARQL server until Ctrl-C (read-only unless --writable).
+
+    Example: egovkg serve --port 7878
+    """
+    import tempfile
+
+    from egovkg.atomic import write_bytes
+    from egovkg.export import serialise
+    from egovkg.triplestore import OxigraphServer
+
+    g = the_graph(data, base)
+    with tempfile.TemporaryDirectory(prefix="egovkg-serve-") as tmp:
+        store = location or Path(tmp) / "store"
+        dump = Path(tmp) / "egovkg.nt"
+        write_bytes(dump, serialise(g, "nt"))
+        server = OxigraphServer(store, port=port, read_only=not writable)
+        server.load([dump])
+        with server:
+            click.echo(f"serving {len(g)} triples ({'read-write' if writable else 'read-only'})")
+            click.echo(f"  query UI:         {server.url}/")
+            click.echo(f"  SPARQL endpoint:  {server.query_url}")
+            if writable:
+                click.echo(f"  update endpoint:  {server.update_url}")
+                click.echo(f"  graph store:      {server.store_url}")
+            click.echo("press Ctrl-C to stop", nl=True)
+            sys.stdout.flush()
+
+            def interrupt(_signum: int, _frame: object) -> None:
+                raise KeyboardInterrupt
+
+            # Stop cleanly on Ctrl-C even when started in the background, and on SIGTERM.
+            signal.signal(signal.SIGINT, interrupt)
+            signal.signal(signal.SIGTERM, interrupt)
+            try:
+                while server.process is not None and server.process.poll() is None:
+                    time.sleep(0.5)
+            except KeyboardInterrupt:
+                click.echo("stopping")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,256 @@
+"""A real Oxigraph server on loopback: push, query the whole catalogue, and every fault."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from egovkg.cli import main
+from egovkg.errors import EndpointError
+from egovkg.export import serialise
+from egovkg.query import load_catalogue, run_query
+from egovkg.remote import Endpoint
+from egovkg.triplestore import Credentials, OxigraphServer, free_port, graph_store_url, put_graph
+
+from .conftest import ROOT
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[OxigraphServer]:
+    srv = OxigraphServer(tmp_path_factory.mktemp("oxigraph") / "store", port=free_port(), read_only=False)
+    with srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def pushed(server: OxigraphServer, graph) -> OxigraphServer:
+    put_graph(server.store_url, serialise(graph, "nt"))
+    return server
+
+
+def count(server: OxigraphServer, where: str = "?s ?p ?o") -> int:
+    res = Endpoint(server.query_url).query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")
+    return int(res.rows[0]["n"])
+
+
+def test_graph_store_urls() -> None:
+    assert graph_store_url("http://h:1/store", None) == "http://h:1/store?default"
+    assert graph_store_url("http://h:1/store", "https://w3id.org/egovkg/graph/a b") == (
+        "http://h:1/store?graph=https%3A%2F%2Fw3id.org%2Fegovkg%2Fgraph%2Fa%20b")
+    with pytest.raises(EndpointError, match="not an http"):
+        graph_store_url("ftp://h/store", None)
+
+
+def test_push_then_the_server_holds_the_graph(pushed: OxigraphServer, graph) -> None:
+    assert count(pushed) == len(graph)
+
+
+def test_push_twice_replaces_not_appends(pushed: OxigraphServer, graph) -> None:
+    put_graph(pushed.store_url, serialise(graph, "nt"))
+    assert count(pushed) == len(graph)
+
+
+def test_push_to_a_second_named_graph_leaves_the_first(pushed: OxigraphServer, graph) -> None:
+    body = b"<urn:x:a> <urn:x:b> <urn:x:c> .\n"
+    put_graph(pushed.store_url, body, graph="urn:x:second")
+    assert count(pushed) == len(graph)
+    assert count(pushed, "GRAPH <urn:x:second> { ?s ?p ?o }") == 1
+
+
+def test_a_push_that_fails_midway_leaves_the_old_graph(pushed: OxigraphServer, graph) -> None:
+    nt = serialise(graph, "nt")
+    broken = nt[: len(nt) // 2] + b"\n<urn:broken> <urn:p> \"unterminated .\n" + nt[len(nt) // 2 :]
+    with pytest.raises(EndpointError, match=r"HTTP 400"):
+        put_graph(pushed.store_url, broken)
+    assert count(pushed) == len(graph)
+
+
+def _rows(result) -> list[tuple]:
+    if result.kind == "ask":
+        return [(result.boolean,)]
+    if result.kind == "graph":
+        return sorted(tuple(t.n3() for t in triple) for triple in result.graph)
+    return sorted(tuple(r[v].n3() if v in r else "" for v in result.vars) for r in result.rows)
+
+
+def test_every_catalogue_query_gives_the_same_answer_remotely(pushed: OxigraphServer, graph, layout) -> None:
+    catalogue = load_catalogue(layout.queries)
+    assert catalogue, "the catalogue is empty"
+    timings = {}
+    for name in catalogue:
+        t0 = time.perf_counter()
+        local = run_query(graph, name, catalogue=catalogue)
+        t1 = time.perf_counter()
+        remote = run_query(Endpoint(pushed.query_url), name, catalogue=catalogue)
+        timings[name] = (t1 - t0, time.perf_counter() - t1)
+        assert local.kind == remote.kind, name
+        assert _rows(local) == _rows(remote), name
+        if local.kind == "select":
+            assert local.vars == remote.vars, name
+    report = Path(os.environ.get("EGOVKG_ARTIFACTS", ROOT / "test-artifacts")) / "remote-vs-embedded.tsv"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text("query\tembedded_s\tremote_s\n" + "".join(
+        f"{n}\t{a:.4f}\t{b:.4f}\n" for n, (a, b) in sorted(timings.items())), encoding="utf-8")
+
+
+def test_cli_query_against_the_endpoint_matches_the_embedded_store(pushed: OxigraphServer) -> None:
+    runner = CliRunner()
+    query = ("SELECT ?code WHERE { ?r <http://www.w3.org/2004/02/skos/core#notation> ?code ; "
+             "a <https://w3id.org/egovkg/ontology#Region> } ORDER BY ?code LIMIT 5")
+    local = runner.invoke(main, ["query", "-e", query, "--format", "csv"])
+    remote = runner.invoke(main, ["query", "-e", query, "--format", "csv", "--endpoint", pushed.query_url])
+    assert local.exit_code == remote.exit_code == 0, remote.output
+    assert local.output == remote.output
+    assert local.output.splitlines()[:3] == ["code", "000000", "110000"]
+
+
+def test_cli_push_reports_the_count(server: OxigraphServer, graph) -> None:
+    result = CliRunner().invoke(main, ["push", "--endpoint", server.store_url])
+    assert result.exit_code == 0, result.output
+    assert f"pushed {len(graph)} triples" in result.output
+
+
+# ---- faults -------------------------------------------------------------------
+
+
+def test_refused_connection(tmp_path: Path) -> None:
+    port = free_port()
+    with pytest.raises(EndpointError, match=rf"127.0.0.1:{port}/store\?default: cannot connect"):
+        put_graph(f"http://127.0.0.1:{port}/store", b"")
+    with pytest.raises(EndpointError, match="cannot connect|Connection refused"):
+        Endpoint(f"http://127.0.0.1:{port}/query").query(COUNT)
+
+
+def test_wrong_path_on_the_real_server(pushed: OxigraphServer) -> None:
+    with pytest.raises(EndpointError, match="HTTP 404"):
+        put_graph(pushed.url + "/nope", b"<urn:a> <urn:b> <urn:c> .\n")
+
+
+def test_a_stopped_server(tmp_path: Path) -> None:
+    srv = OxigraphServer(tmp_path / "store", port=free_port(), read_only=False)
+    with srv:
+        put_graph(srv.store_url, b"<urn:a> <urn:b> <urn:c> .\n")
+    with pytest.raises(EndpointError, match="cannot connect"):
+        Endpoint(srv.query_url, timeout=2).query(COUNT)
+
+
+class _Stub(http.server.BaseHTTPRequestHandler):
+    status = 500
+    body = b"boom"
+    content_type = "text/plain"
+    delay = 0.0
+    seen_headers: list[dict[str, str]] = []
+
+    def _reply(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        type(self).seen_headers.append(dict(self.headers))
+        time.sleep(self.delay)
+        self.send_response(self.status)
+        self.send_header("Content-Type", self.content_type)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    do_GET = do_POST = do_PUT = _reply
+
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+
+@pytest.fixture()
+def stub() -> Iterator[type[_Stub]]:
+    handler = type("Handler", (_Stub,), {"seen_headers": []})
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    handler.url = f"http://127.0.0.1:{srv.server_address[1]}"
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield handler
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.mark.parametrize(("status", "message"), [
+    (401, "HTTP 401: authentication required"),
+    (403, "HTTP 403: forbidden"),
+    (404, "HTTP 404: not found"),
+    (500, "HTTP 500: boom"),
+    (503, "HTTP 503: boom"),
+])
+def test_http_status_codes_on_push(stub, status: int, message: str) -> None:
+    stub.status = status
+    with pytest.raises(EndpointError, match=message) as info:
+        put_graph(stub.url + "/store", b"<urn:a> <urn:b> <urn:c> .\n")
+    assert stub.url in str(info.value)
+
+
+@pytest.mark.parametrize("status", [401, 403, 500])
+def test_http_status_codes_on_query(stub, status: int) -> None:
+    stub.status = status
+    words = {401: "Unauthorized", 403: "Forbidden|403", 500: "500|Internal"}
+    with pytest.raises(EndpointError, match=rf"{stub.url}/query: .*({words[status]})"):
+        Endpoint(stub.url + "/query").query(COUNT)
+
+
+def test_a_reply_that_is_not_sparql(stub) -> None:
+    stub.status, stub.content_type, stub.body = 200, "text/html", b"<html>hello</html>"
+    with pytest.raises(EndpointError, match="not SPARQL JSON results"):
+        Endpoint(stub.url + "/query").query(COUNT)
+
+
+def test_a_timeout(stub) -> None:
+    stub.status, stub.delay = 200, 3.0
+    t0 = time.perf_counter()
+    with pytest.raises(EndpointError, match="within 1 s"):
+        put_graph(stub.url + "/store", b"", timeout=1)
+    assert time.perf_counter() - t0 < 2.9
+
+
+def test_credentials_are_sent_but_never_shown(stub, monkeypatch) -> None:
+    stub.status = 401
+    monkeypatch.setenv("EGOVKG_TOKEN", "s3cret-token")
+    result = CliRunner().invoke(main, ["push", "--endpoint", stub.url + "/store"])
+    assert result.exit_code == 2
+    assert "HTTP 401" in result.output and "s3cret-token" not in result.output
+    assert stub.seen_headers[-1]["Authorization"] == "Bearer s3cret-token"
+    assert "s3cret" not in repr(Credentials.from_env())
+
+
+def test_serve_starts_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "EGOVKG_HOME": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "egovkg", "serve", "--port", str(port)], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if "Ctrl-C" in line or not line:
+                break
+        assert any(f"http://127.0.0.1:{port}/query" in x for x in lines), lines
+        res = Endpoint(f"http://127.0.0.1:{port}/query").query(COUNT)
+        assert int(res.rows[0]["n"]) > 6000
+        with pytest.raises(EndpointError, match="HTTP 40"):
+            put_graph(f"http://127.0.0.1:{port}/store", b"<urn:a> <urn:b> <urn:c> .\n")  # read-only
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with pytest.raises(EndpointError, match="cannot connect"):
+        Endpoint(f"http://127.0.0.1:{port}/query", timeout=2).query(COUNT)
