@@ -48,7 +48,8 @@ def count(server: OxigraphServer, where: str = "?s ?p ?o") -> int:
 def test_graph_store_urls() -> None:
     assert graph_store_url("http://h:1/store", None) == "http://h:1/store?default"
     assert graph_store_url("http://h:1/store", "https://w3id.org/egovkg/graph/a b") == (
-        "http://h:1/store?graph=https%3A%2F%2Fw3id.org%2Fegovkg%2Fgraph%2Fa%20b")
+        "http://h:1/store?graph=https%3A%2F%2Fw3id.org%2Fegovkg%2Fgraph%2Fa%20b"
+    )
     with pytest.raises(EndpointError, match="not an http"):
         graph_store_url("ftp://h/store", None)
 
@@ -71,7 +72,7 @@ def test_push_to_a_second_named_graph_leaves_the_first(pushed: OxigraphServer, g
 
 def test_a_push_that_fails_midway_leaves_the_old_graph(pushed: OxigraphServer, graph) -> None:
     nt = serialise(graph, "nt")
-    broken = nt[: len(nt) // 2] + b"\n<urn:broken> <urn:p> \"unterminated .\n" + nt[len(nt) // 2 :]
+    broken = nt[: len(nt) // 2] + b'\n<urn:broken> <urn:p> "unterminated .\n' + nt[len(nt) // 2 :]
     with pytest.raises(EndpointError, match=r"HTTP 400"):
         put_graph(pushed.store_url, broken)
     assert count(pushed) == len(graph)
@@ -101,14 +102,18 @@ def test_every_catalogue_query_gives_the_same_answer_remotely(pushed: OxigraphSe
             assert local.vars == remote.vars, name
     report = Path(os.environ.get("EGOVKG_ARTIFACTS", ROOT / "test-artifacts")) / "remote-vs-embedded.tsv"
     report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text("query\tembedded_s\tremote_s\n" + "".join(
-        f"{n}\t{a:.4f}\t{b:.4f}\n" for n, (a, b) in sorted(timings.items())), encoding="utf-8")
+    report.write_text(
+        "query\tembedded_s\tremote_s\n" + "".join(f"{n}\t{a:.4f}\t{b:.4f}\n" for n, (a, b) in sorted(timings.items())),
+        encoding="utf-8",
+    )
 
 
 def test_cli_query_against_the_endpoint_matches_the_embedded_store(pushed: OxigraphServer) -> None:
     runner = CliRunner()
-    query = ("SELECT ?code WHERE { ?r <http://www.w3.org/2004/02/skos/core#notation> ?code ; "
-             "a <https://w3id.org/egovkg/ontology#Region> } ORDER BY ?code LIMIT 5")
+    query = (
+        "SELECT ?code WHERE { ?r <http://www.w3.org/2004/02/skos/core#notation> ?code ; "
+        "a <https://w3id.org/egovkg/ontology#Region> } ORDER BY ?code LIMIT 5"
+    )
     local = runner.invoke(main, ["query", "-e", query, "--format", "csv"])
     remote = runner.invoke(main, ["query", "-e", query, "--format", "csv", "--endpoint", pushed.query_url])
     assert local.exit_code == remote.exit_code == 0, remote.output
@@ -183,13 +188,16 @@ def stub() -> Iterator[type[_Stub]]:
     srv.server_close()
 
 
-@pytest.mark.parametrize(("status", "message"), [
-    (401, "HTTP 401: authentication required"),
-    (403, "HTTP 403: forbidden"),
-    (404, "HTTP 404: not found"),
-    (500, "HTTP 500: boom"),
-    (503, "HTTP 503: boom"),
-])
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (401, "HTTP 401: authentication required"),
+        (403, "HTTP 403: forbidden"),
+        (404, "HTTP 404: not found"),
+        (500, "HTTP 500: boom"),
+        (503, "HTTP 503: boom"),
+    ],
+)
 def test_http_status_codes_on_push(stub, status: int, message: str) -> None:
     stub.status = status
     with pytest.raises(EndpointError, match=message) as info:
@@ -232,8 +240,14 @@ def test_credentials_are_sent_but_never_shown(stub, monkeypatch) -> None:
 def test_serve_starts_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "EGOVKG_HOME": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "egovkg", "serve", "--port", str(port)], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "egovkg", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         lines = []
         deadline = time.monotonic() + 60

@@ -292,8 +292,11 @@ def query(
 
 
 @main.command()
-@click.option("--endpoint", required=True,
-              help="Graph Store Protocol URL (Oxigraph: http://HOST:7878/store; Fuseki: http://HOST:3030/DS/data).")
+@click.option(
+    "--endpoint",
+    required=True,
+    help="Graph Store Protocol URL (Oxigraph: http://HOST:7878/store; Fuseki: http://HOST:3030/DS/data).",
+)
 @click.option("--graph", "graph_iri", help="Named graph to replace (default: the default graph).")
 @click.option("--user", help="User name (or EGOVKG_USER); the password comes from EGOVKG_PASSWORD.")
 @click.option("--password", help="Password (prefer EGOVKG_PASSWORD; a token in EGOVKG_TOKEN is sent as Bearer).")
@@ -301,8 +304,15 @@ def query(
 @data_option
 @base_option
 @handle_errors
-def push(endpoint: str, graph_iri: str | None, user: str | None, password: str | None, timeout: int,
-         data: tuple[Path, ...], base: str) -> None:
+def push(
+    endpoint: str,
+    graph_iri: str | None,
+    user: str | None,
+    password: str | None,
+    timeout: int,
+    data: tuple[Path, ...],
+    base: str,
+) -> None:
     """Upload the graph to a triplestore, replacing one graph in a single PUT.
 
     Example: egovkg push --endpoint http://127.0.0.1:7878/store --graph https://w3id.org/egovkg/graph/all
@@ -317,11 +327,22 @@ def push(endpoint: str, graph_iri: str | None, user: str | None, password: str |
     if sys.stderr.isatty():
         from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
-        with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                      TransferSpeedColumn(), transient=True) as bar:
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            transient=True,
+        ) as bar:
             task = bar.add_task("uploading", total=len(body))
-            put_graph(endpoint, body, graph=graph_iri, credentials=Credentials.from_env(user, password),
-                      timeout=timeout, progress=lambda done, _total: bar.update(task, completed=done))
+            put_graph(
+                endpoint,
+                body,
+                graph=graph_iri,
+                credentials=Credentials.from_env(user, password),
+                timeout=timeout,
+                progress=lambda done, _total: bar.update(task, completed=done),
+            )
     else:
         put_graph(endpoint, body, graph=graph_iri, credentials=Credentials.from_env(user, password), timeout=timeout)
     click.echo(f"pushed {len(g)} triples ({len(body):,} bytes) to {target} in {time.perf_counter() - t0:.2f} s")
@@ -329,8 +350,11 @@ def push(endpoint: str, graph_iri: str | None, user: str | None, password: str |
 
 @main.command()
 @click.option("--port", default=7878, show_default=True, help="Port on 127.0.0.1.")
-@click.option("--location", type=click.Path(file_okay=False, path_type=Path),
-              help="Store folder to keep (default: a temporary folder removed on exit).")
+@click.option(
+    "--location",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Store folder to keep (default: a temporary folder removed on exit).",
+)
 @click.option("--writable", is_flag=True, help="Accept SPARQL updates and Graph Store writes.")
 @data_option
 @base_option

@@ -58,8 +58,9 @@ class Credentials:
 
     @classmethod
     def from_env(cls, user: str | None = None, password: str | None = None) -> Credentials:
-        return cls(user or os.environ.get(USER_ENV), password or os.environ.get(PASSWORD_ENV),
-                   os.environ.get(TOKEN_ENV))
+        return cls(
+            user or os.environ.get(USER_ENV), password or os.environ.get(PASSWORD_ENV), os.environ.get(TOKEN_ENV)
+        )
 
     def header(self) -> dict[str, str]:
         if self.token:
@@ -70,8 +71,10 @@ class Credentials:
         return {}
 
     def __repr__(self) -> str:  # never show secrets in tracebacks or logs
-        return f"Credentials(user={self.user!r}, password={'***' if self.password else None}, " \
-               f"token={'***' if self.token else None})"
+        return (
+            f"Credentials(user={self.user!r}, password={'***' if self.password else None}, "
+            f"token={'***' if self.token else None})"
+        )
 
 
 def graph_store_url(endpoint: str, graph: str | None) -> str:
@@ -102,9 +105,16 @@ def _http_error(url: str, exc: urllib.error.HTTPError) -> EndpointError:
     return EndpointError(f"{url}: HTTP {exc.code}: {detail}")
 
 
-def put_graph(endpoint: str, data: bytes, *, media_type: str = "application/n-triples",
-              graph: str | None = None, credentials: Credentials | None = None, timeout: float = 120,
-              progress: Progress | None = None) -> int:
+def put_graph(
+    endpoint: str,
+    data: bytes,
+    *,
+    media_type: str = "application/n-triples",
+    graph: str | None = None,
+    credentials: Credentials | None = None,
+    timeout: float = 120,
+    progress: Progress | None = None,
+) -> int:
     """Replace one graph of a Graph Store endpoint with ``data`` in one PUT; returns the HTTP status.
 
     Not retried: a PUT of the same body is idempotent, but a partial failure is
@@ -125,7 +135,7 @@ def put_graph(endpoint: str, data: bytes, *, media_type: str = "application/n-tr
         if isinstance(reason, (TimeoutError, socket.timeout)):
             raise EndpointError(f"{url}: no answer within {timeout:g} s") from exc
         raise EndpointError(f"{url}: cannot connect ({reason})") from exc
-    except (TimeoutError, socket.timeout) as exc:
+    except TimeoutError as exc:
         raise EndpointError(f"{url}: no answer within {timeout:g} s") from exc
     except (ConnectionError, OSError) as exc:
         raise EndpointError(f"{url}: connection failed ({exc})") from exc
