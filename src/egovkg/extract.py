@@ -44,6 +44,7 @@ from egovkg.model import (
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _CN_NUM = "〇零一二三四五六七八九十百两"
 _SPACES = " \u3000"
+MAX_APPLICANTS_LENGTH = 160  # characters; the longest real applicant list is 47
 
 
 @dataclass(frozen=True)
@@ -317,8 +318,11 @@ class Extractor:
         return None if best is None else (best[1], best[2])
 
     def _applicant_ends(self, body: str) -> list[int]:
-        ends = {i for i in range(2, len(body)) if self._ends_with_suffix(body[:i])}
-        for j in range(1, len(body)):
+        # Applicants are names of at most a few units: bound the search so that a
+        # malformed row (a whole table run together) costs linear time, not cubic.
+        limit = min(len(body), MAX_APPLICANTS_LENGTH)
+        ends = {i for i in range(2, limit) if self._ends_with_suffix(body[:i])}
+        for j in range(1, limit):
             post = next((w for w in self.lex.posts if body.startswith(w, j)), None)
             if post is None or not self._ends_with_suffix(body[:j]):
                 continue
