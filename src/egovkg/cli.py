@@ -22,20 +22,6 @@ from egovkg import __version__
 from egovkg.errors import EgovkgError, RDFInputError, ValidationFailed
 from egovkg.paths import Layout
 
-RDF_SUFFIXES = {
-    ".ttl": "turtle",
-    ".nt": "nt",
-    ".jsonld": "json-ld",
-    ".json": "json-ld",
-    ".rdf": "xml",
-    ".xml": "xml",
-    ".owl": "xml",
-    ".trig": "trig",
-    ".nq": "nquads",
-    ".n3": "n3",
-}
-
-
 def _fail(exc: EgovkgError) -> None:
     click.echo(f"error: {exc}", err=True)
     sys.exit(exc.exit_code)
@@ -68,39 +54,43 @@ def data_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
-def load_rdf(paths: Sequence[Path]):  # noqa: ANN201
-    """Parse RDF files into one graph; a bad file names itself and the parser's message."""
-    from rdflib import Dataset, Graph
+def store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    from egovkg.store import DEFAULT_STORE, STORES
 
-    g = Graph()
-    for path in paths:
-        fmt = RDF_SUFFIXES.get(path.suffix.lower())
-        if fmt is None:
-            raise RDFInputError(
-                f"{path}: unknown RDF file type '{path.suffix}' (use one of {', '.join(sorted(RDF_SUFFIXES))})"
-            )
-        if not path.is_file():
-            raise RDFInputError(f"{path}: no such file")
-        try:
-            if fmt in ("trig", "nquads"):
-                ds = Dataset()
-                ds.parse(path, format=fmt)
-                for s, p, o, _g in ds.quads():
-                    g.add((s, p, o))
-            else:
-                g.parse(path, format=fmt)
-        except Exception as exc:
-            raise RDFInputError(f"{path}: not valid {fmt}: {exc}") from exc
-    return g
+    fn = click.option("--store-path", type=click.Path(file_okay=False, path_type=Path),
+                      help="Keep the Oxigraph store on disk here and reuse it while its inputs are unchanged.")(fn)
+    return click.option("--store", "store_kind", type=click.Choice(STORES), envvar="EGOVKG_STORE",
+                        default=DEFAULT_STORE, show_default=True, help="Embedded store to query.")(fn)
+
+
+def graph_files(data: Sequence[Path], base: str | None = None) -> list[Path]:
+    """The RDF files to read: the user's, or the built graph (cached while its inputs are unchanged)."""
+    from egovkg.cache import cached_ntriples
+    from egovkg.namespaces import DEFAULT_BASE
+
+    return list(data) if data else [cached_ntriples(Layout.default(), base or DEFAULT_BASE)]
 
 
 def the_graph(data: Sequence[Path], base: str | None = None):  # noqa: ANN201
-    from egovkg.build import build
-    from egovkg.namespaces import DEFAULT_BASE
+    """The graph as an rdflib Graph: the --data files, or the built graph."""
+    from egovkg.namespaces import DEFAULT_BASE, bind_prefixes
+    from egovkg.store import load_rdf
 
-    if data:
-        return load_rdf(data)
-    return build(Layout.default(), base=base or DEFAULT_BASE).union()
+    g = load_rdf(graph_files(data, base))
+    bind_prefixes(g, base or DEFAULT_BASE)
+    return g
+
+
+def the_store(data: Sequence[Path], base: str | None, kind: str, path: Path | None = None):  # noqa: ANN201
+    """A query store of the chosen kind over the --data files or the built graph."""
+    from egovkg.store import MemoryStore, OxigraphStore, reuse_or_load
+
+    if kind == "memory":
+        return MemoryStore(the_graph(data, base))
+    files = graph_files(data, base)
+    if path is not None:
+        return reuse_or_load(path, files)
+    return OxigraphStore.from_files(files)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -182,10 +172,13 @@ def build(out: Path | None, base: str, views: bool, docs: bool) -> None:
     "--format", "fmt", type=click.Choice(["ttl", "nt", "jsonld", "xml", "trig"]), default="ttl", show_default=True
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout.")
+@data_option
 @base_option
 @handle_errors
-def export(fmt: str, output: Path | None, base: str) -> None:
+def export(fmt: str, output: Path | None, data: tuple[Path, ...], base: str) -> None:
     """Write the graph in one RDF format (TriG keeps one named graph per origin).
+
+    With --data, converts those files instead, streamed through Oxigraph (fast at any size).
 
     Example: egovkg export --format jsonld -o egovkg.jsonld
     """
@@ -193,6 +186,19 @@ def export(fmt: str, output: Path | None, base: str) -> None:
     from egovkg.export import export as export_graph
     from egovkg.export import serialise
 
+    if data:
+        import tempfile
+
+        from egovkg.store import OxigraphStore
+
+        store = OxigraphStore.from_files(data)
+        if output:
+            store.dump(output, fmt)
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                store.dump(Path(tmp) / f"out.{fmt}", fmt)
+                sys.stdout.buffer.write((Path(tmp) / f"out.{fmt}").read_bytes())
+        return
     kg = build_graph(Layout.default(), base=base)
     if output:
         export_graph(kg, fmt, output)
@@ -257,6 +263,7 @@ def list_queries() -> None:
 @click.option("--endpoint", help="Send the query to this SPARQL 1.1 endpoint instead of the embedded store.")
 @click.option("--timeout", default=30, show_default=True, help="Seconds to wait for a remote endpoint.")
 @data_option
+@store_options
 @base_option
 @handle_errors
 def query(
@@ -267,6 +274,8 @@ def query(
     endpoint: str | None,
     timeout: int,
     data: tuple[Path, ...],
+    store_kind: str,
+    store_path: Path | None,
     base: str,
 ) -> None:
     """Run a named query, an .rq file or -e 'SPARQL' on the graph or an endpoint.
@@ -274,7 +283,7 @@ def query(
     Example: egovkg query label-search --param q=青岛 --format csv
     """
     from egovkg.errors import QueryError
-    from egovkg.query import format_result, load_catalogue, run_query
+    from egovkg.query import format_result, load_catalogue, prepare
     from egovkg.remote import Endpoint
 
     if bool(name) == bool(expr):
@@ -286,8 +295,9 @@ def query(
             raise QueryError(f"--param takes KEY=VALUE, got '{item}'")
         given[key] = value
     catalogue = load_catalogue(Layout.default().queries)
-    target: Any = Endpoint(endpoint, timeout=timeout) if endpoint else the_graph(data, base)
-    result = run_query(target, name or expr or "", given, catalogue=catalogue)
+    text = prepare(name or expr or "", given, catalogue)  # fail fast, before any data loads
+    target: Any = Endpoint(endpoint, timeout=timeout) if endpoint else the_store(data, base, store_kind, store_path)
+    result = target.query(text)
     sys.stdout.buffer.write(format_result(result, fmt, base=base))
 
 

@@ -21,11 +21,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal as Kind
+from typing import Any
+from typing import Literal as Kind
 
 from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.namespace import XSD
-from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.query import Result
 
 from egovkg.errors import QueryError
@@ -57,8 +57,9 @@ class Param:
                 raise QueryError(f"parameter {self.name}: '{value}' is not a year (YYYY)")
             return Literal(value, datatype=XSD.gYear)
         if self.type == "lang":
-            if not re.fullmatch(r"[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*", value):
-                raise QueryError(f"parameter {self.name}: '{value}' is not a language tag")
+            # '*' is the wildcard of SPARQL's langMatches: a query may read it as "any language"
+            if value != "*" and not re.fullmatch(r"[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*", value):
+                raise QueryError(f"parameter {self.name}: '{value}' is not a language tag (or *)")
             return Literal(value.lower())
         return Literal(value)
 
@@ -136,14 +137,69 @@ def resolve(name_or_text: str, catalogue: Mapping[str, NamedQuery]) -> NamedQuer
 
 
 def check_syntax(text: str, source: str = "<query>") -> None:
-    """Raise QueryError with line and column when ``text`` is not SPARQL 1.1."""
+    """Raise QueryError with line and column when ``text`` is not SPARQL 1.1.
+
+    Oxigraph's parser checks it (milliseconds, against an empty store); rdflib's
+    parser, ten times slower to import and run, gives the message if Oxigraph is
+    missing.
+    """
     try:
+        import pyoxigraph as ox
+    except ImportError:  # pragma: no cover - pyoxigraph is a dependency
+        ox = None
+    if ox is not None:
+        try:
+            ox.Store().query(text)
+        except SyntaxError as exc:
+            msg = str(exc)
+            m = re.match(r"error at (\d+):(\d+): (.*)", msg, re.DOTALL)
+            where, detail = (f"{source}:{m.group(1)}:{m.group(2)}", m.group(3)) if m else (source, msg)
+            detail = " ".join(detail.split())
+            raise QueryError(f"{where}: SPARQL syntax error: {detail[:160]}{'…' if len(detail) > 160 else ''}") from exc
+        except (OSError, ValueError, RuntimeError):
+            pass  # evaluation problems on an empty store are not syntax errors
+        return
+    from rdflib.plugins.sparql.parser import parseQuery  # pragma: no cover
+
+    try:  # pragma: no cover
         parseQuery(text)
-    except Exception as exc:  # pyparsing's ParseException and friends
+    except Exception as exc:  # pragma: no cover - pyparsing's ParseException and friends
         line, col = getattr(exc, "lineno", None), getattr(exc, "col", None)
         where = f"{source}:{line}:{col}" if line is not None else source
         msg = getattr(exc, "msg", None) or str(exc).splitlines()[0]
         raise QueryError(f"{where}: SPARQL syntax error: {msg}") from exc
+
+
+# SPARQL 1.1 ECHAR escapes. Tab is escaped too: rdflib's parser expands raw tabs to spaces.
+_ECHAR = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+_IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+_STRING = re.compile(r'"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\'')
+
+
+def sparql_term(term: URIRef | Literal) -> str:
+    """A term in SPARQL syntax, always as a short string with escapes.
+
+    rdflib's ``Literal.n3()`` switches to triple quotes for values with a line break and then
+    writes a closing quote unescaped (``a\\nb"`` gives a query that does not parse).
+    """
+    if isinstance(term, URIRef):
+        return f"<{term}>"  # Param.term has rejected every character an IRIREF may not hold
+    lexical = "".join(_ECHAR.get(c, c) for c in str(term))
+    if term.language:
+        return f'"{lexical}"@{term.language}'
+    if term.datatype is not None and term.datatype != XSD.string:  # RDF 1.1: "x"^^xsd:string is "x"
+        return f'"{lexical}"^^<{term.datatype}>'
+    return f'"{lexical}"'
+
+
+def _outer_where(text: str) -> re.Match[str] | None:
+    """The first ``WHERE {`` that is not inside a comment (the header is made of comments)."""
+    for m in re.finditer(r"\bWHERE\s*\{", text, re.IGNORECASE):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        before = _STRING.sub("", _IRIREF.sub("", text[line_start : m.start()]))
+        if "#" not in before:
+            return m
+    return None
 
 
 def bind(query: NamedQuery, given: Mapping[str, str]) -> str:
@@ -153,8 +209,7 @@ def bind(query: NamedQuery, given: Mapping[str, str]) -> str:
     if unknown:
         if not declared:
             raise QueryError(f"{query.name} takes no parameters (got {', '.join(unknown)})")
-        raise QueryError(f"{query.name}: unknown parameter(s) {', '.join(unknown)}; "
-                         f"it takes {', '.join(declared)}")
+        raise QueryError(f"{query.name}: unknown parameter(s) {', '.join(unknown)}; it takes {', '.join(declared)}")
     terms: dict[str, URIRef | Literal] = {}
     for p in query.params:
         value = given.get(p.name, p.default)
@@ -163,11 +218,11 @@ def bind(query: NamedQuery, given: Mapping[str, str]) -> str:
         terms[p.name] = p.term(value)
     if not terms:
         return query.text
-    m = re.search(r"\bWHERE\s*\{", query.text, re.IGNORECASE)
+    m = _outer_where(query.text)
     if m is None:
         raise QueryError(f"{query.name}: parameters need an explicit 'WHERE {{' in the query")
     names = " ".join(f"?{n}" for n in terms)
-    values = " ".join(t.n3() for t in terms.values())
+    values = " ".join(sparql_term(t) for t in terms.values())
     block = f"\n  VALUES ({names}) {{ ({values}) }}\n"
     return query.text[: m.end()] + block + query.text[m.end() :]
 
@@ -198,8 +253,9 @@ class QueryResult:
             import pandas as pd
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise QueryError("pandas is not installed: pip install pandas") from exc
-        return pd.DataFrame([{v: (r[v].toPython() if v in r else None) for v in self.vars} for r in self.rows],
-                            columns=self.vars)
+        return pd.DataFrame(
+            [{v: (r[v].toPython() if v in r else None) for v in self.vars} for r in self.rows], columns=self.vars
+        )
 
     def to_rdflib(self) -> Result:
         if self.kind == "graph":
@@ -238,17 +294,27 @@ def run_local(graph: Graph, text: str) -> QueryResult:
         raise QueryError(f"query failed: {exc}") from exc
 
 
-def run_query(target: Any, name_or_text: str, params: Mapping[str, str] | None = None,
-              *, catalogue: Mapping[str, NamedQuery] | None = None) -> QueryResult:
+def prepare(name_or_text: str, params: Mapping[str, str], catalogue: Mapping[str, NamedQuery]) -> str:
+    """Resolve a query, check its syntax and bind its parameters: everything that can fail before any data loads."""
+    query = resolve(name_or_text, catalogue)
+    check_syntax(query.text, str(query.path or query.name))
+    return bind(query, params)
+
+
+def run_query(
+    target: Any,
+    name_or_text: str,
+    params: Mapping[str, str] | None = None,
+    *,
+    catalogue: Mapping[str, NamedQuery] | None = None,
+) -> QueryResult:
     """Run a named query, an .rq file or query text on a graph, a store or an endpoint URL."""
     from egovkg.paths import Layout
     from egovkg.remote import Endpoint
 
     if catalogue is None:
         catalogue = load_catalogue(Layout.default().queries)
-    query = resolve(name_or_text, catalogue)
-    check_syntax(query.text, str(query.path or query.name))
-    text = bind(query, params or {})
+    text = prepare(name_or_text, params or {}, catalogue)
     if isinstance(target, str):
         target = Endpoint(target)
     if isinstance(target, Graph):
@@ -263,8 +329,11 @@ GRAPH_FORMATS = ("ttl", "nt", "jsonld", "xml", "trig")
 
 
 def _tsv_term(term: Any) -> str:
-    # SPARQL 1.1 TSV: terms in their Turtle/N-Triples form (rdflib has no TSV result writer).
-    if isinstance(term, (URIRef, Literal, BNode)):
+    # SPARQL 1.1 TSV: terms in their Turtle/N-Triples form (rdflib has no TSV result writer),
+    # with tab and line breaks escaped so that one row stays one line.
+    if isinstance(term, (URIRef, Literal)):
+        return sparql_term(term)
+    if isinstance(term, BNode):
         return term.n3()
     return str(term)
 
@@ -275,10 +344,19 @@ def format_result(result: QueryResult, fmt: str, *, base: str | None = None) -> 
         from egovkg.export import serialise
         from egovkg.namespaces import bind_prefixes
 
+        if fmt not in (*GRAPH_FORMATS, "table"):
+            raise QueryError(
+                f"a CONSTRUCT or DESCRIBE query gives RDF: choose --format {', '.join(GRAPH_FORMATS)}, not {fmt}"
+            )
         g = result.graph if result.graph is not None else Graph()
         if base:
             bind_prefixes(g, base)
         return serialise(g, "ttl" if fmt == "table" else fmt, base)
+    if fmt in GRAPH_FORMATS and fmt != "xml":
+        raise QueryError(
+            f"{fmt} is an RDF format, for CONSTRUCT and DESCRIBE queries; a {result.kind.upper()} query gives "
+            f"one of {', '.join(RESULT_FORMATS)}"
+        )
     if fmt == "tsv":
         lines = ["\t".join(f"?{v}" for v in result.vars)] if result.kind == "select" else []
         if result.kind == "ask":
@@ -300,10 +378,12 @@ def short(term: Any, prefixes: Sequence[tuple[str, str]] = ()) -> str:
         s = str(term)
         for prefix, ns in prefixes:
             if s.startswith(ns) and len(s) > len(ns):
-                return f"{prefix}:{s[len(ns):]}"
+                return f"{prefix}:{s[len(ns) :]}"
         return s
     if isinstance(term, Literal):
-        return str(term) + (f"@{term.language}" if term.language and term.language != "zh" and term.language != "en" else "")
+        return str(term) + (
+            f"@{term.language}" if term.language and term.language != "zh" and term.language != "en" else ""
+        )
     return str(term)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import urllib.error
 from dataclasses import dataclass
 from typing import Any
@@ -66,7 +65,7 @@ class Endpoint:
             raise EndpointError(f"{self.url}: {first}") from exc
         except urllib.error.URLError as exc:
             raise EndpointError(f"{self.url}: cannot connect ({exc.reason})") from exc
-        except (TimeoutError, socket.timeout) as exc:
+        except TimeoutError as exc:
             raise EndpointError(f"{self.url}: no answer within {self.timeout} s") from exc
         except OSError as exc:
             raise EndpointError(f"{self.url}: {exc}") from exc

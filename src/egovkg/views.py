@@ -13,9 +13,10 @@ lists on every insert); its ``local``/``remote`` modes load vis-network from a
 CDN and draw nothing offline; ``in_line`` still links Bootstrap from a CDN; and
 ``cdn_resources="local"`` copies a ``lib/`` folder into the working directory.
 So the pages come from our own template (``templates/view.*``) with
-vis-network 9.1.2 inlined from ``vendor/`` -- the very build pyvis 0.3.2 bundles
-in ``pyvis/templates/lib/vis-9.1.2`` (the npm tarball's copy, which carries the
-licence files; ``tests/test_views.py`` checks the two agree). Like pyvis, the
+vis-network 9.1.2 inlined from ``vendor/`` -- the build pyvis 0.3.2 bundles in
+``pyvis/templates/lib/vis-9.1.2``, taken from the npm tarball because pyvis's
+copy was re-saved with altered whitespace and lacks the licence files
+(``vendor/README.md``; ``tests/test_views.py`` checks the two agree). Like pyvis, the
 page keeps the vis ``Network`` as the global ``network``. :func:`to_pyvis`
 hands a projection to pyvis's ``Network`` (filling its node and edge lists
 directly, in linear time) for anyone who wants pyvis's own API or notebook
@@ -46,7 +47,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -111,18 +112,35 @@ CLASSES: tuple[ClassStyle, ...] = (
     ClassStyle("StrategicGoal", EGOV.StrategicGoal, "战略目标", "Strategic goal", "triangle", "#999933", 11),
     ClassStyle("Problem", EGOV.Problem, "问题", "Problem", "triangleDown", "#BBBBBB", 10),
     ClassStyle("AgencyKind", EGOV.AgencyKind, "机构类型", "Agency kind", "hexagon", "#88CCEE", 11),
-    ClassStyle("AdministrativeLevel", EGOV.AdministrativeLevel, "行政级别", "Administrative level", "hexagon",
-               "#DDCC77", 11),
+    ClassStyle(
+        "AdministrativeLevel", EGOV.AdministrativeLevel, "行政级别", "Administrative level", "hexagon", "#DDCC77", 11
+    ),
     ClassStyle("SourceDocument", EGOV.SourceDocument, "来源文件", "Source document", "square", "#555555", 14),
 )
 STYLE: dict[str, ClassStyle] = {c.key: c for c in CLASSES}
 
 # Predicates that become edges (subject -> object); the rest are facts in the details panel.
 STRUCTURAL: tuple[URIRef, ...] = (
-    EGOV.category, EGOV.practice, EGOV.recipient, EGOV.selection, EGOV.region, EGOV.relatedProgramme,
-    EGOV.featuresAccount, EGOV.agencyKind, EGOV.administrativeLevel, ORG.subOrganizationOf, ORG.memberOf,
-    FOAF.account, SDO.containedInPlace, DCTERMS.isPartOf, SDO.organizer, SDO.legislationPassedBy,
-    EGOV.strategicGoal, EGOV.problemOf, EGOV.concerns, DCTERMS.publisher,
+    EGOV.category,
+    EGOV.practice,
+    EGOV.recipient,
+    EGOV.selection,
+    EGOV.region,
+    EGOV.relatedProgramme,
+    EGOV.featuresAccount,
+    EGOV.agencyKind,
+    EGOV.administrativeLevel,
+    ORG.subOrganizationOf,
+    ORG.memberOf,
+    FOAF.account,
+    SDO.containedInPlace,
+    DCTERMS.isPartOf,
+    SDO.organizer,
+    SDO.legislationPassedBy,
+    EGOV.strategicGoal,
+    EGOV.problemOf,
+    EGOV.concerns,
+    DCTERMS.publisher,
 )
 CO_APPLICANT = "urn:egovkg:view:co-applicant"
 AWARD_PROGRAMME = "urn:egovkg:view:award-programme"
@@ -132,16 +150,28 @@ DERIVED_LABELS = {
 }
 
 VIEW_CLASSES: dict[str, frozenset[str]] = {
-    "overview": frozenset({"Award", "Practice", "Agency", "Enterprise", "Person", "Region", "Programme",
-                           "AwardCategory"}),
+    "overview": frozenset(
+        {"Award", "Practice", "Agency", "Enterprise", "Person", "Region", "Programme", "AwardCategory"}
+    ),
     "geography": frozenset({"Region", "Practice", "Agency", "Enterprise"}),
     "agencies": frozenset({"Agency", "Enterprise", "Programme"}),
     "timeline": frozenset({"Milestone", "PolicyDocument", "Selection", "Programme", "StrategicGoal"}),
     "neighbourhood": frozenset(STYLE),
 }
 VIEW_PREDICATES: dict[str, frozenset[URIRef]] = {
-    "overview": frozenset({EGOV.category, EGOV.practice, EGOV.recipient, EGOV.region, EGOV.relatedProgramme,
-                           ORG.subOrganizationOf, ORG.memberOf, SDO.containedInPlace, DCTERMS.isPartOf}),
+    "overview": frozenset(
+        {
+            EGOV.category,
+            EGOV.practice,
+            EGOV.recipient,
+            EGOV.region,
+            EGOV.relatedProgramme,
+            ORG.subOrganizationOf,
+            ORG.memberOf,
+            SDO.containedInPlace,
+            DCTERMS.isPartOf,
+        }
+    ),
     "geography": frozenset({SDO.containedInPlace, EGOV.region}),
     "agencies": frozenset({ORG.subOrganizationOf, DCTERMS.isPartOf}),
     "timeline": frozenset({EGOV.concerns, DCTERMS.isPartOf, EGOV.strategicGoal}),
@@ -150,13 +180,41 @@ VIEW_PREDICATES: dict[str, frozenset[URIRef]] = {
 
 # Facts shown in the details panel, in this order.
 FACTS: tuple[URIRef, ...] = (
-    DCTERMS.title, SKOS.notation, EGOV.category, EGOV.rank, EGOV.leadRecipient, EGOV.recipient, EGOV.practice,
-    DCTERMS.date, SDO.jobTitle, ORG.memberOf, EGOV.agencyKind, EGOV.administrativeLevel, EGOV.region,
-    SDO.containedInPlace, ORG.subOrganizationOf, EGOV.relatedProgramme, EGOV.featuresAccount, FOAF.account,
-    FOAF.accountName, DCTERMS.isPartOf, SDO.startDate, SDO.endDate, EGOV.submissionDeadline, SDO.organizer,
-    EGOV.entriesReceivedLowerBound, EGOV.reviewRounds, EGOV.shortlistedCount, EGOV.winnerCount,
-    EGOV.categoryCount, SDO.legislationIdentifier, SDO.legislationDate, SDO.legislationPassedBy,
-    EGOV.strategicGoal, EGOV.concerns, SKOS.definition,
+    DCTERMS.title,
+    SKOS.notation,
+    EGOV.category,
+    EGOV.rank,
+    EGOV.leadRecipient,
+    EGOV.recipient,
+    EGOV.practice,
+    DCTERMS.date,
+    SDO.jobTitle,
+    ORG.memberOf,
+    EGOV.agencyKind,
+    EGOV.administrativeLevel,
+    EGOV.region,
+    SDO.containedInPlace,
+    ORG.subOrganizationOf,
+    EGOV.relatedProgramme,
+    EGOV.featuresAccount,
+    FOAF.account,
+    FOAF.accountName,
+    DCTERMS.isPartOf,
+    SDO.startDate,
+    SDO.endDate,
+    EGOV.submissionDeadline,
+    SDO.organizer,
+    EGOV.entriesReceivedLowerBound,
+    EGOV.reviewRounds,
+    EGOV.shortlistedCount,
+    EGOV.winnerCount,
+    EGOV.categoryCount,
+    SDO.legislationIdentifier,
+    SDO.legislationDate,
+    SDO.legislationPassedBy,
+    EGOV.strategicGoal,
+    EGOV.concerns,
+    SKOS.definition,
 )
 INVERSE_FACTS: tuple[tuple[URIRef, tuple[str, str]], ...] = (
     (EGOV.practice, ("获奖奖项", "award")),
@@ -373,22 +431,24 @@ def _lang_base(lang: str | None) -> str:
 
 
 def _names(po: list[tuple[URIRef, Any]]) -> tuple[str, str, str, tuple[str, ...]]:
-    """(zh, en, pinyin, other names) from prefLabel, then rdfs:label, then foaf:name/dct:title."""
+    """(zh, en, pinyin, other names): the first of prefLabel, rdfs:label, foaf:name in each
+    language names the node; every other label and altLabel is an other name."""
     best: dict[str, str] = {}
-    for pred in (SKOS.prefLabel, RDFS.label, FOAF.name, DCTERMS.title):
+    alt: set[str] = set()
+    py = ""
+    for pred in (SKOS.prefLabel, RDFS.label, FOAF.name, SKOS.altLabel):
         for p, o in po:
-            if p == pred and isinstance(o, Literal):
-                base = _lang_base(o.language)
-                if base in ("zh", "en") and base not in best:
-                    best[base] = str(o)
-    py, alt = "", []
-    for p, o in po:
-        if p == SKOS.altLabel and isinstance(o, Literal):
-            if _lang_base(o.language) == "pinyin":
+            if p != pred or not isinstance(o, Literal):
+                continue
+            base = _lang_base(o.language)
+            if base == "pinyin":
                 py = py or str(o)
+            elif base in ("zh", "en") and base not in best and pred != SKOS.altLabel:
+                best[base] = str(o)
             else:
-                alt.append(str(o))
-    return best.get("zh", ""), best.get("en", ""), py, tuple(sorted(set(alt)))
+                alt.add(str(o))
+    alt -= set(best.values()) | {py}
+    return best.get("zh", ""), best.get("en", ""), py, tuple(sorted(alt))
 
 
 def index(graph: Graph | EntityIndex) -> EntityIndex:
@@ -448,7 +508,7 @@ def _fold(text: str) -> str:
 
 def project(graph: Graph | EntityIndex, name: str, *, focus: str | None = None, depth: int = 2) -> nx.Graph:
     """The networkx projection a view draws: nodes are entity IRIs, edges merge the predicates
-    between a pair. Node attributes: cls, zh, en (and parent/awards/level in geography, date in
+    between a pair. Node attributes: cls, zh, en (and parent, awards, depth in geography; date in
     timeline); edge attributes: predicates (sorted IRIs), source (the subject end)."""
     check_name(name)
     idx = index(graph)
@@ -478,11 +538,36 @@ def project(graph: Graph | EntityIndex, name: str, *, focus: str | None = None, 
         centre = resolve_focus(idx, focus)
         if centre not in g:
             e = idx.entities[centre]
-            raise ViewError(f"'{e.key}' ({e.en}) is a {e.cls}, which the {name} view does not show")
-        g = nx.Graph(nx.ego_graph(g, centre, radius=depth))
+            raise ViewError(
+                f"'{e.key}' ({e.en}) is of class {e.cls}, which the {name} view does not show; "
+                f"try the neighbourhood view"
+            )
+        g = nx.Graph(g.subgraph(_around(g, centre, depth)))
         g.graph["focus"] = centre
     g.graph["view"] = name
     return g
+
+
+# Vocabulary nodes that link half the graph: a neighbourhood includes them but does not go
+# through them, or every agency would be two steps from every other agency of its kind.
+HUBS = frozenset({"AwardCategory", "AgencyKind", "AdministrativeLevel", "Selection", "SourceDocument"})
+
+
+def _around(g: nx.Graph, centre: str, depth: int) -> set[str]:
+    """Nodes at most ``depth`` steps from the centre, not passing through a hub."""
+    seen = {centre}
+    frontier = [centre]
+    for _ in range(depth):
+        nxt = []
+        for n in frontier:
+            if n != centre and g.nodes[n]["cls"] in HUBS:
+                continue
+            for m in sorted(g.neighbors(n)):
+                if m not in seen:
+                    seen.add(m)
+                    nxt.append(m)
+        frontier = nxt
+    return seen
 
 
 def _add_edge(g: nx.Graph, s: str, o: str, predicate: str) -> None:
@@ -498,7 +583,7 @@ def _agency_links(idx: EntityIndex, g: nx.Graph) -> None:
     for award in idx.of_class("Award"):
         recipients = sorted(str(r) for r in idx.objects(award, EGOV.recipient) if str(r) in g)
         for i, a in enumerate(recipients):
-            for b in recipients[i + 1:]:
+            for b in recipients[i + 1 :]:
                 _add_edge(g, a, b, CO_APPLICANT)
         practice = idx.first(award, EGOV.practice)
         programmes = sorted(str(p) for p in idx.objects(practice, EGOV.relatedProgramme)) if practice else []
@@ -542,20 +627,23 @@ def _year(value: Any) -> float | None:
         return None
     month = int(text[5:7]) if len(text) >= 7 and text[5:7].isdigit() else None
     day = int(text[8:10]) if len(text) >= 10 and text[8:10].isdigit() else 1
-    return year if month is None else round(year + (month - 1) / 12 + (day - 1) / 365, 4)
+    return float(year) if month is None else round(year + (month - 1) / 12 + (day - 1) / 365, 4)
 
 
-def _timeline_date(idx: EntityIndex, iri: str) -> float | None:
+def _timeline_date(idx: EntityIndex, iri: str, seen: frozenset[str] = frozenset()) -> float | None:
     """Its own date; else the earliest milestone about it; else, for a goal, its document's date."""
     for p in (SDO.startDate, SDO.legislationDate, DCTERMS.date):
         dates = [y for o in idx.objects(iri, p) if (y := _year(o)) is not None]
         if dates:
             return min(dates)
-    dates = [d for m in idx.subjects(EGOV.concerns, iri) if (d := _timeline_date(idx, m)) is not None]
+    seen = seen | {iri}
+    dates = [
+        d for m in idx.subjects(EGOV.concerns, iri) if m not in seen and (d := _timeline_date(idx, m, seen)) is not None
+    ]
     if dates:
         return min(dates)
     for doc in idx.subjects(EGOV.strategicGoal, iri):
-        if (d := _timeline_date(idx, doc)) is not None:
+        if doc not in seen and (d := _timeline_date(idx, doc, seen)) is not None:
             return d
     return None
 
@@ -575,8 +663,8 @@ def layout(g: nx.Graph) -> dict[str, tuple[float, float]]:
         parent = {n: g.nodes[n]["parent"] for n in g}
         return radial_layout(g, roots, parent=parent)
     if "focus" in g.graph:
-        return radial_layout(g, [g.graph["focus"]])
-    return force_layout(g)
+        return radial_layout(g, [g.graph["focus"]], spacing=120.0, min_ring=260.0)
+    return force_layout(g, radii={n: node_size(g, n) for n in g})
 
 
 def _tree(g: nx.Graph, roots: list[str], parent: Mapping[str, str | None] | None) -> dict[str, list[str]]:
@@ -604,10 +692,17 @@ def _tree(g: nx.Graph, roots: list[str], parent: Mapping[str, str | None] | None
     return children
 
 
-def radial_layout(g: nx.Graph, roots: list[str], *, parent: Mapping[str, str | None] | None = None,
-                  spacing: float = 70.0) -> dict[str, tuple[float, float]]:
-    """A radial tidy tree: leaves spread evenly round the circle, each parent at the middle of its
-    leaves, one ring per depth. Linear in the number of nodes."""
+def radial_layout(
+    g: nx.Graph,
+    roots: list[str],
+    *,
+    parent: Mapping[str, str | None] | None = None,
+    spacing: float = 60.0,
+    min_ring: float = 150.0,
+) -> dict[str, tuple[float, float]]:
+    """A radial tidy tree: one ring per depth, each parent at the middle of its leaves. A leaf's
+    share of the circle is inversely proportional to its ring's radius, so neighbouring leaves
+    are about ``spacing`` pixels apart on every ring. Linear in the number of nodes."""
     roots = list(roots)
     children = _tree(g, roots, parent)
     order = {c.key: i for i, c in enumerate(CLASSES)}
@@ -631,12 +726,15 @@ def radial_layout(g: nx.Graph, roots: list[str], *, parent: Mapping[str, str | N
         if not kids:
             leaves.append((node, d))
         stack.extend((k, d + 1) for k in reversed(kids))
-    max_depth = max(depth.values()) or 1
-    circumference = max(len(leaves), 6) * spacing
-    ring = max(circumference / (2 * math.pi) / max_depth, 150.0)
+    weights = [1 / max(d, 1) for _leaf, d in leaves]
+    total = sum(weights)
+    ring = max(spacing * total / (2 * math.pi), min_ring)
     angle: dict[str, float] = {}
-    for i, (leaf, _d) in enumerate(leaves):
-        angle[leaf] = 2 * math.pi * i / len(leaves)
+    at = 0.0
+    for (leaf, _d), w in zip(leaves, weights, strict=True):
+        share = 2 * math.pi * w / total
+        angle[leaf] = at + share / 2
+        at += share
     # parents sit between their first and last leaf: walk nodes deepest first
     for node in sorted(depth, key=lambda n: -depth[n]):
         kids = children.get(node, [])
@@ -677,15 +775,24 @@ def _exact_repulsion(pos: np.ndarray, k: float) -> np.ndarray:
     disp = np.zeros_like(pos)
     chunk = max(1, 1_000_000 // n)
     for s in range(0, n, chunk):
-        d = pos[s:s + chunk, None, :] - pos[None, :, :]
+        d = pos[s : s + chunk, None, :] - pos[None, :, :]
         d2 = np.einsum("ijk,ijk->ij", d, d)
         np.maximum(d2, 1e-12, out=d2)
-        disp[s:s + chunk] += np.einsum("ijk,ij->ik", d, (k * k) / d2)
+        disp[s : s + chunk] += np.einsum("ijk,ij->ik", d, (k * k) / d2)
     return disp
 
 
-def force_layout(g: nx.Graph, *, iterations: int | None = None, seed: int = 0) -> dict[str, tuple[float, float]]:
-    """Fruchterman-Reingold with gravity, from a seeded start, scaled to page pixels."""
+def force_layout(
+    g: nx.Graph,
+    *,
+    iterations: int | None = None,
+    seed: int = 0,
+    gravity: float = 0.05,
+    repulsion: float = 1.0,
+    radii: Mapping[str, float] | None = None,
+) -> dict[str, tuple[float, float]]:
+    """Fruchterman-Reingold with gravity, from a seeded start, scaled to page pixels; with
+    ``radii``, overlapping nodes are then pushed apart (up to OVERLAP_REMOVAL_MAX nodes)."""
     nodes = sorted(g)
     n = len(nodes)
     if n == 1:
@@ -697,10 +804,10 @@ def force_layout(g: nx.Graph, *, iterations: int | None = None, seed: int = 0) -
     k = 1 / math.sqrt(n)
     iterations = iterations if iterations is not None else (300 if n <= EXACT_REPULSION_MAX else 120)
     repulse = _exact_repulsion if n <= EXACT_REPULSION_MAX else _pm_repulsion
-    temperature, gravity = 0.1, 0.05
+    temperature = 0.1
     cool = temperature / (iterations + 1)
     for _ in range(iterations):
-        disp = repulse(pos, k)
+        disp = repulse(pos, k) * repulsion
         if len(edges):
             delta = pos[edges[:, 0]] - pos[edges[:, 1]]
             dist = np.sqrt((delta * delta).sum(1)) + 1e-12
@@ -711,50 +818,115 @@ def force_layout(g: nx.Graph, *, iterations: int | None = None, seed: int = 0) -
         length = np.sqrt((disp * disp).sum(1)) + 1e-12
         pos += disp * (np.minimum(length, temperature) / length)[:, None]
         temperature -= cool
+    # Scale to pixels: edges about EDGE_PX long, but never so tight that the median node has a
+    # neighbour closer than NEIGHBOUR_PX (graphs with many long edges would collapse otherwise).
+    scale = NEIGHBOUR_PX / max(_median_nearest(pos), 1e-9)
     if len(edges):
         delta = pos[edges[:, 0]] - pos[edges[:, 1]]
-        typical = float(np.median(np.sqrt((delta * delta).sum(1)))) or k
-    else:
-        typical = k
-    pos = (pos - pos.mean(0)) * (EDGE_PX / max(typical, 1e-9))
+        scale = max(scale, EDGE_PX / max(float(np.median(np.sqrt((delta * delta).sum(1)))), 1e-9))
+    pos = (pos - pos.mean(0)) * scale
+    if radii is not None and n <= OVERLAP_REMOVAL_MAX:
+        pos = _remove_overlaps(pos, np.array([radii.get(v, 10.0) for v in nodes], dtype=float))
     return {v: (round(float(pos[i, 0]), 1), round(float(pos[i, 1]), 1)) for v, i in at.items()}
 
 
-TIMELINE_PX_PER_YEAR = 70.0
+OVERLAP_REMOVAL_MAX = 1500
+NEIGHBOUR_PX = 45.0
+
+
+def _median_nearest(pos: np.ndarray, sample: int = 2000) -> float:
+    """Median distance from a node to its nearest neighbour (over an even sample of nodes)."""
+    n = len(pos)
+    probe = np.arange(0, n, max(1, n // sample))
+    best = np.empty(len(probe))
+    chunk = max(1, 2_000_000 // n)
+    for s in range(0, len(probe), chunk):
+        rows = probe[s : s + chunk]
+        d = pos[rows, None, :] - pos[None, :, :]
+        d2 = np.einsum("ijk,ijk->ij", d, d)
+        d2[np.arange(len(rows)), rows] = np.inf
+        best[s : s + chunk] = np.sqrt(d2.min(1))
+    return float(np.median(best))
+
+
+def _remove_overlaps(pos: np.ndarray, radii: np.ndarray, *, margin: float = 8.0, rounds: int = 80) -> np.ndarray:
+    """Push apart nodes whose shapes overlap (a force layout ignores node sizes), a little at a
+    time so the picture keeps its shape. Pairwise, so only for graphs up to a few thousand nodes."""
+    pos = pos.copy()
+    need = radii[:, None] + radii[None, :] + margin
+    np.fill_diagonal(need, 0.0)
+    for _ in range(rounds):
+        delta = pos[:, None, :] - pos[None, :, :]
+        dist = np.sqrt(np.einsum("ijk,ijk->ij", delta, delta))
+        np.fill_diagonal(dist, np.inf)
+        over = np.clip(need - dist, 0.0, None)
+        if over.max() < 0.5:
+            break
+        # coincident nodes: separate along a fixed direction, keyed by index so it is deterministic
+        same = dist < 1e-6
+        if same.any():
+            i, j = np.nonzero(np.triu(same))
+            pos[j] += np.stack([np.cos(j), np.sin(j)], axis=1)
+            continue
+        push = np.einsum("ijk,ij->ik", delta / dist[..., None], over * 0.5)
+        pos += push
+    return pos
+
+
+TIMELINE_PX_PER_YEAR = 150.0
+TIMELINE_MAX_GAP = 2  # a longer stretch of years with nothing in it is drawn this long, with a break
 TIMELINE_LANES: tuple[tuple[tuple[str, ...], tuple[str, str], float, int], ...] = (
-    # (classes, caption, y of the lane's first row, direction rows stack in)
-    (("Agency", "Enterprise", "Person", "Region", "StrategicGoal"), ("相关机构与目标", "Bodies and goals"), -330, -1),
-    (("PolicyDocument", "Selection"), ("政策文件与评选", "Documents and the selection"), -160, -1),
+    # (classes, caption, y of the lane's first row, direction its rows stack in)
+    (("Agency", "Enterprise", "Person", "Region", "StrategicGoal"), ("相关机构与目标", "Bodies and goals"), -300, -1),
+    (("PolicyDocument", "Selection"), ("政策文件与评选", "Documents and the selection"), -150, -1),
     (("Milestone",), ("里程碑", "Milestones"), 0, 1),
-    (("Programme",), ("重大工程", "Programmes"), 190, 1),
+    (("Programme",), ("重大工程", "Programmes"), 200, 1),
 )
-TIMELINE_ROW = 46.0
-TIMELINE_GAP = 150.0  # minimum horizontal distance between two nodes in one row
+TIMELINE_ROW = 48.0
+TIMELINE_GAP = 170.0  # minimum horizontal distance between two nodes in one row
+
+
+def time_scale(dates: Iterable[float]) -> tuple[dict[int, float], list[tuple[int, int, float]]]:
+    """x of the start of every year on the axis, and the breaks (from, to, x): years run left to
+    right at a fixed rate, but an empty stretch longer than TIMELINE_MAX_GAP years is shortened."""
+    years = sorted({math.floor(d) for d in dates})
+    xs: dict[int, float] = {}
+    breaks: list[tuple[int, int, float]] = []
+    x = 0.0
+    for i, year in enumerate(years):
+        if i:
+            gap = year - years[i - 1]
+            if gap > TIMELINE_MAX_GAP:
+                breaks.append((years[i - 1], year, x + TIMELINE_MAX_GAP * TIMELINE_PX_PER_YEAR / 2))
+                x += TIMELINE_MAX_GAP * TIMELINE_PX_PER_YEAR
+            else:
+                for k in range(1, gap):
+                    xs[years[i - 1] + k] = x + k * TIMELINE_PX_PER_YEAR
+                x += gap * TIMELINE_PX_PER_YEAR
+        xs[year] = x
+    return xs, breaks
 
 
 def timeline_layout(g: nx.Graph) -> dict[str, tuple[float, float]]:
     """Left to right by date, one lane per kind of node; nodes too close in time take the next row
-    of their lane. Undated nodes stack in a column left of the axis."""
+    of their lane. Undated nodes stand in a block left of the axis."""
     dates = {n: g.nodes[n].get("date") for n in g}
-    known = [d for d in dates.values() if d is not None]
-    start = math.floor(min(known)) if known else 2000
-    lane_of = {}
-    for i, (classes, _cap, _y, _dir) in enumerate(TIMELINE_LANES):
-        for c in classes:
-            lane_of[c] = i
+    xs, _breaks = time_scale(d for d in dates.values() if d is not None)
+    lane_of = {c: i for i, (classes, _cap, _y, _dir) in enumerate(TIMELINE_LANES) for c in classes}
     pos: dict[str, tuple[float, float]] = {}
-    rows: dict[int, list[float]] = defaultdict(list)  # lane -> right-most x of each row
+    rows: dict[int, list[float]] = defaultdict(list)  # lane -> right-most x in each of its rows
     undated: dict[int, int] = defaultdict(int)
     for n in sorted(g, key=lambda n: (dates[n] is None, dates[n] or 0, n)):
-        lane = lane_of.get(g.nodes[n]["cls"], len(TIMELINE_LANES) - 1)
+        lane = lane_of.get(g.nodes[n]["cls"], 0)
         _classes, _cap, y0, direction = TIMELINE_LANES[lane]
-        if dates[n] is None:
-            row = undated[lane]
+        date = dates[n]
+        if date is None:
+            i = undated[lane]
             undated[lane] += 1
-            x = -2.5 * TIMELINE_GAP - (row % 2) * TIMELINE_GAP
-            pos[n] = (round(x, 1), round(y0 + direction * (row // 2) * TIMELINE_ROW, 1))
+            x = -TIMELINE_GAP * (1 + i % 2)
+            pos[n] = (round(x, 1), round(y0 + direction * (i // 2) * TIMELINE_ROW, 1))
             continue
-        x = (dates[n] - start) * TIMELINE_PX_PER_YEAR
+        x = xs[math.floor(date)] + (date - math.floor(date)) * TIMELINE_PX_PER_YEAR
         lane_rows = rows[lane]
         for row, right in enumerate(lane_rows):
             if x - right >= TIMELINE_GAP:
@@ -768,15 +940,21 @@ def timeline_layout(g: nx.Graph) -> dict[str, tuple[float, float]]:
 
 
 def timeline_axis(g: nx.Graph, pos: Mapping[str, tuple[float, float]]) -> dict[str, Any]:
+    """What the page draws behind the timeline: year lines, breaks, lane captions."""
     dates = [d for n in g if (d := g.nodes[n].get("date")) is not None]
     if not dates:
         return {}
-    start, end = math.floor(min(dates)), math.floor(max(dates)) + 1
+    xs, breaks = time_scale(dates)
     ys = [y for _x, y in pos.values()] or [0.0]
-    years = [[y, round((y - start) * TIMELINE_PX_PER_YEAR, 1)] for y in range(start, end + 1)]
-    lanes = [[zh, en, y0] for _classes, (zh, en), y0, _d in TIMELINE_LANES]
-    return {"years": years, "top": min(ys) - 80, "bottom": max(ys) + 60, "lanes": lanes,
-            "undated": [-3 * TIMELINE_GAP, "无日期", "undated"]}
+    undated = any(g.nodes[n].get("date") is None for n in g)
+    return {
+        "years": [[year, round(x, 1)] for year, x in sorted(xs.items())],
+        "breaks": [[a, b, round(x, 1)] for a, b, x in breaks],
+        "top": min(ys) - 70,
+        "bottom": max(ys) + 50,
+        "lanes": [[zh, en, y0] for _classes, (zh, en), y0, _d in TIMELINE_LANES],
+        "undated": [round(-1.5 * TIMELINE_GAP, 1), "无日期", "undated"] if undated else None,
+    }
 
 
 # -- the page ---------------------------------------------------------------------------------------
@@ -785,9 +963,11 @@ def timeline_axis(g: nx.Graph, pos: Mapping[str, tuple[float, float]]) -> dict[s
 @cache
 def _asset(path: str) -> str:
     text = resources.files("egovkg").joinpath(path).read_text(encoding="utf-8")
-    # the source map is not shipped; a reference to it would be a request for a missing file
-    lines = [line for line in text.splitlines() if not line.startswith("//# sourceMappingURL=")]
-    return "\n".join(lines)
+    # The source map is not shipped; a reference to it would be a request for a missing file.
+    # (Only "\n" separates lines here: str.splitlines would also split at U+0085 and U+2028,
+    # which vis-network has inside string literals.)
+    lines = [line for line in text.split("\n") if not line.startswith("//# sourceMappingURL=")]
+    return "\n".join(lines).rstrip("\n")
 
 
 VIS_JS = "vendor/vis-network-9.1.2/vis-network.min.js"
@@ -798,8 +978,7 @@ def script_json(data: Any) -> str:
     """JSON that is safe inside <script>: no '<', '>', '&', U+2028 or U+2029 survive unescaped,
     so '</script>' or '<!--' in a label cannot end the element."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(ch, esc)
     return text
 
@@ -833,12 +1012,20 @@ def _facts(idx: EntityIndex, iri: str) -> list[dict[str, Any]]:
     return facts
 
 
-def _size(g: nx.Graph, iri: str) -> float:
+def node_size(g: nx.Graph, iri: str) -> float:
+    """Radius of a node on the page: by class, growing with degree (geography: with awards)."""
     data = g.nodes[iri]
     style = STYLE[data["cls"]]
     if g.graph.get("view") == "geography":
         return round(style.size * 0.8 + 5 * math.sqrt(data.get("awards", 0)), 1)
     return round(style.size + 1.5 * math.sqrt(g.degree(iri)), 1)
+
+
+def _font(g: nx.Graph, iri: str, size: float) -> int:
+    """Label size: regions in the geography view by their awards, so provinces read at a glance."""
+    if g.graph.get("view") == "geography" and "focus" not in g.graph and g.nodes[iri]["cls"] == "Region":
+        return min(44, round(22 + 3 * math.sqrt(g.nodes[iri].get("awards", 0))))
+    return min(30, round(10 + 0.45 * size))
 
 
 def payload(graph: Graph | EntityIndex, g: nx.Graph, *, lang: str = "both") -> dict[str, Any]:
@@ -848,8 +1035,11 @@ def payload(graph: Graph | EntityIndex, g: nx.Graph, *, lang: str = "both") -> d
     nodes = sorted(g)
     at = {n: i for i, n in enumerate(nodes)}
     out_nodes = []
-    facet_counts: dict[str, dict[str, int]] = {"cat": defaultdict(int), "prov": defaultdict(int),
-                                              "kind": defaultdict(int)}
+    facet_counts: dict[str, dict[str, int]] = {
+        "cat": defaultdict(int),
+        "prov": defaultdict(int),
+        "kind": defaultdict(int),
+    }
     for n in nodes:
         e = idx.entities[n]
         facets = idx.facets(n)
@@ -857,11 +1047,28 @@ def payload(graph: Graph | EntityIndex, g: nx.Graph, *, lang: str = "both") -> d
             for v in values:
                 facet_counts[key][v] += 1
         x, y = pos[n]
-        out_nodes.append({
-            "id": at[n], "iri": n, "key": e.key, "cls": e.cls, "zh": e.zh, "en": e.en, "pinyin": e.pinyin,
-            "alt": list(e.alt), "x": x, "y": y, "size": _size(g, n), "facets": facets,
-            "facts": _facts(idx, n), "sources": [list(s) for s in idx.sources(n)],
-        })
+        out_nodes.append(
+            {
+                "id": at[n],
+                "iri": n,
+                "key": e.key,
+                "cls": e.cls,
+                "zh": e.zh,
+                "en": e.en,
+                "pinyin": e.pinyin,
+                "alt": list(e.alt),
+                "x": x,
+                "y": y,
+                "size": (size := node_size(g, n)),
+                "font": _font(g, n, size),
+                "facets": facets,
+                "facts": _facts(idx, n),
+                "sources": [list(s) for s in idx.sources(n)],
+            }
+        )
+        short = _short_label(idx, n)
+        if short:
+            out_nodes[-1]["short"] = short
     out_edges = []
     for u, v in sorted(g.edges(), key=lambda uv: tuple(sorted((at[uv[0]], at[uv[1]])))):
         data = g.edges[u, v]
@@ -870,23 +1077,30 @@ def payload(graph: Graph | EntityIndex, g: nx.Graph, *, lang: str = "both") -> d
         preds = data["predicates"]
         derived = all(p in DERIVED_LABELS for p in preds)
         labels = [list(DERIVED_LABELS.get(p) or idx.label(p)) for p in preds]
-        out_edges.append({"from": at[src], "to": at[dst], "p": labels, "arrow": not derived,
-                          "derived": derived})
+        out_edges.append({"from": at[src], "to": at[dst], "p": labels, "arrow": not derived, "derived": derived})
     out_edges.sort(key=lambda e: (e["from"], e["to"]))
     for i, e in enumerate(out_edges):
         e["id"] = i
     counts: dict[str, int] = defaultdict(int)
     for n in nodes:
         counts[g.nodes[n]["cls"]] += 1
-    legend = [{"cls": c.key, "zh": c.zh, "en": c.en, "shape": c.shape, "color": c.color, "n": counts[c.key]}
-              for c in CLASSES if counts[c.key]]
+    legend = [
+        {"cls": c.key, "zh": c.zh, "en": c.en, "shape": c.shape, "color": c.color, "n": counts[c.key]}
+        for c in CLASSES
+        if counts[c.key]
+    ]
     filters = {
-        "cat": [{"v": _local(i), "zh": idx.label(i)[0], "en": idx.label(i)[1], "n": facet_counts["cat"][_local(i)]}
-                for i in sorted(idx.of_class("AwardCategory"), key=lambda i: (_notation(idx, i), i))
-                if facet_counts["cat"][_local(i)]],
+        "cat": [
+            {"v": _local(i), "zh": idx.label(i)[0], "en": idx.label(i)[1], "n": facet_counts["cat"][_local(i)]}
+            for i in sorted(idx.of_class("AwardCategory"), key=lambda i: (_notation(idx, i), i))
+            if facet_counts["cat"][_local(i)]
+        ],
         "prov": [_province_option(idx, code, facet_counts["prov"][code]) for code in sorted(facet_counts["prov"])],
-        "kind": [{"v": _local(i), "zh": idx.label(i)[0], "en": idx.label(i)[1], "n": facet_counts["kind"][_local(i)]}
-                 for i in idx.of_class("AgencyKind") if facet_counts["kind"][_local(i)]],
+        "kind": [
+            {"v": _local(i), "zh": idx.label(i)[0], "en": idx.label(i)[1], "n": facet_counts["kind"][_local(i)]}
+            for i in idx.of_class("AgencyKind")
+            if facet_counts["kind"][_local(i)]
+        ],
     }
     name = g.graph.get("view", "overview")
     zh, en = VIEW_TITLES[name]
@@ -895,11 +1109,28 @@ def payload(graph: Graph | EntityIndex, g: nx.Graph, *, lang: str = "both") -> d
         fzh, fen = idx.label(focus)
         zh, en = f"{zh}：{fzh}", f"{en}: {fen}"
     data: dict[str, Any] = {
-        "view": name, "lang": lang, "title": [zh, en], "focus": at[focus] if focus else None,
-        "legend": legend, "filters": filters, "nodes": out_nodes, "edges": out_edges,
+        "view": name,
+        "lang": lang,
+        "title": [zh, en],
+        "focus": at[focus] if focus else None,
+        "legend": legend,
+        "filters": filters,
+        "nodes": out_nodes,
+        "edges": out_edges,
         "axis": timeline_axis(g, pos) if name == "timeline" else {},
     }
     return data
+
+
+def _short_label(idx: EntityIndex, iri: str) -> list[str] | None:
+    """A label to draw for nodes whose names are long and alike: '管理创新类第1名' for an award."""
+    if idx.entities[iri].cls != "Award":
+        return None
+    category, rank = idx.first(iri, EGOV.category), idx.first(iri, EGOV.rank)
+    if category is None or rank is None:
+        return None
+    zh, en = idx.label(category)
+    return [f"{zh}类第{rank}名", f"{en} no. {rank}"]
 
 
 def _notation(idx: EntityIndex, iri: str) -> int:
@@ -936,8 +1167,9 @@ def page(data: Mapping[str, Any]) -> str:
     return pattern.sub(lambda m: replacements[m.group(0)], text) + "\n"
 
 
-def render_view(graph: Graph | EntityIndex, name: str, *, lang: str = "both", focus: str | None = None,
-                depth: int = 2) -> str:
+def render_view(
+    graph: Graph | EntityIndex, name: str, *, lang: str = "both", focus: str | None = None, depth: int = 2
+) -> str:
     """One view as a self-contained HTML page (not written anywhere)."""
     if lang not in LANGS:
         raise ViewError(f"unknown language '{lang}' (choose {', '.join(LANGS)})")
@@ -964,8 +1196,10 @@ class ViewPage:
     height: int = 720
 
     def _repr_html_(self) -> str:
-        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts" '
-                f'style="width:100%;height:{self.height}px;border:1px solid #ddd"></iframe>')
+        return (
+            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts" '
+            f'style="width:100%;height:{self.height}px;border:1px solid #ddd"></iframe>'
+        )
 
     def save(self, path: Path) -> Path:
         from egovkg.atomic import write_text
@@ -974,8 +1208,15 @@ class ViewPage:
         return Path(path)
 
 
-def show(graph: Graph, name: str = "overview", *, lang: str = "both", focus: str | None = None,
-         depth: int = 2, height: int = 720) -> ViewPage:
+def show(
+    graph: Graph,
+    name: str = "overview",
+    *,
+    lang: str = "both",
+    focus: str | None = None,
+    depth: int = 2,
+    height: int = 720,
+) -> ViewPage:
     """A view for a notebook cell: ``views.show(g, "geography")``."""
     return ViewPage(render_view(graph, name, lang=lang, focus=focus, depth=depth), height)
 
@@ -990,19 +1231,51 @@ def to_pyvis(graph: Graph | EntityIndex, g: nx.Graph, *, lang: str = "both") -> 
     for n in data["nodes"]:
         style = STYLE[n["cls"]]
         label = {"zh": n["zh"], "en": n["en"]}.get(lang, f"{n['zh']}\n{n['en']}")
-        net.nodes.append({"id": n["id"], "label": label, "title": n["iri"], "x": n["x"], "y": n["y"],
-                          "shape": style.shape, "color": style.color, "size": n["size"], "physics": False})
+        net.nodes.append(
+            {
+                "id": n["id"],
+                "label": label,
+                "title": n["iri"],
+                "x": n["x"],
+                "y": n["y"],
+                "shape": style.shape,
+                "color": style.color,
+                "size": n["size"],
+                "physics": False,
+            }
+        )
         net.node_ids.append(n["id"])
         net.node_map[n["id"]] = net.nodes[-1]
     for e in data["edges"]:
-        net.edges.append({"from": e["from"], "to": e["to"], "title": "; ".join(p[1] for p in e["p"]),
-                          "arrows": "to" if e["arrow"] else ""})
+        net.edges.append(
+            {
+                "from": e["from"],
+                "to": e["to"],
+                "title": "; ".join(p[1] for p in e["p"]),
+                "arrows": "to" if e["arrow"] else "",
+            }
+        )
     net.toggle_physics(False)
     return net
 
 
 __all__ = [
-    "VIEWS", "PAGES", "CLASSES", "ViewError", "EntityIndex", "ViewPage", "check_name", "resolve_focus",
-    "project", "layout", "payload", "page", "render_view", "render_all", "show", "to_pyvis", "index",
+    "VIEWS",
+    "PAGES",
+    "CLASSES",
+    "ViewError",
+    "EntityIndex",
+    "ViewPage",
+    "check_name",
+    "resolve_focus",
+    "project",
+    "layout",
+    "payload",
+    "page",
+    "render_view",
+    "render_all",
+    "show",
+    "to_pyvis",
+    "index",
     "script_json",
 ]

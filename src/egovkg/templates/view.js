@@ -29,6 +29,7 @@
     n.search = [n.zh, n.en, n.pinyin].concat(n.alt).map(fold).join("\u0000");
     n.dim = false;
     n.hidden = false;
+    n.fontSize = n.font;
   });
 
   function pick(pair) {
@@ -43,9 +44,10 @@
   }
   function clip(s, max) { return s.length > max ? s.slice(0, max - 1) + "\u2026" : s; }
   function nodeLabel(n) {
-    if (state.lang === "zh") { return clip(n.zh, 18); }
-    if (state.lang === "en") { return clip(n.en, 32); }
-    return n.zh === n.en ? clip(n.zh, 18) : clip(n.zh, 18) + "\n" + clip(n.en, 32);
+    var zh = clip(n.short ? n.short[0] : n.zh, 18), en = clip(n.short ? n.short[1] : n.en, 32);
+    if (state.lang === "zh") { return zh; }
+    if (state.lang === "en") { return en; }
+    return zh === en ? zh : zh + "\n" + en;
   }
   function nodeTitle(n) {
     var st = styleOf[n.cls];
@@ -75,7 +77,8 @@
     };
   });
   var nodes = new vis.DataSet(DATA.nodes.map(function (n) {
-    return { id: n.id, x: n.x, y: n.y, label: nodeLabel(n), title: nodeTitle(n), group: n.cls, size: n.size };
+    return { id: n.id, x: n.x, y: n.y, label: nodeLabel(n), title: nodeTitle(n), group: n.cls, size: n.size,
+             font: { size: n.fontSize, color: "#222222" } };
   }));
   var edges = new vis.DataSet(DATA.edges.map(function (e) {
     return { id: e.id, from: e.from, to: e.to, title: edgeTitle(e), arrows: e.arrow ? "to" : "",
@@ -93,7 +96,7 @@
              arrows: { to: { enabled: false, scaleFactor: 0.45 } } },
     groups: groups
   };
-  var container = document.getElementById("network");
+  var container = document.getElementById("graph");
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, options);
   window.network = network;
   window.egovkg = { data: DATA, nodes: nodes, edges: edges, timing: { start: T0, firstDraw: null } };
@@ -108,24 +111,32 @@
       var ax = DATA.axis;
       ctx.save();
       ctx.lineWidth = 1;
-      ctx.font = "14px sans-serif";
+      ctx.font = "16px sans-serif";
       ctx.textAlign = "center";
       ax.years.forEach(function (yx) {
-        var year = yx[0], x = yx[1], major = year % 5 === 0;
-        ctx.strokeStyle = major ? "#d0d0d0" : "#eeeeee";
-        ctx.beginPath(); ctx.moveTo(x, ax.top); ctx.lineTo(x, ax.bottom); ctx.stroke();
-        if (major || ax.years.length <= 25) {
-          ctx.fillStyle = major ? "#555555" : "#999999";
-          ctx.fillText(String(year), x, ax.top - 8);
-          ctx.fillText(String(year), x, ax.bottom + 22);
-        }
+        ctx.strokeStyle = "#dddddd";
+        ctx.beginPath(); ctx.moveTo(yx[1], ax.top); ctx.lineTo(yx[1], ax.bottom); ctx.stroke();
+        ctx.fillStyle = "#555555";
+        ctx.fillText(String(yx[0]), yx[1], ax.top - 10);
+        ctx.fillText(String(yx[0]), yx[1], ax.bottom + 24);
+      });
+      ax.breaks.forEach(function (b) {  // a shortened stretch of empty years
+        ctx.strokeStyle = "#bbbbbb";
+        ctx.setLineDash([6, 6]);
+        ctx.beginPath(); ctx.moveTo(b[2], ax.top); ctx.lineTo(b[2], ax.bottom); ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.fillStyle = "#999999";
+        ctx.fillText("\u2248", b[2], ax.top - 10);
+        ctx.fillText("\u2248", b[2], ax.bottom + 24);
       });
       ctx.textAlign = "right";
       ctx.fillStyle = "#777777";
-      var left = ax.years[0][1] - 30;
+      var left = Math.min(ax.years[0][1], ax.undated ? ax.undated[0] - 120 : 0) - 40;
       ax.lanes.forEach(function (lane) { ctx.fillText(pick([lane[0], lane[1]]), left, lane[2] + 5); });
-      ctx.textAlign = "center";
-      ctx.fillText(pick([ax.undated[1], ax.undated[2]]), ax.undated[0] + 75, ax.top - 8);
+      if (ax.undated) {
+        ctx.textAlign = "center";
+        ctx.fillText(pick([ax.undated[1], ax.undated[2]]), ax.undated[0], ax.top - 10);
+      }
       ctx.restore();
     });
   }
@@ -225,7 +236,8 @@
       var dim = !keep.has(n.id);
       if (dim !== n.dim) {
         n.dim = dim;
-        nodeChanges.push({ id: n.id, opacity: dim ? 0.18 : 1, font: { color: dim ? "#c8c8c8" : "#222222" } });
+        nodeChanges.push({ id: n.id, opacity: dim ? 0.18 : 1,
+                           font: { size: n.fontSize, color: dim ? "#c8c8c8" : "#222222" } });
       }
     });
     nodes.update(nodeChanges);
@@ -243,7 +255,10 @@
   function clearHighlight() {
     var nodeChanges = [];
     DATA.nodes.forEach(function (n) {
-      if (n.dim) { n.dim = false; nodeChanges.push({ id: n.id, opacity: 1, font: { color: "#222222" } }); }
+      if (n.dim) {
+        n.dim = false;
+        nodeChanges.push({ id: n.id, opacity: 1, font: { size: n.fontSize, color: "#222222" } });
+      }
     });
     nodes.update(nodeChanges);
     var edgeChanges = [];
@@ -292,12 +307,14 @@
     if (n.pinyin) { row(ui("pinyin"), n.pinyin); }
     if (n.alt.length) { row(ui("alt"), n.alt.join("; ")); }
     n.facts.forEach(function (f) {
-      var span = el("span");
-      visibleValues(f.v).forEach(function (v, i) {
-        if (i) { span.appendChild(document.createTextNode("; ")); }
-        span.appendChild(valueNode(v));
+      var values = visibleValues(f.v);
+      var box = el("div");
+      values.forEach(function (v) {
+        var line = el("div");
+        line.appendChild(valueNode(v));
+        box.appendChild(line);
       });
-      row(pick(f.p), span);
+      row(pick(f.p), box);
     });
     n.sources.forEach(function (s) {
       var q = el("blockquote");
@@ -404,8 +421,21 @@
     state.cat = state.prov = state.kind = ""; state.off = {};
     input.value = ""; results.hidden = true;
     refreshControls(); renderLegend(); applyVisibility(); deselect();
-    network.fit({ animation: false });
+    fitAll();
   };
+  function fitAll() {
+    network.fit({ animation: false });
+    var ax = DATA.axis;
+    if (!ax || !ax.years || !DATA.nodes.length) { return; }
+    // the timeline's lane captions stand left of the nodes: widen the view to show them
+    var xs = DATA.nodes.map(function (n) { return n.x; });
+    var left = Math.min(ax.years[0][1], ax.undated ? ax.undated[0] - 120 : 0) - 300;
+    var right = Math.max.apply(null, xs) + 120;
+    var top = ax.top - 40, bottom = ax.bottom + 40;
+    var w = container.clientWidth || 800, h = container.clientHeight || 600;
+    var scale = Math.min(w / (right - left), h / (bottom - top));
+    network.moveTo({ position: { x: (left + right) / 2, y: (top + bottom) / 2 }, scale: scale, animation: false });
+  }
 
   document.getElementById("title").textContent = "egovkg \u00b7 " + pick(DATA.title);
   document.querySelectorAll("[data-ui]").forEach(function (x) { x.textContent = ui(x.getAttribute("data-ui")); });
@@ -415,6 +445,6 @@
   renderLegend();
   updateCounts();
   showDetails(null);
-  network.fit({ animation: false });
+  fitAll();
   if (DATA.focus !== null && DATA.focus !== undefined) { select(DATA.focus, false); }
 })();

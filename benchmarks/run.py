@@ -1,0 +1,209 @@
+"""Benchmarks: egovkg beside raw pyoxigraph on synthetic graphs of several sizes.
+
+For each size, in fresh subprocesses (so that peak memory is per task):
+  load      our OxigraphStore.from_files           vs  pyoxigraph Store.bulk_load
+  ttl, nt   `egovkg export --data` (library call)   vs  pyoxigraph parse + serialize
+  queries   the whole catalogue through run_query   vs  the same bound texts on a raw Store
+  view      the overview view of the graph (ours only; sampled above the view's node cap)
+and, once, the real graph: `egovkg query NAME` cold vs a bare `python -c "import rdflib"`.
+Prints medians of --repeat runs, the ratio ours/raw, and peak RSS; --markdown writes RESULTS.md.
+
+    python benchmarks/run.py --sizes 10k,100k --repeat 3
+    python benchmarks/run.py --sizes 1m --repeat 1 --markdown benchmarks/RESULTS.md --plot benchmarks/results.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+
+PRELUDE = """
+import json, resource, sys, time
+from pathlib import Path
+def done(seconds):
+    print(json.dumps({"s": seconds, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+TASKS = {
+    ("load", "ours"): """
+from egovkg.store import OxigraphStore
+t = time.perf_counter(); s = OxigraphStore.from_files([Path(sys.argv[1])]); n = len(s); done(time.perf_counter() - t)
+""",
+    ("load", "raw"): """
+import pyoxigraph as ox
+t = time.perf_counter(); s = ox.Store(); s.bulk_load(path=sys.argv[1], format=ox.RdfFormat.N_TRIPLES)
+n = len(s); done(time.perf_counter() - t)
+""",
+    ("ttl", "ours"): """
+from egovkg.store import OxigraphStore
+t = time.perf_counter(); s = OxigraphStore.from_files([Path(sys.argv[1])]); s.dump(Path(sys.argv[2]) / "o.ttl", "ttl")
+done(time.perf_counter() - t)
+""",
+    ("ttl", "raw"): """
+import pyoxigraph as ox
+t = time.perf_counter()
+ox.serialize(ox.parse(path=sys.argv[1], format=ox.RdfFormat.N_TRIPLES), str(Path(sys.argv[2]) / "o.ttl"),
+             format=ox.RdfFormat.TURTLE, prefixes={"egov": "https://w3id.org/egovkg/ontology#"})
+done(time.perf_counter() - t)
+""",
+    ("nt", "ours"): """
+from egovkg.store import OxigraphStore
+t = time.perf_counter(); s = OxigraphStore.from_files([Path(sys.argv[1])]); s.dump(Path(sys.argv[2]) / "o.nt", "nt")
+done(time.perf_counter() - t)
+""",
+    ("nt", "raw"): """
+import pyoxigraph as ox
+t = time.perf_counter()
+ox.serialize(ox.parse(path=sys.argv[1], format=ox.RdfFormat.N_TRIPLES), str(Path(sys.argv[2]) / "o.nt"),
+             format=ox.RdfFormat.N_TRIPLES)
+done(time.perf_counter() - t)
+""",
+    ("queries", "ours"): """
+from egovkg.paths import Layout
+from egovkg.query import load_catalogue, run_query
+from egovkg.store import OxigraphStore
+cat = load_catalogue(Layout.default().queries)
+s = OxigraphStore.from_files([Path(sys.argv[1])])
+t = time.perf_counter()
+for name in cat:
+    run_query(s, name, catalogue=cat)
+done(time.perf_counter() - t)
+""",
+    ("queries", "raw"): """
+import pyoxigraph as ox
+from egovkg.paths import Layout
+from egovkg.query import bind, load_catalogue
+cat = load_catalogue(Layout.default().queries)
+texts = [bind(q, {}) for q in cat.values()]
+s = ox.Store(); s.bulk_load(path=sys.argv[1], format=ox.RdfFormat.N_TRIPLES)
+t = time.perf_counter()
+for text in texts:
+    r = s.query(text, use_default_graph_as_union=True)
+    if not isinstance(r, ox.QueryBoolean):
+        for _ in r:
+            pass
+done(time.perf_counter() - t)
+""",
+    ("view", "ours"): """
+from egovkg.store import load_rdf
+from egovkg.views import render_view
+g = load_rdf([Path(sys.argv[1])])
+t = time.perf_counter(); html = render_view(g, "overview"); done(time.perf_counter() - t)
+""",
+}
+
+
+def run_task(code: str, *args: str) -> dict[str, float]:
+    done = subprocess.run([sys.executable, "-c", PRELUDE + code, *args], capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-1500:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def median_of(code: str, repeat: int, *args: str) -> tuple[float, float]:
+    runs = [run_task(code, *args) for _ in range(repeat)]
+    return statistics.median(r["s"] for r in runs), max(r["rss_mb"] for r in runs)
+
+
+def cold_query(repeat: int) -> tuple[float, float]:
+    def timed(cmd: list[str]) -> float:
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
+        return time.perf_counter() - t
+
+    egovkg = [sys.executable, "-m", "egovkg", "query", "winners-by-category", "--format", "csv"]
+    timed(egovkg)  # warm the graph cache: the target is a repeat call on an unchanged graph
+    ours = statistics.median(timed(egovkg) for _ in range(repeat))
+    bare = statistics.median(timed([sys.executable, "-c", "import rdflib"]) for _ in range(repeat))
+    return ours, bare
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="10k,100k")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--markdown", type=Path, help="Also write the results table here.")
+    ap.add_argument("--plot", type=Path, help="Also plot the ratios to this PNG.")
+    ap.add_argument("--no-view", action="store_true", help="Skip the view task.")
+    args = ap.parse_args(argv)
+    rows: list[tuple[str, str, float, float | None, float, float | None]] = []
+    with tempfile.TemporaryDirectory(prefix="egovkg-bench-") as tmp:
+        for size in args.sizes.split(","):
+            n = SIZES[size.strip().lower()]
+            nt = Path(tmp) / f"synthetic-{size}.nt"
+            subprocess.run([sys.executable, str(ROOT / "benchmarks/generate.py"), "--triples", str(n),
+                            "--seed", str(args.seed), "-o", str(nt)], check=True)
+            for task in ("load", "ttl", "nt", "queries", "view"):
+                if task == "view" and (args.no_view or n > 100_000):
+                    continue
+                ours_s, ours_mb = median_of(TASKS[(task, "ours")], args.repeat, str(nt), tmp)
+                raw = TASKS.get((task, "raw"))
+                raw_s, raw_mb = median_of(raw, args.repeat, str(nt), tmp) if raw else (None, None)
+                rows.append((size, task, ours_s, raw_s, ours_mb, raw_mb))
+                ratio = f"{ours_s / raw_s:5.2f}x" if raw_s else "   - "
+                mem = f"{ours_mb / raw_mb:4.2f}x" if raw_mb else "  -  "
+                raw_text = f"{raw_s:8.3f}" if raw_s is not None else "       -"
+                print(f"{size:>5} {task:8} ours {ours_s:8.3f} s  raw {raw_text} s  ratio {ratio}  "
+                      f"peak {ours_mb:7.1f} MB (raw {raw_mb or 0:7.1f} MB, {mem})", flush=True)
+    ours_cold, bare = cold_query(args.repeat)
+    print(f"cold `egovkg query winners-by-category`: {ours_cold:.3f} s; bare `import rdflib`: {bare:.3f} s; "
+          f"ratio {ours_cold / bare:.2f}x")
+    if args.markdown:
+        write_markdown(args.markdown, rows, ours_cold, bare, args.repeat)
+    if args.plot:
+        plot(args.plot, rows)
+    return 0
+
+
+def write_markdown(path: Path, rows, ours_cold: float, bare: float, repeat: int) -> None:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run on {time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; medians of {repeat} run(s); peak RSS per task process.",
+        "Command: `python benchmarks/run.py " + " ".join(sys.argv[1:]) + "`",
+        "",
+        "| size | task | ours (s) | raw pyoxigraph (s) | ratio | ours peak (MB) | raw peak (MB) | memory ratio |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size, task, o, r, om, rm in rows:
+        lines.append(f"| {size} | {task} | {o:.3f} | {'' if r is None else f'{r:.3f}'} | "
+                     f"{'' if r is None else f'{o / r:.2f}x'} | {om:.0f} | {'' if rm is None else f'{rm:.0f}'} | "
+                     f"{'' if rm is None else f'{om / rm:.2f}x'} |")
+    lines += ["", f"Cold `egovkg query winners-by-category` on the shipped graph (cache warm): {ours_cold:.3f} s; "
+              f"a bare `python -c \"import rdflib\"`: {bare:.3f} s; ratio {ours_cold / bare:.2f}x.", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def plot(path: Path, rows) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = [f"{s} {t}" for s, t, _o, r, _om, _rm in rows if r]
+    ratios = [o / r for _s, _t, o, r, _om, _rm in rows if r]
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(labels) + 1.2))
+    ax.barh(labels, ratios, color="#4472c4")
+    ax.axvline(1.5, color="#c00000", linestyle="--", label="target 1.5x")
+    ax.set_xlabel("time ratio egovkg / raw pyoxigraph (lower is better)")
+    ax.invert_yaxis()
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100, metadata={"Software": None})
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Do not rebuild an unchanged graph: a cache of the built graph keyed on its inputs' checksums.
+
+The key is the sha256 of every input file (data/, the ontology, the package's
+own code), the base IRI and the version; any change gives a new key and a
+rebuild. The cached graph is N-Triples under build/cache/, written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from egovkg import __version__
+from egovkg.paths import Layout
+
+CACHE_DIR = "cache"
+
+
+def _inputs(layout: Layout) -> list[Path]:
+    files = [p for p in layout.data.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    files += [layout.ontology]
+    files += list(Path(__file__).resolve().parent.glob("*.py"))
+    return sorted(files)
+
+
+def inputs_digest(layout: Layout, base: str) -> str:
+    h = hashlib.sha256()
+    h.update(f"egovkg {__version__}\0{base}\0".encode())
+    for path in _inputs(layout):
+        rel = path.relative_to(layout.root) if path.is_relative_to(layout.root) else Path(path.name)
+        h.update(str(rel).encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def cached_ntriples(layout: Layout, base: str) -> Path:
+    """The built graph as N-Triples, built only when an input changed since the last call."""
+    from egovkg.atomic import write_bytes
+
+    digest = inputs_digest(layout, base)
+    folder = layout.build / CACHE_DIR
+    target = folder / f"graph-{digest[:20]}.nt"
+    if target.is_file():
+        return target
+    from egovkg.build import build
+    from egovkg.export import serialise
+
+    data = serialise(build(layout, base=base).union(), "nt")
+    write_bytes(target, data)
+    for old in folder.glob("graph-*.nt"):
+        if old != target:
+            old.unlink(missing_ok=True)
+    return target

@@ -1,0 +1,253 @@
+"""Query stores behind one interface: rdflib's in-memory graph, or Oxigraph (pyoxigraph).
+
+Both answer ``query(text) -> QueryResult`` with rdflib terms, so the runner,
+the formats and the tests do not care which one ran. Oxigraph parses and
+queries one to two orders of magnitude faster than rdflib's memory store, and
+can keep its data on disk (``--store-path``) for repeat use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+
+from egovkg.errors import QueryError, RDFInputError
+from egovkg.query import QueryResult, run_local
+
+STORES = ("oxigraph", "memory")
+DEFAULT_STORE = "oxigraph"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+OX_FORMATS = {
+    ".ttl": "TURTLE", ".nt": "N_TRIPLES", ".nq": "N_QUADS", ".trig": "TRIG", ".rdf": "RDF_XML",
+    ".xml": "RDF_XML", ".owl": "RDF_XML", ".jsonld": "JSON_LD", ".json": "JSON_LD", ".n3": "N3",
+}
+
+
+RDF_SUFFIXES = {
+    ".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml",
+    ".xml": "xml", ".owl": "xml", ".trig": "trig", ".nq": "nquads", ".n3": "n3",
+}
+MAX_MEMORY_INPUT = 50 * 1024 * 1024  # bytes of RDF files rdflib's memory store will parse
+
+
+def load_rdf(paths: Iterable[Path]) -> Graph:
+    """Parse RDF files into one rdflib graph; a bad file names itself and the parser's message."""
+    from rdflib import Dataset
+
+    g = Graph()
+    for path in paths:
+        fmt = RDF_SUFFIXES.get(path.suffix.lower())
+        if fmt is None:
+            raise RDFInputError(
+                f"{path}: unknown RDF file type '{path.suffix}' (use one of {', '.join(sorted(RDF_SUFFIXES))})"
+            )
+        if not path.is_file():
+            raise RDFInputError(f"{path}: no such file")
+        size = path.stat().st_size
+        if size > MAX_MEMORY_INPUT:
+            raise RDFInputError(
+                f"{path}: {size / 1e6:.0f} MB is too large for the in-memory store "
+                f"(limit {MAX_MEMORY_INPUT / 1e6:.0f} MB); use --store oxigraph, which streams it"
+            )
+        try:
+            if fmt in ("trig", "nquads"):
+                ds = Dataset()
+                ds.parse(path, format=fmt)
+                for s, p, o, _g in ds.quads():
+                    g.add((s, p, o))
+            else:
+                g.parse(path, format=fmt)
+        except Exception as exc:
+            raise RDFInputError(f"{path}: not valid {fmt}: {exc}") from exc
+    return g
+
+
+def _to_rdflib(term: Any) -> URIRef | Literal | BNode:
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == XSD_STRING:  # a plain literal, as rdflib and SPARQL JSON give it
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise QueryError(f"unsupported term from Oxigraph: {term!r}")
+
+
+class MemoryStore:
+    """rdflib's in-memory graph."""
+
+    name = "memory"
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+
+    def __len__(self) -> int:
+        return len(self.graph)
+
+    def query(self, text: str) -> QueryResult:
+        return run_local(self.graph, text)
+
+    def to_graph(self) -> Graph:
+        return self.graph
+
+
+class OxigraphStore:
+    """A pyoxigraph store, in memory or on disk; the default graph holds everything."""
+
+    name = "oxigraph"
+
+    def __init__(self, path: Path | None = None) -> None:
+        import pyoxigraph as ox
+
+        self.path = path
+        self.store = ox.Store(str(path)) if path is not None else ox.Store()
+
+    @classmethod
+    def from_graph(cls, graph: Graph, path: Path | None = None) -> OxigraphStore:
+        from egovkg.export import serialise
+
+        store = cls(path)
+        store.load_bytes(serialise(graph, "nt"), "N_TRIPLES")
+        return store
+
+    @classmethod
+    def from_files(cls, files: Iterable[Path], path: Path | None = None) -> OxigraphStore:
+        store = cls(path)
+        for f in files:
+            store.load_file(f)
+        return store
+
+    def load_bytes(self, data: bytes, fmt: str) -> None:
+        import pyoxigraph as ox
+
+        self.store.bulk_load(data, format=getattr(ox.RdfFormat, fmt), to_graph=ox.DefaultGraph())
+        self.store.flush()
+
+    def load_file(self, path: Path) -> None:
+        """Stream a file into the store (no whole-file read: large files are fine)."""
+        import pyoxigraph as ox
+
+        fmt = OX_FORMATS.get(path.suffix.lower())
+        if fmt is None:
+            raise RDFInputError(f"{path}: unknown RDF file type '{path.suffix}'")
+        if not path.is_file():
+            raise RDFInputError(f"{path}: no such file")
+        try:
+            kwargs: dict[str, Any] = {"path": str(path), "format": getattr(ox.RdfFormat, fmt)}
+            if fmt not in ("N_QUADS", "TRIG"):
+                kwargs["to_graph"] = ox.DefaultGraph()
+            self.store.bulk_load(**kwargs)
+        except SyntaxError as exc:
+            raise RDFInputError(f"{path}: not valid {fmt.lower().replace('_', '-')}: {exc}") from exc
+        except OSError as exc:
+            raise RDFInputError(f"{path}: {exc}") from exc
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def dump(self, path: Path, fmt: str) -> None:
+        """Write the store in one RDF format, streamed by Oxigraph, atomically."""
+        import pyoxigraph as ox
+
+        from egovkg.atomic import atomic_open
+        from egovkg.namespaces import PREFIXES, RESOURCE_TYPES
+
+        names = {"ttl": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD", "xml": "RDF_XML", "trig": "TRIG"}
+        if fmt not in names:
+            raise RDFInputError(f"unknown format '{fmt}'; choose one of {', '.join(names)}")
+        prefixes = {p: str(ns) for p, ns in PREFIXES.items() if p != "id"}
+        prefixes.update({k.replace("-", ""): f"https://w3id.org/egovkg/id/{k}/" for k in RESOURCE_TYPES})
+        kwargs: dict[str, Any] = {"format": getattr(ox.RdfFormat, names[fmt])}
+        if fmt != "trig":
+            kwargs["from_graph"] = ox.DefaultGraph()
+        if fmt in ("ttl", "trig", "xml"):
+            kwargs["prefixes"] = prefixes
+        with atomic_open(path, "wb") as fh:
+            self.store.dump(fh, **kwargs)
+
+    def query(self, text: str) -> QueryResult:
+        import pyoxigraph as ox
+
+        try:
+            result = self.store.query(text, use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc}") from exc
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise QueryError(f"query failed: {exc}") from exc
+        if isinstance(result, ox.QueryBoolean):
+            return QueryResult("ask", boolean=bool(result))
+        if isinstance(result, ox.QueryTriples):
+            g = Graph()
+            for t in result:
+                g.add((_to_rdflib(t.subject), _to_rdflib(t.predicate), _to_rdflib(t.object)))
+            return QueryResult("graph", graph=g)
+        names = [v.value for v in result.variables]
+        rows = []
+        for solution in result:
+            row = {}
+            for n in names:
+                value = solution[n]
+                if value is not None:
+                    row[n] = _to_rdflib(value)
+            rows.append(row)
+        return QueryResult("select", vars=names, rows=rows)
+
+    def to_graph(self) -> Graph:
+        import pyoxigraph as ox
+
+        from egovkg.namespaces import bind_prefixes
+
+        g = Graph()
+        bind_prefixes(g)
+        data = self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+        g.parse(data=data, format="nt")
+        return g
+
+
+def open_store(kind: str, graph: Graph | None = None, files: Iterable[Path] = (), path: Path | None = None):  # noqa: ANN201
+    """A store of the given kind holding ``graph`` and/or ``files``."""
+    if kind not in STORES:
+        raise QueryError(f"unknown store '{kind}'; choose one of {', '.join(STORES)}")
+    if kind == "memory":
+        g = graph if graph is not None else Graph()
+        for t in load_rdf(files):
+            g.add(t)
+        return MemoryStore(g)
+    store = OxigraphStore(path)
+    if graph is not None:
+        from egovkg.export import serialise
+
+        store.load_bytes(serialise(graph, "nt"), "N_TRIPLES")
+    for f in files:
+        store.load_file(f)
+    return store
+
+
+def reuse_or_load(path: Path, files: list[Path]) -> OxigraphStore:
+    """An on-disk Oxigraph store at ``path`` holding ``files``, reloaded only when they changed."""
+    import hashlib
+    import shutil
+
+    h = hashlib.sha256()
+    for f in files:
+        st = f.stat()
+        h.update(f"{f.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    marker = path / "egovkg-inputs.sha256"
+    if marker.is_file() and marker.read_text(encoding="utf-8").strip() == h.hexdigest():
+        return OxigraphStore(path)
+    if path.exists():
+        if not marker.is_file() and any(path.iterdir()):
+            raise RDFInputError(f"{path}: not an egovkg store folder (no {marker.name}); refusing to overwrite it")
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    store = OxigraphStore.from_files(files, path)
+    marker.write_text(h.hexdigest() + "\n", encoding="utf-8")
+    return store
