@@ -29,10 +29,29 @@ CONTAINED = "<https://schema.org/containedInPlace>"
 SUBORG = "<http://www.w3.org/ns/org#subOrganizationOf>"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 CATEGORIES = ["management-innovation", "public-service", "technology-application", "government-microblog"]
-KINDS = ["government-office", "public-institution", "court", "procuratorate", "public-security", "party-organ",
-         "local-government", "central-ministry", "enterprise"]
-PROGRAMMES = ["golden-audit", "golden-customs", "golden-tax", "golden-shield", "golden-social-security",
-              "golden-agriculture", "golden-water", "golden-quality", "golden-finance", "golden-macro"]
+KINDS = [
+    "government-office",
+    "public-institution",
+    "court",
+    "procuratorate",
+    "public-security",
+    "party-organ",
+    "local-government",
+    "central-ministry",
+    "enterprise",
+]
+PROGRAMMES = [
+    "golden-audit",
+    "golden-customs",
+    "golden-tax",
+    "golden-shield",
+    "golden-social-security",
+    "golden-agriculture",
+    "golden-water",
+    "golden-quality",
+    "golden-finance",
+    "golden-macro",
+]
 UNITS = ["信息中心", "电子政务办公室", "行政服务中心", "公安局", "卫生局", "人民法院", "人民检察院", "发展和改革委员会"]
 
 
@@ -94,16 +113,26 @@ def generate(target: int, seed: int) -> Iterator[str]:
         if n % 400 == 1:
             year += 1
             sel = iri(f"selection/synthetic-{year}")
-            yield from emit(iter([f"{sel} {RDF_TYPE} <{EGOV}Selection> .", *labels(sel, f"{year}年评选", f"Selection {year}"),
-                                  f"{sel} <https://schema.org/startDate> {typed(year, 'gYear')} ."]))
+            yield from emit(
+                iter(
+                    [
+                        f"{sel} {RDF_TYPE} <{EGOV}Selection> .",
+                        *labels(sel, f"{year}年评选", f"Selection {year}"),
+                        f"{sel} <https://schema.org/startDate> {typed(year, 'gYear')} .",
+                    ]
+                )
+            )
         if n % 3 == 1 or not agencies:
             code = rng.choice(codes)
             a = iri(f"agency/synthetic-{len(agencies)}")
             unit = rng.choice(UNITS)
-            lines = [f"{a} {RDF_TYPE} <{EGOV}Agency> .", *labels(a, f"{code}{unit}", f"Agency {len(agencies)}"),
-                     f"{a} {ALT} {lit(f'agency {len(agencies)}', 'zh-latn-pinyin')} .",
-                     f"{a} <{EGOV}region> {iri('region/' + code)} .",
-                     f"{a} <{EGOV}agencyKind> {iri('agency-kind/' + rng.choice(KINDS))} ."]
+            lines = [
+                f"{a} {RDF_TYPE} <{EGOV}Agency> .",
+                *labels(a, f"{code}{unit}", f"Agency {len(agencies)}"),
+                f"{a} {ALT} {lit(f'agency {len(agencies)}', 'zh-latn-pinyin')} .",
+                f"{a} <{EGOV}region> {iri('region/' + code)} .",
+                f"{a} <{EGOV}agencyKind> {iri('agency-kind/' + rng.choice(KINDS))} .",
+            ]
             if agencies and rng.random() < 0.4:
                 lines.append(f"{a} {SUBORG} {rng.choice(agencies)} .")
             agencies.append(a)

@@ -143,8 +143,19 @@ def main(argv: list[str] | None = None) -> int:
         for size in args.sizes.split(","):
             n = SIZES[size.strip().lower()]
             nt = Path(tmp) / f"synthetic-{size}.nt"
-            subprocess.run([sys.executable, str(ROOT / "benchmarks/generate.py"), "--triples", str(n),
-                            "--seed", str(args.seed), "-o", str(nt)], check=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(ROOT / "benchmarks/generate.py"),
+                    "--triples",
+                    str(n),
+                    "--seed",
+                    str(args.seed),
+                    "-o",
+                    str(nt),
+                ],
+                check=True,
+            )
             for task in ("load", "ttl", "nt", "queries", "view"):
                 if task == "view" and (args.no_view or n > 100_000):
                     continue
@@ -155,11 +166,16 @@ def main(argv: list[str] | None = None) -> int:
                 ratio = f"{ours_s / raw_s:5.2f}x" if raw_s else "   - "
                 mem = f"{ours_mb / raw_mb:4.2f}x" if raw_mb else "  -  "
                 raw_text = f"{raw_s:8.3f}" if raw_s is not None else "       -"
-                print(f"{size:>5} {task:8} ours {ours_s:8.3f} s  raw {raw_text} s  ratio {ratio}  "
-                      f"peak {ours_mb:7.1f} MB (raw {raw_mb or 0:7.1f} MB, {mem})", flush=True)
+                print(
+                    f"{size:>5} {task:8} ours {ours_s:8.3f} s  raw {raw_text} s  ratio {ratio}  "
+                    f"peak {ours_mb:7.1f} MB (raw {raw_mb or 0:7.1f} MB, {mem})",
+                    flush=True,
+                )
     ours_cold, bare = cold_query(args.repeat)
-    print(f"cold `egovkg query winners-by-category`: {ours_cold:.3f} s; bare `import rdflib`: {bare:.3f} s; "
-          f"ratio {ours_cold / bare:.2f}x")
+    print(
+        f"cold `egovkg query winners-by-category`: {ours_cold:.3f} s; bare `import rdflib`: {bare:.3f} s; "
+        f"ratio {ours_cold / bare:.2f}x"
+    )
     if args.markdown:
         write_markdown(args.markdown, rows, ours_cold, bare, args.repeat)
     if args.plot:
@@ -179,11 +195,17 @@ def write_markdown(path: Path, rows, ours_cold: float, bare: float, repeat: int)
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for size, task, o, r, om, rm in rows:
-        lines.append(f"| {size} | {task} | {o:.3f} | {'' if r is None else f'{r:.3f}'} | "
-                     f"{'' if r is None else f'{o / r:.2f}x'} | {om:.0f} | {'' if rm is None else f'{rm:.0f}'} | "
-                     f"{'' if rm is None else f'{om / rm:.2f}x'} |")
-    lines += ["", f"Cold `egovkg query winners-by-category` on the shipped graph (cache warm): {ours_cold:.3f} s; "
-              f"a bare `python -c \"import rdflib\"`: {bare:.3f} s; ratio {ours_cold / bare:.2f}x.", ""]
+        lines.append(
+            f"| {size} | {task} | {o:.3f} | {'' if r is None else f'{r:.3f}'} | "
+            f"{'' if r is None else f'{o / r:.2f}x'} | {om:.0f} | {'' if rm is None else f'{rm:.0f}'} | "
+            f"{'' if rm is None else f'{om / rm:.2f}x'} |"
+        )
+    lines += [
+        "",
+        f"Cold `egovkg query winners-by-category` on the shipped graph (cache warm): {ours_cold:.3f} s; "
+        f'a bare `python -c "import rdflib"`: {bare:.3f} s; ratio {ours_cold / bare:.2f}x.',
+        "",
+    ]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 

@@ -118,32 +118,31 @@ def test_unknown_format_is_an_error(graph: Graph) -> None:
         serialise(graph, "yaml")
 
 
-def _build(out: Path, seed: str) -> None:
-    env = {**os.environ, "PYTHONHASHSEED": seed, "EGOVKG_HOME": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-m", "egovkg", "build", "--no-views", "-o", str(out)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
+def _build(home: Path, seed: str) -> None:
+    import shutil
+
+    for part in ("data", "ontology", "queries"):
+        shutil.copytree(ROOT / part, home / part)
+    env = {**os.environ, "PYTHONHASHSEED": seed, "EGOVKG_HOME": str(home)}
+    done = subprocess.run([sys.executable, "-m", "egovkg", "build", "-o", str(home / "build")],
+                          capture_output=True, text=True, env=env, cwd=home)
     assert done.returncode == 0, done.stderr
 
 
+def _outputs(home: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(home)): p.read_bytes() for folder in ("build", "viz")
+            for p in sorted((home / folder).rglob("*")) if p.is_file() and "cache" not in p.parts}
+
+
 def test_two_builds_are_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
+    """Every output: the exports, VoID, the ontology docs, the views and the statistics."""
     _build(tmp_path / "a", "0")
     _build(tmp_path / "b", "4242")
-    files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
-    files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
-    assert files_a == files_b
-    assert {str(p) for p in files_a} >= {
-        "egovkg.ttl",
-        "egovkg.nt",
-        "egovkg.jsonld",
-        "egovkg.rdf",
-        "egovkg.trig",
-        "void.ttl",
-        "docs/ontology.html",
-    }
-    for rel in files_a:
-        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+    a, b = _outputs(tmp_path / "a"), _outputs(tmp_path / "b")
+    assert sorted(a) == sorted(b)
+    assert set(a) >= {"build/egovkg.ttl", "build/egovkg.nt", "build/egovkg.jsonld", "build/egovkg.rdf",
+                      "build/egovkg.trig", "build/void.ttl", "build/docs/ontology.html", "viz/overview.html",
+                      "viz/geography.html", "viz/agencies.html", "viz/timeline.html", "viz/awards-by-province.png",
+                      "viz/stats.json"}
+    for name in a:
+        assert a[name] == b[name], name

@@ -157,6 +157,7 @@ class _Stub(http.server.BaseHTTPRequestHandler):
     content_type = "text/plain"
     delay = 0.0
     seen_headers: list[dict[str, str]] = []
+    statuses: list[int] = []  # when set, one status per request, in order
 
     def _reply(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -164,7 +165,8 @@ class _Stub(http.server.BaseHTTPRequestHandler):
             self.rfile.read(length)
         type(self).seen_headers.append(dict(self.headers))
         time.sleep(self.delay)
-        self.send_response(self.status)
+        status = type(self).statuses.pop(0) if type(self).statuses else self.status
+        self.send_response(status)
         self.send_header("Content-Type", self.content_type)
         self.send_header("Content-Length", str(len(self.body)))
         self.end_headers()
@@ -178,7 +180,7 @@ class _Stub(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture()
 def stub() -> Iterator[type[_Stub]]:
-    handler = type("Handler", (_Stub,), {"seen_headers": []})
+    handler = type("Handler", (_Stub,), {"seen_headers": [], "statuses": []})
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     handler.url = f"http://127.0.0.1:{srv.server_address[1]}"
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
@@ -268,3 +270,28 @@ def test_serve_starts_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
             proc.kill()
     with pytest.raises(EndpointError, match="cannot connect"):
         Endpoint(f"http://127.0.0.1:{port}/query", timeout=2).query(COUNT)
+
+
+def test_transient_faults_are_retried_for_idempotent_requests(stub) -> None:
+    stub.statuses = [503, 502, 204]
+    assert put_graph(stub.url + "/store", b"<urn:a> <urn:b> <urn:c> .\n") == 204
+    assert len(stub.seen_headers) == 3
+    stub.statuses = [503]
+    stub.status, stub.content_type = 200, "application/sparql-results+json"
+    stub.body = b'{"head": {"vars": ["n"]}, "results": {"bindings": [{"n": {"type": "literal", "value": "7"}}]}}'
+    assert Endpoint(stub.url + "/query").query(COUNT).rows[0]["n"].toPython() == "7"
+    assert len(stub.seen_headers) == 5
+
+
+def test_other_faults_are_not_retried(stub) -> None:
+    stub.statuses = [500, 204]
+    with pytest.raises(EndpointError, match="HTTP 500"):
+        put_graph(stub.url + "/store", b"")
+    assert len(stub.seen_headers) == 1
+
+
+def test_a_server_that_stays_unavailable_fails_after_three_attempts(stub) -> None:
+    stub.status = 503
+    with pytest.raises(EndpointError, match="HTTP 503"):
+        put_graph(stub.url + "/store", b"")
+    assert len(stub.seen_headers) == 3

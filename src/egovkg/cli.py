@@ -19,12 +19,17 @@ from typing import Any
 import click
 
 from egovkg import __version__
-from egovkg.errors import EgovkgError, RDFInputError, ValidationFailed
+from egovkg.errors import EgovkgError, ValidationFailed
 from egovkg.paths import Layout
+
 
 def _fail(exc: EgovkgError) -> None:
     click.echo(f"error: {exc}", err=True)
     sys.exit(exc.exit_code)
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -57,10 +62,20 @@ def data_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 def store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     from egovkg.store import DEFAULT_STORE, STORES
 
-    fn = click.option("--store-path", type=click.Path(file_okay=False, path_type=Path),
-                      help="Keep the Oxigraph store on disk here and reuse it while its inputs are unchanged.")(fn)
-    return click.option("--store", "store_kind", type=click.Choice(STORES), envvar="EGOVKG_STORE",
-                        default=DEFAULT_STORE, show_default=True, help="Embedded store to query.")(fn)
+    fn = click.option(
+        "--store-path",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Keep the Oxigraph store on disk here and reuse it while its inputs are unchanged.",
+    )(fn)
+    return click.option(
+        "--store",
+        "store_kind",
+        type=click.Choice(STORES),
+        envvar="EGOVKG_STORE",
+        default=DEFAULT_STORE,
+        show_default=True,
+        help="Embedded store to query.",
+    )(fn)
 
 
 def graph_files(data: Sequence[Path], base: str | None = None) -> list[Path]:
@@ -102,6 +117,9 @@ def main() -> None:
     """
     # Libraries we call (pyLODE) log at INFO through the root logger; keep the terminal quiet.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    # SIGTERM unwinds like Ctrl-C, so atomic writes remove their temporary files and
+    # a killed build leaves the previous outputs as they were.
+    signal.signal(signal.SIGTERM, _terminate)
 
 
 @main.command()
@@ -409,6 +427,16 @@ def serve(port: int, location: Path | None, writable: bool, data: tuple[Path, ..
             except KeyboardInterrupt:
                 click.echo("stopping")
 
+
+def _register() -> None:
+    """Commands that live beside their library modules."""
+    from egovkg.cli_views import stats, view
+
+    main.add_command(view)
+    main.add_command(stats)
+
+
+_register()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -69,10 +69,14 @@ def run(layout: Layout, *, out: Path, base: str = DEFAULT_BASE, views: bool = Tr
     if docs:
         outputs[out / "docs" / "ontology.html"] = render_docs(layout.ontology).encode("utf-8")
     if views:
+        from egovkg import stats
         from egovkg.views import render_all
 
         for path, html in render_all(union, layout.viz).items():
             outputs[path] = html.encode("utf-8")
+        figures = stats.compute(union)
+        outputs[layout.viz / "awards-by-province.png"] = stats.chart_png(figures)
+        outputs[layout.viz / "stats.json"] = stats.to_json(figures).encode("utf-8")
     s.timings["serialise"] = time.perf_counter() - t
     for path, data in sorted(outputs.items()):
         write_bytes(path, data)

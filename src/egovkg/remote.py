@@ -54,10 +54,14 @@ class Endpoint:
         if graph_query:
             sw.setOnlyConneg(True)
             sw.addCustomHttpHeader("Accept", "application/n-triples, text/turtle;q=0.9")
+        from egovkg.retry import retrying
+
         try:
-            response = sw.query()
-            raw = response.response.read()
-            content_type = response.response.headers.get("Content-Type", "")
+            for attempt in retrying():  # a query is read-only: transient faults are retried
+                with attempt:
+                    response = sw.query()
+                    raw = response.response.read()
+                    content_type = response.response.headers.get("Content-Type", "")
         except urllib.error.HTTPError as exc:
             raise EndpointError(f"{self.url}: HTTP {exc.code} {exc.reason}") from exc
         except SPARQLWrapperException as exc:

@@ -21,14 +21,30 @@ STORES = ("oxigraph", "memory")
 DEFAULT_STORE = "oxigraph"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 OX_FORMATS = {
-    ".ttl": "TURTLE", ".nt": "N_TRIPLES", ".nq": "N_QUADS", ".trig": "TRIG", ".rdf": "RDF_XML",
-    ".xml": "RDF_XML", ".owl": "RDF_XML", ".jsonld": "JSON_LD", ".json": "JSON_LD", ".n3": "N3",
+    ".ttl": "TURTLE",
+    ".nt": "N_TRIPLES",
+    ".nq": "N_QUADS",
+    ".trig": "TRIG",
+    ".rdf": "RDF_XML",
+    ".xml": "RDF_XML",
+    ".owl": "RDF_XML",
+    ".jsonld": "JSON_LD",
+    ".json": "JSON_LD",
+    ".n3": "N3",
 }
 
 
 RDF_SUFFIXES = {
-    ".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml",
-    ".xml": "xml", ".owl": "xml", ".trig": "trig", ".nq": "nquads", ".n3": "n3",
+    ".ttl": "turtle",
+    ".nt": "nt",
+    ".jsonld": "json-ld",
+    ".json": "json-ld",
+    ".rdf": "xml",
+    ".xml": "xml",
+    ".owl": "xml",
+    ".trig": "trig",
+    ".nq": "nquads",
+    ".n3": "n3",
 }
 MAX_MEMORY_INPUT = 50 * 1024 * 1024  # bytes of RDF files rdflib's memory store will parse
 

@@ -117,17 +117,23 @@ def put_graph(
 ) -> int:
     """Replace one graph of a Graph Store endpoint with ``data`` in one PUT; returns the HTTP status.
 
-    Not retried: a PUT of the same body is idempotent, but a partial failure is
-    for the caller to see. The server applies the body as one transaction, so a
-    failed upload leaves the old graph as it was.
+    A PUT is idempotent, so transient faults (502/503/504, a reset connection)
+    are retried with back-off. The server applies the body as one transaction,
+    so a failed upload leaves the old graph as it was.
     """
+    from egovkg.retry import retrying
+
     url = graph_store_url(endpoint, graph)
     headers = {"Content-Type": f"{media_type}; charset=utf-8", "Content-Length": str(len(data))}
     headers.update((credentials or Credentials()).header())
-    req = urllib.request.Request(url, data=_ProgressReader(data, progress), headers=headers, method="PUT")
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - user-given http(s) URL
-            return int(resp.status)
+        for attempt in retrying():  # PUT is idempotent: a transient 502/503/504 is retried
+            with attempt:
+                body = _ProgressReader(data, progress)
+                req = urllib.request.Request(url, data=body, headers=headers, method="PUT")
+                with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - user-given URL
+                    return int(resp.status)
+        raise EndpointError(f"{url}: no attempt was made")  # pragma: no cover - tenacity always attempts
     except urllib.error.HTTPError as exc:
         raise _http_error(url, exc) from exc
     except urllib.error.URLError as exc:

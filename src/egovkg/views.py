@@ -824,13 +824,27 @@ def force_layout(
     if len(edges):
         delta = pos[edges[:, 0]] - pos[edges[:, 1]]
         scale = max(scale, EDGE_PX / max(float(np.median(np.sqrt((delta * delta).sum(1)))), 1e-9))
-    pos = (pos - pos.mean(0)) * scale
+    pos = _landscape((pos - pos.mean(0)) * scale)
     if radii is not None and n <= OVERLAP_REMOVAL_MAX:
         pos = _remove_overlaps(pos, np.array([radii.get(v, 10.0) for v in nodes], dtype=float))
     return {v: (round(float(pos[i, 0]), 1), round(float(pos[i, 1]), 1)) for v, i in at.items()}
 
 
 OVERLAP_REMOVAL_MAX = 1500
+
+
+def _landscape(pos: np.ndarray) -> np.ndarray:
+    """Turn a centred layout so its longest extent runs left to right, like the browser window."""
+    if len(pos) < 3:
+        return pos
+    values, vectors = np.linalg.eigh(np.cov(pos.T))
+    v = vectors[:, int(np.argmax(values))]
+    if v[0] < 0 or (v[0] == 0 and v[1] < 0):  # eigenvectors have no sign of their own: fix one
+        v = -v
+    rotate = np.array([[v[0], v[1]], [-v[1], v[0]]])
+    return pos @ rotate.T
+
+
 NEIGHBOUR_PX = 45.0
 
 

@@ -15,9 +15,15 @@ from egovkg.extract import Extractor
 
 from ..conftest import ROOT
 
-SETTINGS = settings(max_examples=int(os.environ.get("EGOVKG_HYPOTHESIS_EXAMPLES", "150")), deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-ALPHABET = st.sampled_from(list("0123456789.'\n 中国省市区县局厅部办公室中心在的实践类序号申报单位最佳实践名称管理创新公共服务技术应用政务微博副处长王刘"))
+SETTINGS = settings(
+    max_examples=int(os.environ.get("EGOVKG_HYPOTHESIS_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+ALPHABET = st.sampled_from(
+    list("0123456789.'\n 中国省市区县局厅部办公室中心在的实践类序号申报单位")
+    + list("最佳实践名称管理创新公共服务技术应用政务微博副处长王刘")
+)
 
 
 def check(extractor: Extractor, text: str) -> None:
@@ -67,9 +73,19 @@ def test_bounded_coverage_guided_fuzzing(tmp_path) -> None:
     pytest.importorskip("atheris")
     runs = os.environ.get("EGOVKG_FUZZ_RUNS", "1500")
     done = subprocess.run(
-        [sys.executable, str(ROOT / "fuzz/fuzz_extract.py"), f"-runs={runs}", "-max_len=9000", "-seed=1",
-         str(tmp_path), str(ROOT / "fuzz/corpus")],  # new inputs go to tmp_path, seeds stay as they are
-        capture_output=True, text=True, timeout=900, cwd=ROOT,
+        [
+            sys.executable,
+            str(ROOT / "fuzz/fuzz_extract.py"),
+            f"-runs={runs}",
+            "-max_len=9000",
+            "-seed=1",
+            str(tmp_path),
+            str(ROOT / "fuzz/corpus"),
+        ],  # new inputs go to tmp_path, seeds stay as they are
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=ROOT,
         env={**os.environ, "TMPDIR": os.environ.get("TMPDIR", "/tmp")},
     )
     assert done.returncode == 0, done.stderr[-2000:]
