@@ -31,10 +31,32 @@ class Summary:
 
 
 def render_docs(ontology_path: Path) -> str:
-    """Ontology documentation as one offline HTML page (pyLODE 3.3.4, CSS inlined)."""
-    from pylode import OntPub
+    """Ontology documentation as one offline HTML page (pyLODE 3.3.4, CSS inlined).
 
-    return OntPub(ontology=str(ontology_path), sort_subjects=True).make_html(include_css=True)
+    pyLODE escapes labels but renders comments and definitions as Markdown with
+    raw HTML, and embeds the ontology's metadata as JSON-LD in a script element.
+    So every literal is HTML-escaped before pyLODE sees it, and the escapes
+    pyLODE then doubles are undone: no text of the ontology can become markup.
+    """
+    import html
+
+    from pylode import OntPub
+    from rdflib import Literal
+
+    from egovkg.build import load_ontology
+
+    source = load_ontology(ontology_path)
+    safe = type(source)()
+    for prefix, ns in source.namespaces():
+        safe.bind(prefix, ns, override=True, replace=True)
+    for s, p, o in source:
+        if isinstance(o, Literal):
+            o = Literal(html.escape(str(o), quote=False), lang=o.language, datatype=o.datatype)
+        safe.add((s, p, o))
+    page = OntPub(ontology=safe, sort_subjects=True).make_html(include_css=True)
+    for doubled, single in (("&amp;lt;", "&lt;"), ("&amp;gt;", "&gt;"), ("&amp;amp;", "&amp;")):
+        page = page.replace(doubled, single)
+    return page
 
 
 def run(layout: Layout, *, out: Path, base: str = DEFAULT_BASE, views: bool = True, docs: bool = True) -> Summary:
