@@ -153,3 +153,15 @@ def test_build_writes_every_export(runner: CliRunner, home: Path, monkeypatch) -
     ]
     html = (out / "docs/ontology.html").read_text(encoding="utf-8")
     assert "AwardCategory" in html and '<script src="http' not in html
+
+
+def test_the_readme_query_examples_are_real_output(runner: CliRunner) -> None:
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    examples = re.findall(r"```text\n\$ egovkg (query [^\n]*)\n(.*?)```", readme, re.DOTALL)
+    assert len(examples) == 3
+    for command, shown in examples:
+        result = runner.invoke(main, command.split())
+        assert result.exit_code == 0, result.output
+        assert result.output.replace("\r\n", "\n") == shown, f"README.md shows stale output for 'egovkg {command}'"
