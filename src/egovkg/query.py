@@ -328,16 +328,6 @@ RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
 GRAPH_FORMATS = ("ttl", "nt", "jsonld", "xml", "trig")
 
 
-def _tsv_term(term: Any) -> str:
-    # SPARQL 1.1 TSV: terms in their Turtle/N-Triples form (rdflib has no TSV result writer),
-    # with tab and line breaks escaped so that one row stays one line.
-    if isinstance(term, (URIRef, Literal)):
-        return sparql_term(term)
-    if isinstance(term, BNode):
-        return term.n3()
-    return str(term)
-
-
 def format_result(result: QueryResult, fmt: str, *, base: str | None = None) -> bytes:
     """Serialise a result: W3C SPARQL 1.1 result formats for SELECT/ASK, RDF for graphs."""
     if result.kind == "graph":
@@ -357,20 +347,52 @@ def format_result(result: QueryResult, fmt: str, *, base: str | None = None) -> 
             f"{fmt} is an RDF format, for CONSTRUCT and DESCRIBE queries; a {result.kind.upper()} query gives "
             f"one of {', '.join(RESULT_FORMATS)}"
         )
-    if fmt == "tsv":
-        lines = ["\t".join(f"?{v}" for v in result.vars)] if result.kind == "select" else []
-        if result.kind == "ask":
-            return (("true" if result.boolean else "false") + "\n").encode()
-        for r in result.rows:
-            lines.append("\t".join(_tsv_term(r[v]) if v in r else "" for v in result.vars))
-        return ("\n".join(lines) + "\n").encode("utf-8")
-    if fmt in ("csv", "json", "xml"):
-        buf = io.BytesIO()
-        result.to_rdflib().serialize(destination=buf, format=fmt, encoding="utf-8")
-        return buf.getvalue()
+    if fmt in ("csv", "tsv", "json", "xml"):
+        return _w3c_results(result, fmt)
     if fmt == "table":
         return render_table(result).encode("utf-8")
     raise QueryError(f"unknown result format '{fmt}'; choose one of {', '.join(RESULT_FORMATS)}")
+
+
+def _json_term(term: Any) -> dict[str, str]:
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    out = {"type": "literal", "value": str(term)}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype is not None and term.datatype != XSD.string:
+        out["datatype"] = str(term.datatype)
+    return out
+
+
+def to_json_results(result: QueryResult) -> dict[str, Any]:
+    """The W3C SPARQL 1.1 Query Results JSON object of a SELECT or ASK result."""
+    if result.kind == "ask":
+        return {"head": {}, "boolean": bool(result.boolean)}
+    return {
+        "head": {"vars": list(result.vars)},
+        "results": {"bindings": [{v: _json_term(r[v]) for v in result.vars if v in r} for r in result.rows]},
+    }
+
+
+def _w3c_results(result: QueryResult, fmt: str) -> bytes:
+    """CSV, TSV, JSON or XML results, written by Oxigraph's W3C result serialisers.
+
+    rdflib has no TSV writer and its CSV/XML writers pull in its whole SPARQL
+    engine (half the start-up time of a query command); Oxigraph writes all four.
+    """
+    import json
+
+    import pyoxigraph as ox
+
+    data = json.dumps(to_json_results(result), ensure_ascii=False).encode("utf-8")
+    if fmt == "json":
+        return data + b"\n"
+    parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+    names = {"csv": "CSV", "tsv": "TSV", "xml": "XML"}
+    return parsed.serialize(format=getattr(ox.QueryResultsFormat, names[fmt]))
 
 
 def short(term: Any, prefixes: Sequence[tuple[str, str]] = ()) -> str:
