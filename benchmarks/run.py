@@ -2,7 +2,7 @@
 
 For each size, in fresh subprocesses (so that peak memory is per task):
   load      our OxigraphStore.from_files           vs  pyoxigraph Store.bulk_load
-  ttl, nt   `egovkg export --data` (library call)   vs  pyoxigraph parse + serialize
+  ttl, nt   `egovkg export --data` (convert_files)  vs  pyoxigraph parse + serialize
   queries   the whole catalogue through run_query   vs  the same bound texts on a raw Store
   view      the overview view of the graph (ours only; sampled above the view's node cap)
 and, once, the real graph: `egovkg query NAME` cold vs a bare `python -c "import rdflib"`.
@@ -46,8 +46,8 @@ t = time.perf_counter(); s = ox.Store(); s.bulk_load(path=sys.argv[1], format=ox
 n = len(s); done(time.perf_counter() - t)
 """,
     ("ttl", "ours"): """
-from egovkg.store import OxigraphStore
-t = time.perf_counter(); s = OxigraphStore.from_files([Path(sys.argv[1])]); s.dump(Path(sys.argv[2]) / "o.ttl", "ttl")
+from egovkg.export import convert_files
+t = time.perf_counter(); convert_files([Path(sys.argv[1])], "ttl", Path(sys.argv[2]) / "o.ttl")
 done(time.perf_counter() - t)
 """,
     ("ttl", "raw"): """
@@ -58,8 +58,8 @@ ox.serialize(ox.parse(path=sys.argv[1], format=ox.RdfFormat.N_TRIPLES), str(Path
 done(time.perf_counter() - t)
 """,
     ("nt", "ours"): """
-from egovkg.store import OxigraphStore
-t = time.perf_counter(); s = OxigraphStore.from_files([Path(sys.argv[1])]); s.dump(Path(sys.argv[2]) / "o.nt", "nt")
+from egovkg.export import convert_files
+t = time.perf_counter(); convert_files([Path(sys.argv[1])], "nt", Path(sys.argv[2]) / "o.nt")
 done(time.perf_counter() - t)
 """,
     ("nt", "raw"): """

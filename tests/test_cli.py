@@ -165,3 +165,29 @@ def test_the_readme_query_examples_are_real_output(runner: CliRunner) -> None:
         result = runner.invoke(main, command.split())
         assert result.exit_code == 0, result.output
         assert result.output.replace("\r\n", "\n") == shown, f"README.md shows stale output for 'egovkg {command}'"
+
+
+def test_export_data_converts_files_streaming(runner: CliRunner, tmp_path: Path, graph) -> None:
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    from egovkg.export import serialise
+
+    nt = tmp_path / "in.nt"
+    nt.write_bytes(serialise(graph, "nt"))
+    out = tmp_path / "out.ttl"
+    result = runner.invoke(main, ["export", "--data", str(nt), "--format", "ttl", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "@prefix award: <https://w3id.org/egovkg/id/award/> ." in out.read_text(encoding="utf-8")
+    assert isomorphic(Graph().parse(out, format="turtle"), graph)
+
+
+def test_export_of_a_broken_file_names_it_and_writes_nothing(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("<urn:a> <urn:b> <urn:c> .\n<urn:d> <urn:e> \"open .\n", encoding="utf-8")
+    out = tmp_path / "out.nt"
+    result = runner.invoke(main, ["export", "--data", str(bad), "--format", "nt", "-o", str(out)])
+    assert result.exit_code == 2
+    assert f"error: {bad}: not valid RDF" in result.output and "line 2" in result.output
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["bad.ttl"]

@@ -196,7 +196,7 @@ def build(out: Path | None, base: str, views: bool, docs: bool) -> None:
 def export(fmt: str, output: Path | None, data: tuple[Path, ...], base: str) -> None:
     """Write the graph in one RDF format (TriG keeps one named graph per origin).
 
-    With --data, converts those files instead, streamed through Oxigraph (fast at any size).
+    With --data, converts those files instead, streamed through Oxigraph (constant memory at any size).
 
     Example: egovkg export --format jsonld -o egovkg.jsonld
     """
@@ -207,14 +207,13 @@ def export(fmt: str, output: Path | None, data: tuple[Path, ...], base: str) -> 
     if data:
         import tempfile
 
-        from egovkg.store import OxigraphStore
+        from egovkg.export import convert_files
 
-        store = OxigraphStore.from_files(data)
         if output:
-            store.dump(output, fmt)
+            convert_files(list(data), fmt, output)
         else:
             with tempfile.TemporaryDirectory() as tmp:
-                store.dump(Path(tmp) / f"out.{fmt}", fmt)
+                convert_files(list(data), fmt, Path(tmp) / f"out.{fmt}")
                 sys.stdout.buffer.write((Path(tmp) / f"out.{fmt}").read_bytes())
         return
     kg = build_graph(Layout.default(), base=base)

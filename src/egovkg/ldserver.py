@@ -73,8 +73,12 @@ GRAPH_OFFERS: tuple[tuple[str, str], ...] = (
     ("application/ld+json", "JSON_LD"),
     ("application/rdf+xml", "RDF_XML"),
 )
-RESULT_MEDIA = {"JSON": "application/sparql-results+json", "XML": "application/sparql-results+xml",
-                "CSV": "text/csv; charset=utf-8", "TSV": "text/tab-separated-values; charset=utf-8"}
+RESULT_MEDIA = {
+    "JSON": "application/sparql-results+json",
+    "XML": "application/sparql-results+xml",
+    "CSV": "text/csv; charset=utf-8",
+    "TSV": "text/tab-separated-values; charset=utf-8",
+}
 
 
 class HTTPError(Exception):
@@ -490,9 +494,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             chosen = negotiate(accept, [m for m, _ in RESULTS_OFFERS])
             if chosen is None:
-                raise HTTPError(
-                    406, "available as " + ", ".join(m for m, _ in RESULTS_OFFERS[:4]), {"Vary": "Accept"}
-                )
+                raise HTTPError(406, "available as " + ", ".join(m for m, _ in RESULTS_OFFERS[:4]), {"Vary": "Accept"})
             name = dict(RESULTS_OFFERS)[chosen]
             fmt = getattr(ox.QueryResultsFormat, name)
             ctype = RESULT_MEDIA[name]

@@ -61,7 +61,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, VANN
 from egovkg.build import KnowledgeGraph
 from egovkg.errors import EgovkgError
 from egovkg.export import FORMATS, describe, serialise
-from egovkg.namespaces import EGOV, OA, ONTOLOGY_IRI, PREFIXES, bind_prefixes
+from egovkg.namespaces import OA, ONTOLOGY_IRI, PREFIXES, bind_prefixes
 
 ONTOLOGY_NS = ONTOLOGY_IRI + "#"
 RDF_FORMATS: tuple[str, ...] = ("ttl", "nt", "jsonld", "xml")  # one description file each
@@ -86,8 +86,7 @@ LEADING = (RDF.type, RDFS.label, SKOS.prefLabel, SKOS.altLabel, DCTERMS.title, R
 LABELS = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
 NEIGHBOUR_LABELS = (RDFS.label, SKOS.prefLabel)
 CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; "
-    "base-uri 'none'; form-action 'none'; script-src 'none'"
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; script-src 'none'"
 )
 TERM_TYPES = {
     # section anchors start with "sec-" so they never collide with a term's own anchor (#Award)
@@ -155,9 +154,9 @@ def _namespaced(iri: str) -> str:
     """``schema/Event`` for https://schema.org/Event; ``~/<escaped IRI>`` outside the known vocabularies."""
     for prefix, ns in VOCABS:
         if iri.startswith(ns):
-            return f"{prefix}/{escape_path(iri[len(ns):])}"
+            return f"{prefix}/{escape_path(iri[len(ns) :])}"
     if iri.startswith(ONTOLOGY_NS):
-        return f"egov/{escape_path(iri[len(ONTOLOGY_NS):])}"
+        return f"egov/{escape_path(iri[len(ONTOLOGY_NS) :])}"
     return f"~/{escape_segment(iri)}"
 
 
@@ -170,6 +169,11 @@ def stem_for(iri: str, base: str) -> tuple[str, str]:
     if iri.startswith(base):
         return "id", "id/" + escape_path(iri[len(base) :])
     return "vocab", "vocab/" + _namespaced(iri)
+
+
+def class_stem(cls: str) -> str:
+    """The path (without suffix) of the page listing a class's instances: ``class/egov/Award``."""
+    return "class/" + _namespaced(str(cls))
 
 
 def site_root(base: str) -> str:
@@ -263,9 +267,6 @@ class Site:
                 out[cls].append(s)
         return {cls: sorted(members) for cls, members in sorted(out.items())}
 
-    def class_stem(self, cls: URIRef) -> str:
-        return "class/" + _namespaced(str(cls))
-
     def _add(self, path: str, make: Callable[[], bytes]) -> None:
         if path in self._plan:
             raise EgovkgError(f"two files map to the site path {path}; this is a bug in egovkg.site")
@@ -278,7 +279,7 @@ class Site:
                 self._add(f"{r.stem}.{FORMATS[fmt][1]}", lambda r=r, fmt=fmt: serialise(self._description(r.iri), fmt))
         self._add("index.html", self._index)
         for cls in self.classes:
-            self._add(self.class_stem(cls) + ".html", lambda cls=cls: self._class_page(cls))
+            self._add(class_stem(cls) + ".html", lambda cls=cls: self._class_page(cls))
         self._add(CSS_PATH, lambda: self.env.loader.get_source(self.env, "site.css")[0].encode("utf-8"))  # type: ignore[union-attr]
         self._add(VOID_PATH, lambda: serialise(self.void(), "ttl"))
         for fmt in DUMP_FORMATS:
@@ -344,7 +345,7 @@ class Site:
     def curie(self, iri: str) -> str:
         for prefix, ns in self._namespaces:
             if iri.startswith(ns) and len(iri) > len(ns):
-                return f"{prefix}:{iri[len(ns):]}"
+                return f"{prefix}:{iri[len(ns) :]}"
         return f"<{iri}>"
 
     def labels(self, node: URIRef) -> dict[str, str]:
@@ -397,7 +398,10 @@ class Site:
         for p, o in self.graph.predicate_objects(iri):
             by_pred[p].append(o)
         return [
-            {"predicate": self.node(p, page), "values": [self.value(o, page) for o in sorted(by_pred[p], key=_term_key)]}
+            {
+                "predicate": self.node(p, page),
+                "values": [self.value(o, page) for o in sorted(by_pred[p], key=_term_key)],
+            }
             for p in self._order(by_pred)
         ]
 
@@ -411,7 +415,7 @@ class Site:
         ]
 
     def _literal(self, s: Any, p: URIRef) -> str:
-        values = sorted((str(o) for o in self.graph.objects(s, p) if isinstance(o, Literal)))
+        values = sorted(str(o) for o in self.graph.objects(s, p) if isinstance(o, Literal))
         return values[0] if values else ""
 
     def quotes(self, iri: URIRef, page: str) -> list[dict[str, Any]]:
@@ -425,12 +429,22 @@ class Site:
             spans = [s for s in g.objects(iri, PROV.wasDerivedFrom) if isinstance(s, URIRef)]
         out = []
         for span in spans:
-            q: dict[str, Any] = {"span": self.node(span, page), "prefix": "", "exact": "", "suffix": "",
-                                 "start": "", "end": "", "source": None}
+            q: dict[str, Any] = {
+                "span": self.node(span, page),
+                "prefix": "",
+                "exact": "",
+                "suffix": "",
+                "start": "",
+                "end": "",
+                "source": None,
+            }
             for sel in sorted(g.objects(span, OA.hasSelector), key=str):
                 if (sel, RDF.type, OA.TextQuoteSelector) in g:
-                    q.update(prefix=self._literal(sel, OA.prefix), exact=self._literal(sel, OA.exact),
-                             suffix=self._literal(sel, OA.suffix))
+                    q.update(
+                        prefix=self._literal(sel, OA.prefix),
+                        exact=self._literal(sel, OA.exact),
+                        suffix=self._literal(sel, OA.suffix),
+                    )
                 if (sel, RDF.type, OA.TextPositionSelector) in g:
                     q.update(start=self._literal(sel, OA.start), end=self._literal(sel, OA.end))
             source = next(iter(sorted(g.objects(span, OA.hasSource), key=str)), None)
@@ -481,13 +495,17 @@ class Site:
         extra: dict[str, Any] = {}
         if r.kind in ("term", "vocab"):
             if r.iri in self.classes:
-                extra["instances"] = {"count": len(self.classes[r.iri]),
-                                      "href": relative(page, self.class_stem(r.iri) + ".html")}
+                extra["instances"] = {
+                    "count": len(self.classes[r.iri]),
+                    "href": relative(page, class_stem(r.iri) + ".html"),
+                }
             used = sum(1 for _ in self.graph.triples((None, r.iri, None)))
             if used:
                 extra["usage"] = used
             if r.kind == "term":
-                extra["anchor"] = relative(page, "ontology.html") + "#" + urllib.parse.quote(self._local(r.iri), safe="")
+                extra["anchor"] = (
+                    relative(page, "ontology.html") + "#" + urllib.parse.quote(self._local(r.iri), safe="")
+                )
         ctx.update(
             me=me,
             kind=r.kind,
@@ -509,10 +527,13 @@ class Site:
         ctx = self._common(page, "egovkg · 中国电子政务最佳实践知识图谱")
         egov, other = [], []
         for cls, members in self.classes.items():
-            entry = {"node": self.node(cls, page), "count": len(members), "href": self.class_stem(cls) + ".html"}
+            entry = {"node": self.node(cls, page), "count": len(members), "href": class_stem(cls) + ".html"}
             (egov if str(cls).startswith(ONTOLOGY_NS) else other).append(entry)
-        untyped = [self.node(r.iri, page) for r in self.resources.values()
-                   if r.kind == "id" and not any(True for _ in self.graph.objects(r.iri, RDF.type))]
+        untyped = [
+            self.node(r.iri, page)
+            for r in self.resources.values()
+            if r.kind == "id" and not any(True for _ in self.graph.objects(r.iri, RDF.type))
+        ]
         ids = [r for r in self.resources.values() if r.kind == "id"]
         ctx.update(
             egov_classes=egov,
@@ -531,7 +552,7 @@ class Site:
         return self.env.get_template("index.html").render(ctx).encode("utf-8")
 
     def _class_page(self, cls: URIRef) -> bytes:
-        page = self.class_stem(cls) + ".html"
+        page = class_stem(cls) + ".html"
         me = self.node(cls, page)
         ctx = self._common(page, self._title(me))
         ctx.update(me=me, members=[self.node(m, page) for m in self.classes[cls]])
@@ -563,8 +584,12 @@ class Site:
         if groups.get(None):
             sections.append({"id": "sec-other-terms", "zh": "其他术语", "en": "Other terms", "terms": groups[None]})
         reused = [
-            {"node": self.node(x.iri, page), "types": [self.node(t, page) for t in sorted(g.objects(x.iri, RDF.type), key=str)
-                                                       if isinstance(t, URIRef)]}
+            {
+                "node": self.node(x.iri, page),
+                "types": [
+                    self.node(t, page) for t in sorted(g.objects(x.iri, RDF.type), key=str) if isinstance(t, URIRef)
+                ],
+            }
             for x in sorted((x for x in self.resources.values() if x.kind == "vocab"), key=lambda x: str(x.iri))
         ]
         ctx = self._common(page, self._title(me))
@@ -635,4 +660,4 @@ def build_site(kg: KnowledgeGraph, out_dir: Path, *, sparql_endpoint: str | None
     return SiteReport(out, pages, len(site.resources), len(paths), size, time.perf_counter() - t0)
 
 
-__all__ = ["Site", "SiteReport", "build_site", "escape_segment", "stem_for", "relative", "site_root"]
+__all__ = ["Site", "SiteReport", "build_site", "class_stem", "escape_segment", "relative", "site_root", "stem_for"]
