@@ -46,7 +46,7 @@ t = time.perf_counter(); s = ox.Store(); s.bulk_load(path=sys.argv[1], format=ox
 n = len(s); done(time.perf_counter() - t)
 """,
     ("ttl", "ours"): """
-from egovkg.export import convert_files
+from egovkg.convert import convert_files
 t = time.perf_counter(); convert_files([Path(sys.argv[1])], "ttl", Path(sys.argv[2]) / "o.ttl")
 done(time.perf_counter() - t)
 """,
@@ -58,7 +58,7 @@ ox.serialize(ox.parse(path=sys.argv[1], format=ox.RdfFormat.N_TRIPLES), str(Path
 done(time.perf_counter() - t)
 """,
     ("nt", "ours"): """
-from egovkg.export import convert_files
+from egovkg.convert import convert_files
 t = time.perf_counter(); convert_files([Path(sys.argv[1])], "nt", Path(sys.argv[2]) / "o.nt")
 done(time.perf_counter() - t)
 """,

@@ -207,7 +207,7 @@ def export(fmt: str, output: Path | None, data: tuple[Path, ...], base: str) -> 
     if data:
         import tempfile
 
-        from egovkg.export import convert_files
+        from egovkg.convert import convert_files
 
         if output:
             convert_files(list(data), fmt, output)

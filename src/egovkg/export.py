@@ -10,15 +10,17 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
 
 from egovkg.atomic import write_bytes
-from egovkg.build import KnowledgeGraph
 from egovkg.errors import EgovkgError
 from egovkg.namespaces import PREFIXES, bind_prefixes
+
+if TYPE_CHECKING:  # the build pulls in the extractor's dictionaries: import it only for types
+    from egovkg.build import KnowledgeGraph
 
 FORMATS: dict[str, tuple[str, str, str]] = {
     # name: (rdflib format, file suffix, media type)
@@ -142,48 +144,3 @@ def describe(kg: KnowledgeGraph, *, dumps: dict[str, str] | None = None, sparql_
         g.add((ds, VOID.sparqlEndpoint, URIRef(sparql_endpoint)))
     g.add((ds, FOAF.homepage, URIRef("https://w3id.org/egovkg/")))
     return g
-
-
-def convert_files(files: list[Path], fmt: str, path: Path) -> None:
-    """Convert RDF files to one format, streamed by Oxigraph: constant memory, input order kept.
-
-    For graphs of any size (``egovkg export --data``): nothing is held in memory
-    but the parser's and the writer's buffers; the output is written atomically.
-    """
-    import itertools
-
-    import pyoxigraph as ox
-
-    from egovkg.atomic import atomic_open
-    from egovkg.errors import RDFInputError
-    from egovkg.namespaces import RESOURCE_TYPES
-    from egovkg.store import OX_FORMATS
-
-    names = {"ttl": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD", "xml": "RDF_XML", "trig": "TRIG"}
-    if fmt not in names:
-        raise EgovkgError(f"unknown format '{fmt}'; choose one of {', '.join(names)}")
-    streams = []
-    for f in files:
-        kind = OX_FORMATS.get(f.suffix.lower())
-        if kind is None:
-            raise RDFInputError(f"{f}: unknown RDF file type '{f.suffix}'")
-        if not f.is_file():
-            raise RDFInputError(f"{f}: no such file")
-        streams.append(_named(f, ox.parse(path=str(f), format=getattr(ox.RdfFormat, kind))))
-    prefixes = {p: str(ns) for p, ns in PREFIXES.items() if p != "id"}
-    prefixes.update({k.replace("-", ""): f"https://w3id.org/egovkg/id/{k}/" for k in RESOURCE_TYPES})
-    kwargs: dict[str, Any] = {"format": getattr(ox.RdfFormat, names[fmt])}
-    if fmt in ("ttl", "trig", "xml"):
-        kwargs["prefixes"] = prefixes
-    with atomic_open(path, "wb") as fh:
-        ox.serialize(itertools.chain(*streams), fh, **kwargs)
-
-
-def _named(path: Path, stream: Any) -> Any:
-    """Re-raise a parse error of ``stream`` naming the file it came from."""
-    from egovkg.errors import RDFInputError
-
-    try:
-        yield from stream
-    except SyntaxError as exc:
-        raise RDFInputError(f"{path}: not valid RDF: {exc}") from exc

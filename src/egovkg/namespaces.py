@@ -4,21 +4,10 @@ from __future__ import annotations
 
 from rdflib import Namespace, URIRef
 from rdflib.namespace import (
-    DCAT,
-    DCTERMS,
-    FOAF,
-    ORG,
-    OWL,
-    PROV,
-    RDF,
-    RDFS,
-    SDO,
-    SKOS,
-    VANN,
-    VOID,
-    XSD,
     DefinedNamespace,
 )
+
+from egovkg.convert import RESOURCE_TYPES, STANDARD_PREFIXES  # noqa: E402 - plain strings, no rdflib
 
 ONTOLOGY_IRI = "https://w3id.org/egovkg/ontology"
 DEFAULT_BASE = "https://w3id.org/egovkg/id/"
@@ -100,49 +89,8 @@ class CV(DefinedNamespace):
     PublicOrganisation: URIRef
 
 
-PREFIXES: dict[str, Namespace] = {
-    "egov": Namespace(ONTOLOGY_IRI + "#"),
-    "id": Namespace(DEFAULT_BASE),
-    "rdf": Namespace(str(RDF)),
-    "rdfs": Namespace(str(RDFS)),
-    "owl": Namespace(str(OWL)),
-    "xsd": Namespace(str(XSD)),
-    "skos": Namespace(str(SKOS)),
-    "dct": Namespace(str(DCTERMS)),
-    "prov": Namespace(str(PROV)),
-    "foaf": Namespace(str(FOAF)),
-    "org": Namespace(str(ORG)),
-    "schema": Namespace(str(SDO)),
-    "cv": Namespace("http://data.europa.eu/m8g/"),
-    "oa": Namespace("http://www.w3.org/ns/oa#"),
-    "vann": Namespace(str(VANN)),
-    "void": Namespace(str(VOID)),
-    "dcat": Namespace(str(DCAT)),
-}
-
-
-# One prefix per resource type, so Turtle reads award:2012-public-service-03, region:420500.
-RESOURCE_TYPES = (
-    "award",
-    "practice",
-    "agency",
-    "person",
-    "account",
-    "region",
-    "programme",
-    "document",
-    "milestone",
-    "category",
-    "selection",
-    "source",
-    "reference",
-    "scheme",
-    "goal",
-    "problem",
-    "level",
-    "agency-kind",
-    "span",
-)
+PREFIXES: dict[str, Namespace] = {"egov": Namespace(ONTOLOGY_IRI + "#"), "id": Namespace(DEFAULT_BASE)}
+PREFIXES.update({p: Namespace(iri) for p, iri in STANDARD_PREFIXES.items() if p != "egov"})
 
 
 def bind_prefixes(graph, base: str = DEFAULT_BASE) -> None:  # noqa: ANN001 - any rdflib Graph

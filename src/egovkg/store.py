@@ -14,24 +14,13 @@ from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 
+from egovkg.convert import OUTPUT_FORMATS, OX_FORMATS, STANDARD_PREFIXES, resource_prefixes
 from egovkg.errors import QueryError, RDFInputError
 from egovkg.query import QueryResult, run_local
 
 STORES = ("oxigraph", "memory")
 DEFAULT_STORE = "oxigraph"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-OX_FORMATS = {
-    ".ttl": "TURTLE",
-    ".nt": "N_TRIPLES",
-    ".nq": "N_QUADS",
-    ".trig": "TRIG",
-    ".rdf": "RDF_XML",
-    ".xml": "RDF_XML",
-    ".owl": "RDF_XML",
-    ".jsonld": "JSON_LD",
-    ".json": "JSON_LD",
-    ".n3": "N3",
-}
 
 
 RDF_SUFFIXES = {
@@ -174,14 +163,11 @@ class OxigraphStore:
         import pyoxigraph as ox
 
         from egovkg.atomic import atomic_open
-        from egovkg.namespaces import PREFIXES, RESOURCE_TYPES
 
-        names = {"ttl": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD", "xml": "RDF_XML", "trig": "TRIG"}
-        if fmt not in names:
-            raise RDFInputError(f"unknown format '{fmt}'; choose one of {', '.join(names)}")
-        prefixes = {p: str(ns) for p, ns in PREFIXES.items() if p != "id"}
-        prefixes.update({k.replace("-", ""): f"https://w3id.org/egovkg/id/{k}/" for k in RESOURCE_TYPES})
-        kwargs: dict[str, Any] = {"format": getattr(ox.RdfFormat, names[fmt])}
+        if fmt not in OUTPUT_FORMATS:
+            raise RDFInputError(f"unknown format '{fmt}'; choose one of {', '.join(OUTPUT_FORMATS)}")
+        prefixes = {**STANDARD_PREFIXES, **resource_prefixes()}
+        kwargs: dict[str, Any] = {"format": getattr(ox.RdfFormat, OUTPUT_FORMATS[fmt])}
         if fmt != "trig":
             kwargs["from_graph"] = ox.DefaultGraph()
         if fmt in ("ttl", "trig", "xml"):

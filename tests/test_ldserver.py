@@ -1,0 +1,364 @@
+"""The linked-data server over a real socket on 127.0.0.1: 303s, content negotiation, SPARQL, and abuse."""
+
+from __future__ import annotations
+
+import csv
+import http.client
+import io
+import json
+import threading
+import urllib.parse
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDF, RDFS, VOID
+
+from egovkg.build import KnowledgeGraph
+from egovkg.errors import EgovkgError
+from egovkg.ldserver import LinkedDataServer, make_server, negotiate, serve_forever, uses_service
+from egovkg.namespaces import EGOV
+from egovkg.site import build_site
+
+AWARD = "award/2012-management-innovation-01"
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+RDF_TYPES = {
+    "text/turtle": ("ttl", "turtle"),
+    "application/n-triples": ("nt", "nt"),
+    "application/ld+json": ("jsonld", "json-ld"),
+    "application/rdf+xml": ("rdf", "xml"),
+}
+
+
+@pytest.fixture(scope="module", params=["rendered", "static"])
+def server(request, kg: KnowledgeGraph, tmp_path_factory) -> Iterator[LinkedDataServer]:
+    site_dir = None
+    if request.param == "static":
+        site_dir = tmp_path_factory.mktemp("served") / "site"
+        build_site(kg, site_dir)
+    srv = make_server(kg, port=0, site_dir=site_dir)
+    thread = threading.Thread(target=serve_forever, args=(srv,), daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    thread.join(timeout=10)
+
+
+class Response:
+    def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.status, self.headers, self.body = status, headers, body
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+
+def fetch(
+    srv: LinkedDataServer,
+    path: str,
+    accept: str | None = None,
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """One request, the path sent as given (http.client does not normalise '..'), no redirects followed."""
+    host, port = srv.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    h = dict(headers or {})
+    if accept is not None:
+        h["Accept"] = accept
+    try:
+        conn.request(method, path, body=body, headers=h)
+        resp = conn.getresponse()
+        return Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read())
+    finally:
+        conn.close()
+
+
+def follow(srv: LinkedDataServer, path: str, accept: str | None) -> tuple[Response, Response]:
+    first = fetch(srv, path, accept)
+    assert first.status == 303, (first.status, first.text)
+    assert first.headers["vary"] == "Accept"
+    location = first.headers["location"]
+    assert location.startswith("/")
+    return first, fetch(srv, location, accept)
+
+
+def plain_error(r: Response, status: int) -> None:
+    assert r.status == status, (r.status, r.text)
+    assert r.headers["content-type"] == "text/plain; charset=utf-8"
+    assert r.text.startswith(f"{status} ") and r.text.count("\n") == 1 and len(r.body) < 300
+    assert "Traceback" not in r.text and "File " not in r.text
+
+
+# -- content negotiation -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("media", sorted(RDF_TYPES))
+def test_an_iri_redirects_to_its_description_in_the_asked_format(server, graph, kg, media: str) -> None:
+    suffix, rdflib_format = RDF_TYPES[media]
+    first, doc = follow(server, f"/id/{AWARD}", media)
+    assert first.headers["location"] == f"/id/{AWARD}.{suffix}"
+    assert doc.status == 200 and doc.headers["content-type"].split(";")[0] == media
+    got = Graph().parse(data=doc.body, format=rdflib_format)
+    award = URIRef(kg.base + AWARD)
+    assert set(graph.triples((award, None, None))) <= set(got)
+    practice = URIRef(kg.base + AWARD.replace("award", "practice"))
+    assert set(graph.triples((practice, RDFS.label, None))) <= set(got)  # a neighbour's labels
+    assert set(got) <= set(graph)
+
+
+def test_the_formats_are_the_same_description(server) -> None:
+    graphs = []
+    for media, (_suffix, fmt) in sorted(RDF_TYPES.items()):
+        graphs.append(Graph().parse(data=follow(server, f"/id/{AWARD}", media)[1].body, format=fmt))
+    assert all(isomorphic(graphs[0], g) for g in graphs[1:])
+
+
+@pytest.mark.parametrize("accept", ["text/html", None, "*/*", "", BROWSER, "text/*"])
+def test_a_browser_gets_the_page(server, graph, kg, accept: str | None) -> None:
+    first, page = follow(server, f"/id/{AWARD}", accept)
+    assert first.headers["location"] == f"/id/{AWARD}.html"
+    assert page.status == 200 and page.headers["content-type"] == "text/html; charset=utf-8"
+    assert "script-src 'none'" in page.headers["content-security-policy"]
+    for label in graph.objects(URIRef(kg.base + AWARD), RDFS.label):
+        assert str(label) in page.text
+
+
+@pytest.mark.parametrize(
+    "accept, suffix",
+    [
+        ("text/turtle;q=0.5, application/ld+json", "jsonld"),
+        ("application/rdf+xml;q=1, text/html;q=0.5", "rdf"),
+        ("text/html;q=0, */*;q=0.1", "ttl"),
+        ("image/png, application/n-triples;q=0.2", "nt"),
+        ("TEXT/TURTLE", "ttl"),
+    ],
+)
+def test_q_values_choose(server, accept: str, suffix: str) -> None:
+    assert fetch(server, f"/id/{AWARD}", accept).headers["location"] == f"/id/{AWARD}.{suffix}"
+
+
+@pytest.mark.parametrize("accept", ["image/png", "application/json", "text/plain", "garbage", "text/html;q=0"])
+def test_nothing_acceptable_is_406(server, accept: str) -> None:
+    r = fetch(server, f"/id/{AWARD}", accept)
+    plain_error(r, 406)
+    assert "text/turtle" in r.text and r.headers["vary"] == "Accept"
+
+
+def test_spans_selectors_and_every_kind_dereference(server, kg) -> None:
+    for path in (
+        "/id/span/announcement-2012/1308-1342",
+        "/id/span/announcement-2012/1308-1342/quote",
+        "/id/region/420500",
+        "/id/source/announcement-2012",
+        "/id/selection/cegbp-2012",
+        "/id/scheme/award-categories",
+    ):
+        _first, doc = follow(server, path, "text/turtle")
+        assert doc.status == 200
+        assert (URIRef(kg.base + path[4:]), None, None) in Graph().parse(data=doc.body, format="turtle")
+
+
+def test_the_ontology_dereferences_by_its_hash_namespace(server) -> None:
+    first, doc = follow(server, "/ontology", "text/turtle")
+    assert first.headers["location"] == "/ontology.ttl"
+    g = Graph().parse(data=doc.body, format="turtle")
+    assert (EGOV.Award, RDFS.label, None) in g
+    assert follow(server, "/ontology", BROWSER)[0].headers["location"] == "/ontology.html"
+    page = fetch(server, "/ontology.html")
+    assert 'id="Award"' in page.text
+    assert fetch(server, "/ontology/Award.html").status == 200
+
+
+def test_documents_serve_directly_and_relative_links_work_from_them(server) -> None:
+    r = fetch(server, f"/id/{AWARD}.html")
+    assert r.status == 200
+    assert 'href="../../assets/site.css"' in r.text
+    css = fetch(server, "/assets/site.css")
+    assert css.status == 200 and css.headers["content-type"] == "text/css; charset=utf-8"
+    assert fetch(server, f"/id/{AWARD}.ttl", "image/png").status == 200  # a document is what it is
+
+
+def test_index_void_and_head(server, graph) -> None:
+    index = fetch(server, "/")
+    assert index.status == 200 and "class/egov/Award.html" in index.text
+    void = fetch(server, "/.well-known/void")
+    assert void.headers["content-type"] == "text/turtle; charset=utf-8"
+    g = Graph().parse(data=void.body, format="turtle")
+    ds = next(g.subjects(RDF.type, VOID.Dataset))
+    assert int(g.value(ds, VOID.triples)) == len(graph)
+    assert str(g.value(ds, VOID.sparqlEndpoint)) == f"{server.url}/sparql"
+    head = fetch(server, f"/id/{AWARD}.ttl", method="HEAD")
+    assert head.status == 200 and head.body == b"" and int(head.headers["content-length"]) > 1000
+    assert fetch(server, "/id/dataset/egovkg", "text/turtle").headers["location"] == "/.well-known/void"
+
+
+# -- SPARQL -------------------------------------------------------------------------
+
+
+def sparql(server, query: str, accept: str | None = None) -> Response:
+    return fetch(server, "/sparql?" + urllib.parse.urlencode({"query": query}), accept)
+
+
+def test_sparql_ask(server) -> None:
+    r = sparql(server, "ASK{}")
+    assert r.status == 200 and r.headers["content-type"] == "application/sparql-results+json"
+    assert json.loads(r.body) == {"head": {}, "boolean": True}
+
+
+def test_sparql_select_in_every_results_format(server) -> None:
+    q = "PREFIX egov: <https://w3id.org/egovkg/ontology#> SELECT (COUNT(?a) AS ?n) WHERE { ?a a egov:Award }"
+    js = json.loads(sparql(server, q, "application/sparql-results+json").body)
+    assert js["results"]["bindings"][0]["n"]["value"] == "40"
+    root = ET.fromstring(sparql(server, q, "application/sparql-results+xml").body)
+    assert root.find(".//{http://www.w3.org/2005/sparql-results#}literal").text == "40"
+    rows = list(csv.reader(io.StringIO(sparql(server, q, "text/csv").text)))
+    assert rows == [["n"], ["40"]]
+    tsv = sparql(server, q, "text/tab-separated-values")
+    assert tsv.headers["content-type"].startswith("text/tab-separated-values")
+    assert tsv.text.splitlines()[0] == "?n"
+    plain_error(sparql(server, q, "image/png"), 406)
+
+
+def test_sparql_construct_and_post(server, kg) -> None:
+    q = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ BIND(<{kg.base}{AWARD}> AS ?s) ?s ?p ?o }}"
+    r = sparql(server, q)
+    assert r.headers["content-type"] == "text/turtle; charset=utf-8"
+    assert len(Graph().parse(data=r.body, format="turtle")) > 10
+    assert sparql(server, q, "application/ld+json").headers["content-type"] == "application/ld+json"
+    direct = fetch(
+        server, "/sparql", method="POST", body=b"ASK { ?s ?p ?o }", headers={"Content-Type": "application/sparql-query"}
+    )
+    assert json.loads(direct.body)["boolean"] is True
+    form = fetch(
+        server,
+        "/sparql",
+        method="POST",
+        body=urllib.parse.urlencode({"query": "ASK {}"}).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert json.loads(form.body)["boolean"] is True
+
+
+@pytest.mark.parametrize(
+    "path, status",
+    [
+        ("/sparql", 400),
+        ("/sparql?query=SELEC", 400),
+        ("/sparql?query=ASK{}&query=ASK{}", 400),
+        ("/sparql?update=" + urllib.parse.quote("INSERT DATA { <a:b> <a:c> <a:d> }"), 400),
+        ("/sparql?query=" + urllib.parse.quote("SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"), 400),
+    ],
+)
+def test_sparql_refuses_bad_queries(server, path: str, status: int) -> None:
+    plain_error(fetch(server, path), status)
+
+
+def test_sparql_post_limits(server) -> None:
+    big = b"#" * ((1 << 20) + 1)
+    plain_error(
+        fetch(server, "/sparql", method="POST", body=big, headers={"Content-Type": "application/sparql-query"}), 413
+    )
+    plain_error(fetch(server, "/sparql", method="POST", body=b"ASK{}", headers={"Content-Type": "text/plain"}), 415)
+
+
+def test_service_detection() -> None:
+    assert uses_service("SELECT * { SERVICE <http://x/> { ?s ?p ?o } }")
+    assert uses_service("select * { service silent ?e { ?s ?p ?o } }")
+    assert uses_service("SELECT * { \\u0053ERVICE <http://x/> { ?s ?p ?o } }")
+    assert not uses_service('SELECT ?service { ?service <http://x/service> "public service" } # SERVICE')
+    assert not uses_service("PREFIX service: <http://x/> SELECT * { ?s service:p ?o }")
+    assert not uses_service("SELECT * { ?s ?p '''a SERVICE b''' }")
+
+
+# -- abuse ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/../../etc/passwd",
+        "/id/%2e%2e/%2e%2e/etc/passwd",
+        "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/id/award/..%2f..%2f..%2f..%2fetc%2fpasswd",
+        "/..%5c..%5cetc%5cpasswd",
+        "/assets/../../../../etc/passwd",
+        "//etc/passwd",
+        "/id/award/nope",
+        "/id/award/",
+        "/id/" + AWARD + "/",
+        "/ontology/Nope.html",
+        "/.egovkg-site",
+        "/id/%00",
+    ],
+)
+def test_traversal_and_unknown_paths_are_404(server, path: str) -> None:
+    r = fetch(server, path, "text/turtle")
+    plain_error(r, 404)
+    assert b"root:" not in r.body
+
+
+def test_malformed_requests_are_400(server) -> None:
+    plain_error(fetch(server, "/id/%ff%fe"), 400)
+    plain_error(fetch(server, f"/id/{AWARD}", "text/html, " + "a/b;q=0.1, " * 500), 400)
+
+
+def test_bad_methods_are_405_with_allow(server) -> None:
+    for method in ("PUT", "DELETE", "PATCH"):
+        r = fetch(server, f"/id/{AWARD}", method=method, body=b"x")
+        plain_error(r, 405)
+        assert r.headers["allow"] == "GET, HEAD, OPTIONS"
+    r = fetch(server, f"/id/{AWARD}", method="POST", body=b"GET /secret HTTP/1.1\r\nHost: x\r\n\r\n")
+    plain_error(r, 405)
+    assert r.headers["connection"] == "close"  # the unread body is never taken for a second request
+    assert fetch(server, "/sparql", method="OPTIONS").headers["allow"] == "GET, HEAD, POST, OPTIONS"
+
+
+def test_an_internal_error_is_a_short_500(server, monkeypatch) -> None:
+    def boom(_rel: str) -> bytes:
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(server.documents, "get", boom)
+    r = fetch(server, "/index.html")
+    plain_error(r, 500)
+    assert "secret" not in r.text
+
+
+def test_keep_alive_serves_several_requests_on_one_connection(server) -> None:
+    host, port = server.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    try:
+        for path in ("/", f"/id/{AWARD}.ttl", "/sparql?query=ASK%7B%7D"):
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            assert resp.status == 200 and resp.read()
+    finally:
+        conn.close()
+
+
+# -- the API ------------------------------------------------------------------------
+
+
+def test_negotiate() -> None:
+    offers = ["text/html", "text/turtle"]
+    assert negotiate(None, offers) == "text/html"
+    assert negotiate("text/turtle", offers) == "text/turtle"
+    assert negotiate("text/*;q=0.5, text/turtle;q=0.4", offers) == "text/html"
+    assert negotiate("text/*, text/html;q=0", offers) == "text/turtle"
+    assert negotiate("*/*;q=0.1, text/turtle;q=0.2", offers) == "text/turtle"
+    assert negotiate("text/turtle;q=nan, image/png", offers) is None
+    assert negotiate("*/html", offers) is None
+
+
+def test_make_server_refuses_a_folder_that_is_not_a_site(kg, tmp_path: Path) -> None:
+    with pytest.raises(EgovkgError, match="not a site"):
+        make_server(kg, site_dir=tmp_path)
+
+
+def test_make_server_reports_a_busy_port(kg, server) -> None:
+    with pytest.raises(EgovkgError, match="cannot listen"):
+        make_server(kg, port=server.server_address[1])
