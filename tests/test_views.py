@@ -373,3 +373,15 @@ def test_view_command_errors_are_one_line(ttl_file, tmp_path):
     )
     assert res.exit_code == 2 and "agency:qingdao-egov-office" in res.output
     assert not (tmp_path / "n.html").exists()
+
+
+def test_a_large_projection_is_cut_down_with_a_note(graph):
+    g = views.project(graph, "overview")
+    small = views.cut_down(g, 50)
+    assert small.number_of_nodes() == 50
+    assert small.graph["cut"] == (50, g.number_of_nodes())
+    degrees = sorted((d for _n, d in g.degree), reverse=True)
+    assert sorted((g.degree(n) for n in small), reverse=True) == degrees[:50]
+    html = views.render_view(graph, "overview", limit=50)
+    assert "showing the 50 most connected of 202 nodes" in html
+    assert views.cut_down(g) is g  # the shipped graph is drawn whole

@@ -1133,6 +1133,13 @@ def payload(graph: Graph | EntityIndex, g: nx.Graph, *, lang: str = "both") -> d
         "edges": out_edges,
         "axis": timeline_axis(g, pos) if name == "timeline" else {},
     }
+    if "cut" in g.graph:
+        shown, total = g.graph["cut"]
+        data["note"] = [
+            f"图太大：仅显示连接最多的 {shown:,} 个节点（共 {total:,} 个）。可用 egovkg view neighbourhood --focus 查看局部。",
+            f"The graph is too large to draw whole: showing the {shown:,} most connected of {total:,} nodes. "
+            "Use egovkg view neighbourhood --focus ID for the rest.",
+        ]
     return data
 
 
@@ -1181,14 +1188,41 @@ def page(data: Mapping[str, Any]) -> str:
     return pattern.sub(lambda m: replacements[m.group(0)], text) + "\n"
 
 
+MAX_VIEW_NODES = 5000  # a view draws in seconds up to here; a larger projection is cut down
+
+
+def cut_down(g: nx.Graph, limit: int = MAX_VIEW_NODES) -> nx.Graph:
+    """Keep the ``limit`` most connected nodes (ties by IRI), and say so on the graph.
+
+    Deterministic; the page shows a note with both counts, and the focus of a
+    neighbourhood view is always kept.
+    """
+    total = g.number_of_nodes()
+    if total <= limit:
+        return g
+    focus = g.graph.get("focus")
+    ranked = sorted(g.degree, key=lambda nd: (nd[0] != focus, -nd[1], nd[0]))
+    keep = [n for n, _d in ranked[:limit]]
+    small = g.subgraph(keep).copy()
+    small.graph.update(g.graph)
+    small.graph["cut"] = (limit, total)
+    return small
+
+
 def render_view(
-    graph: Graph | EntityIndex, name: str, *, lang: str = "both", focus: str | None = None, depth: int = 2
+    graph: Graph | EntityIndex,
+    name: str,
+    *,
+    lang: str = "both",
+    focus: str | None = None,
+    depth: int = 2,
+    limit: int = MAX_VIEW_NODES,
 ) -> str:
     """One view as a self-contained HTML page (not written anywhere)."""
     if lang not in LANGS:
         raise ViewError(f"unknown language '{lang}' (choose {', '.join(LANGS)})")
     idx = index(graph)
-    g = project(idx, name, focus=focus, depth=depth)
+    g = cut_down(project(idx, name, focus=focus, depth=depth), limit)
     return page(payload(idx, g, lang=lang))
 
 

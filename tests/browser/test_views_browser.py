@@ -227,3 +227,15 @@ def test_view_works_inside_a_notebook_iframe(open_page, site, browser):
     assert inner.evaluate("network.body.data.nodes.length") == 35
     assert errors == []
     context.close()
+
+
+def test_a_cut_down_view_says_so_on_the_page(open_page, graph, tmp_path: Path):
+    path = tmp_path / "cut.html"
+    path.write_text(views.render_view(graph, "overview", limit=60), encoding="utf-8")
+    opened = open_page(path)
+    page = opened.page
+    assert page.evaluate("network.body.data.nodes.length") == 60
+    note = page.locator("#note")
+    assert note.is_visible()
+    assert "showing the 60 most connected of 202 nodes" in note.inner_text()
+    assert opened.errors == [] and opened.requests == []

@@ -404,6 +404,8 @@
   }
   function applyLanguage() {
     document.getElementById("title").textContent = "egovkg \u00b7 " + pick(DATA.title);
+    var note = document.getElementById("note");
+    if (DATA.note) { note.textContent = pick(DATA.note); note.hidden = false; }
     document.querySelectorAll("[data-ui]").forEach(function (x) { x.textContent = ui(x.getAttribute("data-ui")); });
     input.placeholder = ui("search");
     document.getElementById("reset").textContent = ui("reset");
@@ -437,13 +439,7 @@
     network.moveTo({ position: { x: (left + right) / 2, y: (top + bottom) / 2 }, scale: scale, animation: false });
   }
 
-  document.getElementById("title").textContent = "egovkg \u00b7 " + pick(DATA.title);
-  document.querySelectorAll("[data-ui]").forEach(function (x) { x.textContent = ui(x.getAttribute("data-ui")); });
-  input.placeholder = ui("search");
-  document.getElementById("reset").textContent = ui("reset");
-  refreshControls();
-  renderLegend();
-  updateCounts();
+  applyLanguage();
   showDetails(null);
   fitAll();
   if (DATA.focus !== null && DATA.focus !== undefined) { select(DATA.focus, false); }
