@@ -1136,7 +1136,8 @@ def payload(graph: Graph | EntityIndex, g: nx.Graph, *, lang: str = "both") -> d
     if "cut" in g.graph:
         shown, total = g.graph["cut"]
         data["note"] = [
-            f"图太大：仅显示连接最多的 {shown:,} 个节点（共 {total:,} 个）。可用 egovkg view neighbourhood --focus 查看局部。",
+            f"图太大：仅显示连接最多的 {shown:,} 个节点（共 {total:,} 个）。"
+            "可用 egovkg view neighbourhood --focus 查看局部。",
             f"The graph is too large to draw whole: showing the {shown:,} most connected of {total:,} nodes. "
             "Use egovkg view neighbourhood --focus ID for the rest.",
         ]
