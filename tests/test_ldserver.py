@@ -23,6 +23,9 @@ from egovkg.ldserver import LinkedDataServer, make_server, negotiate, serve_fore
 from egovkg.namespaces import EGOV
 from egovkg.site import build_site
 
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:ConjunctiveGraph is deprecated:DeprecationWarning"
+)  # rdflib's JSON-LD parser
 AWARD = "award/2012-management-innovation-01"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 RDF_TYPES = {
@@ -259,10 +262,11 @@ def test_sparql_refuses_bad_queries(server, path: str, status: int) -> None:
 
 
 def test_sparql_post_limits(server) -> None:
-    big = b"#" * ((1 << 20) + 1)
-    plain_error(
-        fetch(server, "/sparql", method="POST", body=big, headers={"Content-Type": "application/sparql-query"}), 413
-    )
+    # the server answers from the headers alone, before any of the body arrives
+    too_big = {"Content-Type": "application/sparql-query", "Content-Length": str((1 << 20) + 1)}
+    r = fetch(server, "/sparql", method="POST", body=b"ASK {}", headers=too_big)
+    plain_error(r, 413)
+    assert r.headers["connection"] == "close"
     plain_error(fetch(server, "/sparql", method="POST", body=b"ASK{}", headers={"Content-Type": "text/plain"}), 415)
 
 
@@ -305,6 +309,28 @@ def test_traversal_and_unknown_paths_are_404(server, path: str) -> None:
 def test_malformed_requests_are_400(server) -> None:
     plain_error(fetch(server, "/id/%ff%fe"), 400)
     plain_error(fetch(server, f"/id/{AWARD}", "text/html, " + "a/b;q=0.1, " * 500), 400)
+
+
+@pytest.mark.parametrize(
+    "raw, status",
+    [
+        (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", 414),
+        (b"GET / HTTP/1.1\r\nX: " + b"a" * 70_000 + b"\r\n\r\n", 431),
+        (b"GET / HTTP/1.1\r\n" + b"".join(b"X%d: a\r\n" % i for i in range(120)) + b"\r\n", 431),
+    ],
+)
+def test_http_servers_own_limits_answer_in_plain_text(server, raw: bytes, status: int) -> None:
+    import socket
+
+    with socket.create_connection(server.server_address[:2], timeout=30) as sock:
+        sock.sendall(raw)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 %d " % status)
+    assert b"Content-Type: text/plain; charset=utf-8" in head
+    assert body.startswith(b"%d " % status) and b"<" not in body
 
 
 def test_bad_methods_are_405_with_allow(server) -> None:
@@ -362,3 +388,40 @@ def test_make_server_refuses_a_folder_that_is_not_a_site(kg, tmp_path: Path) -> 
 def test_make_server_reports_a_busy_port(kg, server) -> None:
     with pytest.raises(EgovkgError, match="cannot listen"):
         make_server(kg, port=server.server_address[1])
+
+
+def test_serve_linked_data_runs_until_a_signal(tmp_path: Path) -> None:
+    """The body of `egovkg serve --linked-data`, in its own process: it answers, then stops on SIGINT."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from egovkg.triplestore import free_port
+
+    port = free_port()
+    code = f"from egovkg.cli_site import serve_linked_data; serve_linked_data({port}, 'https://w3id.org/egovkg/id/')"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline() if proc.stdout else ""
+            if not line:
+                break
+            lines.append(line)
+            if line.startswith("press Ctrl-C"):
+                break
+        assert any(f"http://127.0.0.1:{port}/sparql" in x for x in lines), lines
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", f"/id/{AWARD}", headers={"Accept": "text/turtle"})
+        assert conn.getresponse().status == 303
+        conn.close()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0, err
+        assert "stopped" in out and "Traceback" not in err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -344,35 +344,38 @@ def push(
 
     Example: egovkg push --endpoint http://127.0.0.1:7878/store --graph https://w3id.org/egovkg/graph/all
     """
-    from egovkg.export import serialise
+    import tempfile
+
+    from egovkg.convert import convert_files
     from egovkg.triplestore import Credentials, graph_store_url, put_graph
 
-    g = the_graph(data, base)
-    body = serialise(g, "nt")
     target = graph_store_url(endpoint, graph_iri)
-    t0 = time.perf_counter()
-    if sys.stderr.isatty():
-        from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+    credentials = Credentials.from_env(user, password)
+    with tempfile.TemporaryDirectory(prefix="egovkg-push-") as tmp:
+        # N-Triples streamed from disk: any size, constant memory
+        body = Path(tmp) / "graph.nt"
+        convert_files(graph_files(data, base), "nt", body)
+        size = body.stat().st_size
+        t0 = time.perf_counter()
+        if sys.stderr.isatty():
+            from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            transient=True,
-        ) as bar:
-            task = bar.add_task("uploading", total=len(body))
-            put_graph(
-                endpoint,
-                body,
-                graph=graph_iri,
-                credentials=Credentials.from_env(user, password),
-                timeout=timeout,
-                progress=lambda done, _total: bar.update(task, completed=done),
-            )
-    else:
-        put_graph(endpoint, body, graph=graph_iri, credentials=Credentials.from_env(user, password), timeout=timeout)
-    click.echo(f"pushed {len(g)} triples ({len(body):,} bytes) to {target} in {time.perf_counter() - t0:.2f} s")
+            columns = ("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn())
+            with Progress(*columns, transient=True) as bar:
+                task = bar.add_task("uploading", total=size)
+                put_graph(
+                    endpoint,
+                    body,
+                    graph=graph_iri,
+                    credentials=credentials,
+                    timeout=timeout,
+                    progress=lambda done, _total: bar.update(task, completed=done),
+                )
+        else:
+            put_graph(endpoint, body, graph=graph_iri, credentials=credentials, timeout=timeout)
+        with body.open("rb") as fh:
+            triples = sum(1 for line in fh if line.strip())
+    click.echo(f"pushed {triples} triples ({size:,} bytes) to {target} in {time.perf_counter() - t0:.2f} s")
 
 
 @main.command()

@@ -283,11 +283,13 @@ class LinkedDataServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: LinkedDataServer
     server_version = "egovkg-linked-data"
-    sys_version = ""
     protocol_version = "HTTP/1.1"
     timeout = 30  # seconds an idle keep-alive connection may hold a thread
 
     # -- plumbing --------------------------------------------------------------
+
+    def version_string(self) -> str:  # no Python version in the Server header
+        return self.server_version
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         LOG.info("%s %s", self.address_string(), format % args)

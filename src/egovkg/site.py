@@ -48,7 +48,7 @@ import shutil
 import tempfile
 import time
 import urllib.parse
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -280,10 +280,14 @@ class Site:
         self._add("index.html", self._index)
         for cls in self.classes:
             self._add(class_stem(cls) + ".html", lambda cls=cls: self._class_page(cls))
-        self._add(CSS_PATH, lambda: self.env.loader.get_source(self.env, "site.css")[0].encode("utf-8"))  # type: ignore[union-attr]
+        self._add(CSS_PATH, self._css)
         self._add(VOID_PATH, lambda: serialise(self.void(), "ttl"))
         for fmt in DUMP_FORMATS:
             self._add(f"dump/egovkg.{FORMATS[fmt][1]}", lambda fmt=fmt: self._dump(fmt))
+
+    def _css(self) -> bytes:
+        assert self.env.loader is not None
+        return self.env.loader.get_source(self.env, "site.css")[0].encode("utf-8")
 
     def paths(self) -> list[str]:
         """Every file of the site, relative to its root, sorted."""
@@ -461,7 +465,6 @@ class Site:
 
     def _common(self, page: str, title: str) -> dict[str, Any]:
         return {
-            "root": relative(page, "index.html")[: -len("index.html")],
             "css": relative(page, CSS_PATH),
             "csp": CSP,
             "title": title,
@@ -602,7 +605,6 @@ class Site:
             prefix=self._literal(r.iri, VANN.preferredNamespacePrefix) or "egov",
             namespace=ONTOLOGY_NS,
             downloads=self._downloads(r.stem, page),
-            counts=Counter(x.kind for x in self.resources.values()),
         )
         return self.env.get_template("ontology.html").render(ctx).encode("utf-8")
 

@@ -23,6 +23,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from egovkg.errors import EgovkgError, EndpointError
 
@@ -35,10 +36,15 @@ CHUNK = 1 << 16
 class _ProgressReader(io.RawIOBase):
     """A readable body that reports how many bytes the HTTP client has sent."""
 
-    def __init__(self, data: bytes, progress: Progress | None) -> None:
-        self._buf = io.BytesIO(data)
-        self._total = len(data)
+    def __init__(self, data: bytes | Path, progress: Progress | None) -> None:
+        # a file is streamed from disk, never read whole into memory
+        self._buf: IO[bytes] = data.open("rb") if isinstance(data, Path) else io.BytesIO(data)
+        self._total = data.stat().st_size if isinstance(data, Path) else len(data)
         self._progress = progress
+
+    def close(self) -> None:
+        self._buf.close()
+        super().close()
 
     def readable(self) -> bool:
         return True
@@ -107,7 +113,7 @@ def _http_error(url: str, exc: urllib.error.HTTPError) -> EndpointError:
 
 def put_graph(
     endpoint: str,
-    data: bytes,
+    data: bytes | Path,
     *,
     media_type: str = "application/n-triples",
     graph: str | None = None,
@@ -115,7 +121,8 @@ def put_graph(
     timeout: float = 120,
     progress: Progress | None = None,
 ) -> int:
-    """Replace one graph of a Graph Store endpoint with ``data`` in one PUT; returns the HTTP status.
+    """Replace one graph of a Graph Store endpoint with ``data`` (bytes, or a file streamed from disk)
+    in one PUT; returns the HTTP status.
 
     A PUT is idempotent, so transient faults (502/503/504, a reset connection)
     are retried with back-off. The server applies the body as one transaction,
@@ -124,15 +131,16 @@ def put_graph(
     from egovkg.retry import retrying
 
     url = graph_store_url(endpoint, graph)
-    headers = {"Content-Type": f"{media_type}; charset=utf-8", "Content-Length": str(len(data))}
+    size = data.stat().st_size if isinstance(data, Path) else len(data)
+    headers = {"Content-Type": f"{media_type}; charset=utf-8", "Content-Length": str(size)}
     headers.update((credentials or Credentials()).header())
     try:
         for attempt in retrying():  # PUT is idempotent: a transient 502/503/504 is retried
             with attempt:
-                body = _ProgressReader(data, progress)
-                req = urllib.request.Request(url, data=body, headers=headers, method="PUT")
-                with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - user-given URL
-                    return int(resp.status)
+                with _ProgressReader(data, progress) as body:
+                    req = urllib.request.Request(url, data=body, headers=headers, method="PUT")
+                    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - user-given URL
+                        return int(resp.status)
         raise EndpointError(f"{url}: no attempt was made")  # pragma: no cover - tenacity always attempts
     except urllib.error.HTTPError as exc:
         raise _http_error(url, exc) from exc
