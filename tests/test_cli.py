@@ -90,11 +90,12 @@ def test_a_malformed_data_file_stops_the_build_and_writes_nothing(runner: CliRun
     regions = home / "data/curated/regions.csv"
     regions.write_text(regions.read_text(encoding="utf-8").replace("420500,", "42O500,", 1), encoding="utf-8")
     monkeypatch.setenv("EGOVKG_HOME", str(home))
-    result = runner.invoke(main, ["build", "--no-views", "--no-docs", "-o", str(out)])
+    result = runner.invoke(main, ["build", "--no-docs", "-o", str(out)])
     assert result.exit_code == 2
     assert f"{regions}:" in result.output and "code: '42O500' is not a 6-digit GB/T 2260 code" in result.output
     assert sorted(p.name for p in out.iterdir()) == ["egovkg.ttl"]
     assert (out / "egovkg.ttl").read_text(encoding="utf-8") == "previous"
+    assert not (home / "viz").exists(), "no view may be written either"
 
 
 def _append_shape(home: Path, turtle: str) -> None:
