@@ -456,17 +456,7 @@ def _emit_awards(em: _Emitter, linked: Linked) -> None:
 
 def _emit_narrative(em: _Emitter, linked: Linked) -> None:
     ann, g = em.ann, em.cgr
-    concerns_types = {
-        "agency": "agency",
-        "person": "person",
-        "programme": "programme",
-        "document": "document",
-        "selection": "selection",
-        "region": "region",
-        "account": "account",
-    }
-    last_documents: list[URIRef] = []
-    events: list[tuple[int, str, URIRef | None]] = []
+    documents_at: list[tuple[int, URIRef]] = []  # (offset of the milestone, a document it concerns)
     for m, row in linked.milestones:
         ms = em.iri("milestone", m.key)
         em.typed(ann, ms, EGOV.Milestone)
@@ -477,14 +467,14 @@ def _emit_narrative(em: _Emitter, linked: Linked) -> None:
         else:
             ann.add((ms, SDO.startDate, date_literal(m.date)))
         for ref in row["concerns"]:
-            kind, _, ident = ref.partition(":")
-            target = em.iri(concerns_types[kind], ident)
+            kind, _, ident = ref.partition(":")  # the type prefix is the IRI's type segment
+            target = em.iri(kind, ident)
             g.add((ms, EGOV.concerns, target))
             if kind == "document":
-                events.append((m.span.start, "document", target))
+                documents_at.append((m.span.start, target))
         em.derived(ms, m.span)
         em.cite(ms, row)
-    events.sort()
+    documents_at.sort()
     goals, problems, areas = [], [], []
     for s, row in linked.statements:
         kind_iri = {"goal": "goal", "problem": "problem", "problem-area": "problem"}[s.kind]
@@ -498,10 +488,10 @@ def _emit_narrative(em: _Emitter, linked: Linked) -> None:
         em.cite(node, row)
         if s.kind == "goal":
             goals.append(node)
-            # goals belong to the documents of the last dated milestone before them
-            last_documents = [doc for at, _k, doc in events if at < s.span.start and doc is not None]
-            if last_documents:
-                ann.add((last_documents[-1], EGOV.strategicGoal, node))
+            # goals belong to the document of the last dated milestone before them (same sentence)
+            before = [doc for at, doc in documents_at if at < s.span.start]
+            if before:
+                ann.add((before[-1], EGOV.strategicGoal, node))
         else:
             ann.add((node, EGOV.problemOf, em.source))
             (problems if s.kind == "problem" else areas).append(node)

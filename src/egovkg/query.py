@@ -396,6 +396,8 @@ def _w3c_results(result: QueryResult, fmt: str) -> bytes:
 
 
 def short(term: Any, prefixes: Sequence[tuple[str, str]] = ()) -> str:
+    """A term as a table cell: IRIs as prefixed names; literals as text, with a language tag
+    only where it is neither zh nor en (pinyin), since the column names say zh/en."""
     if isinstance(term, URIRef):
         s = str(term)
         for prefix, ns in prefixes:
@@ -403,9 +405,7 @@ def short(term: Any, prefixes: Sequence[tuple[str, str]] = ()) -> str:
                 return f"{prefix}:{s[len(ns) :]}"
         return s
     if isinstance(term, Literal):
-        return str(term) + (
-            f"@{term.language}" if term.language and term.language != "zh" and term.language != "en" else ""
-        )
+        return str(term) + (f"@{term.language}" if term.language not in (None, "zh", "en") else "")
     return str(term)
 
 
