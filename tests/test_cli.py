@@ -139,7 +139,7 @@ def test_broken_shapes_are_an_error_not_a_crash(runner: CliRunner, home: Path, m
 def test_build_writes_every_export(runner: CliRunner, home: Path, monkeypatch) -> None:
     monkeypatch.setenv("EGOVKG_HOME", str(home))
     out = home / "build"
-    result = runner.invoke(main, ["build", "--no-views", "-o", str(out)])
+    result = runner.invoke(main, ["build", "--no-views", "--no-site", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "graph: " in result.output
     names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())

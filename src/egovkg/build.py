@@ -20,7 +20,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SDO, SKOS, XSD
 
 from egovkg.curated import Curated, Row, load_curated
-from egovkg.errors import ChecksumError, DataError, RDFInputError
+from egovkg.errors import ChecksumError, DataError, RDFInputError, one_line
 from egovkg.extract import Extractor, Gazetteer, Lexicon
 from egovkg.link import Linked, link
 from egovkg.model import Span
@@ -118,7 +118,7 @@ def load_ontology(path: Path) -> Graph:
     except FileNotFoundError as exc:
         raise RDFInputError(f"{path}: no such file") from exc
     except Exception as exc:  # rdflib raises several parser-specific types
-        raise RDFInputError(f"{path}: {exc}") from exc
+        raise RDFInputError(f"{path}: not valid turtle: {one_line(str(exc))}") from exc
     return g
 
 
@@ -244,8 +244,9 @@ def _emit_source(em: _Emitter, src: Row) -> None:
     for ref in em.cur["references"].values():
         r = em.iri("reference", ref["id"])
         em.typed(g, r, EGOV.Reference)
-        g.add((r, RDFS.label, Literal(ref["title"], lang="en")))
-        g.add((r, DCTERMS.title, Literal(ref["title"], lang="en")))
+        # a reference's title is in its own language (Chinese or English): no language tag
+        g.add((r, RDFS.label, Literal(ref["title"])))
+        g.add((r, DCTERMS.title, Literal(ref["title"])))
         if ref["url"]:
             g.add((r, SDO.url, URIRef(ref["url"])))
         if ref["publisher"]:

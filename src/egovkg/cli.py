@@ -11,101 +11,26 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
 
 from egovkg import __version__
+from egovkg.cli_common import (  # re-exported for commands and notebooks
+    _terminate,
+    base_option,
+    data_option,
+    graph_files,
+    handle_errors,
+    store_options,
+    the_graph,
+    the_store,
+)
 from egovkg.errors import EgovkgError, ValidationFailed
 from egovkg.paths import Layout
 
-
-def _fail(exc: EgovkgError) -> None:
-    click.echo(f"error: {exc}", err=True)
-    sys.exit(exc.exit_code)
-
-
-def _terminate(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
-
-
-def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except EgovkgError as exc:
-            _fail(exc)
-
-    return wrapper
-
-
-def base_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    from egovkg.namespaces import DEFAULT_BASE
-
-    return click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of the resources.")(fn)
-
-
-def data_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--data",
-        "data",
-        multiple=True,
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Use these RDF files (Turtle, N-Triples, JSON-LD, RDF/XML, TriG) instead of the built graph. Repeatable.",
-    )(fn)
-
-
-def store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    from egovkg.store import DEFAULT_STORE, STORES
-
-    fn = click.option(
-        "--store-path",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Keep the Oxigraph store on disk here and reuse it while its inputs are unchanged.",
-    )(fn)
-    return click.option(
-        "--store",
-        "store_kind",
-        type=click.Choice(STORES),
-        envvar="EGOVKG_STORE",
-        default=DEFAULT_STORE,
-        show_default=True,
-        help="Embedded store to query.",
-    )(fn)
-
-
-def graph_files(data: Sequence[Path], base: str | None = None) -> list[Path]:
-    """The RDF files to read: the user's, or the built graph (cached while its inputs are unchanged)."""
-    from egovkg.cache import cached_ntriples
-    from egovkg.namespaces import DEFAULT_BASE
-
-    return list(data) if data else [cached_ntriples(Layout.default(), base or DEFAULT_BASE)]
-
-
-def the_graph(data: Sequence[Path], base: str | None = None):  # noqa: ANN201
-    """The graph as an rdflib Graph: the --data files, or the built graph."""
-    from egovkg.namespaces import DEFAULT_BASE, bind_prefixes
-    from egovkg.store import load_rdf
-
-    g = load_rdf(graph_files(data, base))
-    bind_prefixes(g, base or DEFAULT_BASE)
-    return g
-
-
-def the_store(data: Sequence[Path], base: str | None, kind: str, path: Path | None = None):  # noqa: ANN201
-    """A query store of the chosen kind over the --data files or the built graph."""
-    from egovkg.store import MemoryStore, OxigraphStore, reuse_or_load
-
-    if kind == "memory":
-        return MemoryStore(the_graph(data, base))
-    files = graph_files(data, base)
-    if path is not None:
-        return reuse_or_load(path, files)
-    return OxigraphStore.from_files(files)
+__all__ = ["main", "the_graph", "the_store", "graph_files", "handle_errors", "data_option", "base_option"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -169,8 +94,9 @@ def extract(source: Path, output: Path | None, fmt: str) -> None:
 @base_option
 @click.option("--views/--no-views", default=True, show_default=True, help="Render the HTML views into viz/.")
 @click.option("--docs/--no-docs", default=True, show_default=True, help="Render the ontology documentation.")
+@click.option("--site/--no-site", default=True, show_default=True, help="Write the linked-data site to OUT/site.")
 @handle_errors
-def build(out: Path | None, base: str, views: bool, docs: bool) -> None:
+def build(out: Path | None, base: str, views: bool, docs: bool, site: bool) -> None:
     """The main job: build the graph, validate it, export every format, render docs and views.
 
     Example: egovkg build
@@ -179,7 +105,7 @@ def build(out: Path | None, base: str, views: bool, docs: bool) -> None:
 
     layout = Layout.default()
     t0 = time.perf_counter()
-    summary = pipeline.run(layout, out=out or layout.build, base=base, views=views, docs=docs)
+    summary = pipeline.run(layout, out=out or layout.build, base=base, views=views, docs=docs, site=site)
     for line in summary.lines():
         click.echo(line)
     click.echo(f"done in {time.perf_counter() - t0:.1f} s")
@@ -386,14 +312,46 @@ def push(
     help="Store folder to keep (default: a temporary folder removed on exit).",
 )
 @click.option("--writable", is_flag=True, help="Accept SPARQL updates and Graph Store writes.")
+@click.option(
+    "--linked-data",
+    "linked_data",
+    is_flag=True,
+    help="Serve linked data instead: IRIs answer 303 by Accept to pages and RDF; /sparql; /.well-known/void.",
+)
+@click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="With --linked-data: serve this folder written by 'egovkg site' (default: render pages on demand).",
+)
 @data_option
 @base_option
 @handle_errors
-def serve(port: int, location: Path | None, writable: bool, data: tuple[Path, ...], base: str) -> None:
+def serve(
+    port: int,
+    location: Path | None,
+    writable: bool,
+    linked_data: bool,
+    site_dir: Path | None,
+    data: tuple[Path, ...],
+    base: str,
+) -> None:
     """Serve the graph from a local Oxigraph SPARQL server until Ctrl-C (read-only unless --writable).
+
+    With --linked-data, every IRI of the graph dereferences instead: a browser gets the page,
+    a program the RDF it asks for (content negotiation, 303 See Other), and /sparql answers queries.
 
     Example: egovkg serve --port 7878
     """
+    if linked_data:
+        if location or writable or data:
+            raise EgovkgError("--linked-data serves the built graph read-only: it takes --port, --base and --site")
+        from egovkg.cli_site import serve_linked_data
+
+        serve_linked_data(port, base, site_dir)
+        return
+    if site_dir is not None:
+        raise EgovkgError("--site needs --linked-data")
     import tempfile
 
     from egovkg.atomic import write_bytes
@@ -432,10 +390,12 @@ def serve(port: int, location: Path | None, writable: bool, data: tuple[Path, ..
 
 def _register() -> None:
     """Commands that live beside their library modules."""
+    from egovkg.cli_site import site
     from egovkg.cli_views import stats, view
 
     main.add_command(view)
     main.add_command(stats)
+    main.add_command(site)
 
 
 _register()

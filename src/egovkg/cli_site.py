@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from egovkg.cli import base_option, handle_errors
+from egovkg.cli_common import base_option, handle_errors
 from egovkg.paths import Layout
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from egovkg.cli import data_option, handle_errors, the_graph
+from egovkg.cli_common import data_option, handle_errors, the_graph
 from egovkg.paths import Layout
 
 

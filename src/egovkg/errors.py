@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 
+def one_line(message: str, limit: int = 300) -> str:
+    """A parser's multi-line message as one line: errors are one line on stderr."""
+    text = " ".join(message.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class EgovkgError(Exception):
     """Base class of every error egovkg raises on bad input or a failed operation."""
 

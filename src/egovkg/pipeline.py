@@ -59,7 +59,9 @@ def render_docs(ontology_path: Path) -> str:
     return page
 
 
-def run(layout: Layout, *, out: Path, base: str = DEFAULT_BASE, views: bool = True, docs: bool = True) -> Summary:
+def run(
+    layout: Layout, *, out: Path, base: str = DEFAULT_BASE, views: bool = True, docs: bool = True, site: bool = True
+) -> Summary:
     s = Summary()
     t = time.perf_counter()
     kg: KnowledgeGraph = build(layout, base=base)
@@ -103,6 +105,13 @@ def run(layout: Layout, *, out: Path, base: str = DEFAULT_BASE, views: bool = Tr
     for path, data in sorted(outputs.items()):
         write_bytes(path, data)
         s.files.append((path, len(data)))
+    if site:
+        from egovkg.site import build_site
+
+        t = time.perf_counter()
+        report = build_site(kg, out / "site")
+        s.timings["site"] = time.perf_counter() - t
+        s.files.append((report.out_dir, report.bytes))
     return s
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, URIRef
 
 from egovkg.convert import OUTPUT_FORMATS, OX_FORMATS, STANDARD_PREFIXES, resource_prefixes
-from egovkg.errors import QueryError, RDFInputError
+from egovkg.errors import QueryError, RDFInputError, one_line
 from egovkg.query import QueryResult, run_local
 
 STORES = ("oxigraph", "memory")
@@ -66,7 +66,7 @@ def load_rdf(paths: Iterable[Path]) -> Graph:
             else:
                 g.parse(path, format=fmt)
         except Exception as exc:
-            raise RDFInputError(f"{path}: not valid {fmt}: {exc}") from exc
+            raise RDFInputError(f"{path}: not valid {fmt}: {one_line(str(exc))}") from exc
     return g
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
-from egovkg.errors import RDFInputError
+from egovkg.errors import RDFInputError, one_line
 from egovkg.query import NamedQuery, QueryResult, bind, run_local
 
 
@@ -39,7 +39,7 @@ def load_shapes(path: Path) -> Graph:
     except FileNotFoundError as exc:
         raise RDFInputError(f"{path}: no such file") from exc
     except Exception as exc:
-        raise RDFInputError(f"{path}: {exc}") from exc
+        raise RDFInputError(f"{path}: not valid turtle: {one_line(str(exc))}") from exc
     return g
 
 

@@ -1,0 +1,103 @@
+"""Shared pieces of the command line: error handling, common options, the graph and store to read.
+
+Command modules (cli, cli_views, cli_site) import from here, never from each other,
+so any of them can be imported first.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from egovkg.errors import EgovkgError
+from egovkg.paths import Layout
+
+
+def _fail(exc: EgovkgError) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except EgovkgError as exc:
+            _fail(exc)
+
+    return wrapper
+
+
+def base_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    from egovkg.namespaces import DEFAULT_BASE
+
+    return click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of the resources.")(fn)
+
+
+def data_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--data",
+        "data",
+        multiple=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Use these RDF files (Turtle, N-Triples, JSON-LD, RDF/XML, TriG) instead of the built graph. Repeatable.",
+    )(fn)
+
+
+def store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    from egovkg.store import DEFAULT_STORE, STORES
+
+    fn = click.option(
+        "--store-path",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Keep the Oxigraph store on disk here and reuse it while its inputs are unchanged.",
+    )(fn)
+    return click.option(
+        "--store",
+        "store_kind",
+        type=click.Choice(STORES),
+        envvar="EGOVKG_STORE",
+        default=DEFAULT_STORE,
+        show_default=True,
+        help="Embedded store to query.",
+    )(fn)
+
+
+def graph_files(data: Sequence[Path], base: str | None = None) -> list[Path]:
+    """The RDF files to read: the user's, or the built graph (cached while its inputs are unchanged)."""
+    from egovkg.cache import cached_ntriples
+    from egovkg.namespaces import DEFAULT_BASE
+
+    return list(data) if data else [cached_ntriples(Layout.default(), base or DEFAULT_BASE)]
+
+
+def the_graph(data: Sequence[Path], base: str | None = None):  # noqa: ANN201
+    """The graph as an rdflib Graph: the --data files, or the built graph."""
+    from egovkg.namespaces import DEFAULT_BASE, bind_prefixes
+    from egovkg.store import load_rdf
+
+    g = load_rdf(graph_files(data, base))
+    bind_prefixes(g, base or DEFAULT_BASE)
+    return g
+
+
+def the_store(data: Sequence[Path], base: str | None, kind: str, path: Path | None = None):  # noqa: ANN201
+    """A query store of the chosen kind over the --data files or the built graph."""
+    from egovkg.store import MemoryStore, OxigraphStore, reuse_or_load
+
+    if kind == "memory":
+        return MemoryStore(the_graph(data, base))
+    files = graph_files(data, base)
+    if path is not None:
+        return reuse_or_load(path, files)
+    return OxigraphStore.from_files(files)

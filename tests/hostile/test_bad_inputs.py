@@ -1,0 +1,96 @@
+"""Every kind of bad input through the real commands: one clear error, exit 2, nothing written."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from egovkg.cli import main
+
+from ..conftest import ROOT
+
+
+@pytest.fixture()
+def home(tmp_path: Path, monkeypatch) -> Path:
+    for part in ("data", "ontology", "queries"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    monkeypatch.setenv("EGOVKG_HOME", str(tmp_path))
+    return tmp_path
+
+
+def _line(path: Path, needle: str) -> int:
+    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line)
+
+
+# (file, a line to find, old, new, field, message)
+DATA_FAULTS = [
+    ("regions.csv", "420500,", "420500,", "42050,", "code", "not a 6-digit GB/T 2260 code"),
+    ("regions.csv", "420500,", "420500,", "４２０５００,", "code", "full-width digits"),
+    ("documents.csv", "zbf-2002-17", "2002-08", "2002-02-30", "date", "not a calendar date"),
+    ("categories.csv", "management-innovation", ",1\n", ",first\n", "order", "not a whole number"),
+    ("persons.csv", "wang-yusong", ",副处长,", ",,", "post_zh", "is required"),
+    ("persons.csv", "liu-yi", "liu-yi,", "wang-yusong,", "id", "duplicate 'wang-yusong' (first at line 2)"),
+    ("accounts.csv", "nanjing-fabu", "nanjing-fabu,南京发布,", "nanjing-fabu,南京发布, ", "name_en", "spaces"),
+    ("awards.csv", "2012-management-innovation-04", ",420500,", ",429999,", "region", "is not an id in regions.csv"),
+]
+
+
+@pytest.mark.parametrize(
+    ("file", "needle", "old", "new", "field", "message"),
+    DATA_FAULTS,
+    ids=[f"{f}-{fld}-{m.split()[0]}" for f, _n, _o, _w, fld, m in DATA_FAULTS],
+)
+def test_a_malformed_data_file_is_one_error_with_file_line_and_field(
+    home: Path, file: str, needle: str, old: str, new: str, field: str, message: str
+) -> None:
+    path = home / "data/curated" / file
+    line = _line(path, needle)
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    (home / "build").mkdir()
+    (home / "build/egovkg.ttl").write_text("previous", encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--no-docs", "-o", str(home / "build")])
+    assert result.exit_code == 2, result.output
+    lines = [x for x in result.output.splitlines() if x.strip()]
+    assert len(lines) == 1, "one clear error, not a traceback"
+    assert lines[0].startswith(f"error: {path}:{line}: {field}: ") and message in lines[0]
+    assert (home / "build/egovkg.ttl").read_text(encoding="utf-8") == "previous"
+    assert not (home / "viz").exists()
+
+
+BROKEN = {
+    "turtle.ttl": "@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:d ex:e [ .\n",
+    "jsonld.jsonld": '{"@id": "http://example.org/a",\n "http://example.org/b": {"@id": }\n}\n',
+    "ntriples.nt": "<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n<a> <b>\n",
+}
+COMMANDS = [
+    ["validate"],
+    ["query", "-e", "ASK { ?s ?p ?o }"],
+    ["query", "-e", "ASK { ?s ?p ?o }", "--store", "memory"],
+    ["export", "--format", "nt", "-o", "{out}"],
+    ["view", "overview", "-o", "{out}"],
+    ["stats"],
+]
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+@pytest.mark.parametrize(
+    "command", COMMANDS, ids=[" ".join(c[:2]) + (" memory" if "memory" in c else "") for c in COMMANDS]
+)
+def test_broken_rdf_names_the_file_for_every_command_that_reads_rdf(
+    tmp_path: Path, name: str, command: list[str]
+) -> None:
+    bad = tmp_path / name
+    bad.write_text(BROKEN[name], encoding="utf-8")
+    out = tmp_path / "out.file"
+    args = [a.replace("{out}", str(out)) for a in command] + ["--data", str(bad)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    lines = [x for x in result.output.splitlines() if x.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"error: {bad}: "), result.output
+    assert "line" in lines[0].lower() or ":2" in lines[0] or "2:" in lines[0], lines[0]
+    assert not out.exists()
