@@ -412,7 +412,10 @@ def test_serve_linked_data_runs_until_a_signal(tmp_path: Path) -> None:
             lines.append(line)
             if line.startswith("press Ctrl-C"):
                 break
-        assert any(f"http://127.0.0.1:{port}/sparql" in x for x in lines), lines
+        if not any(f"http://127.0.0.1:{port}/sparql" in x for x in lines):
+            proc.kill()
+            _out, err = proc.communicate(timeout=30)
+            raise AssertionError(f"the server did not start: stdout {lines!r}, stderr {err[-2000:]!r}")
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.request("GET", f"/id/{AWARD}", headers={"Accept": "text/turtle"})
         assert conn.getresponse().status == 303

@@ -227,7 +227,6 @@ def query(
     """
     from egovkg.errors import QueryError
     from egovkg.query import format_result, load_catalogue, prepare
-    from egovkg.remote import Endpoint
 
     if bool(name) == bool(expr):
         raise QueryError("give a query name or file, or -e 'SPARQL', not both")
@@ -239,7 +238,19 @@ def query(
         given[key] = value
     catalogue = load_catalogue(Layout.default().queries)
     text = prepare(name or expr or "", given, catalogue)  # fail fast, before any data loads
-    target: Any = Endpoint(endpoint, timeout=timeout) if endpoint else the_store(data, base, store_kind, store_path)
+    if not endpoint and not data and store_path is None and store_kind == "oxigraph":
+        from egovkg.fastquery import run_cached
+
+        fast = run_cached(graph_files(data, base)[0], text, fmt)  # the built graph, without importing rdflib
+        if fast is not None:
+            sys.stdout.buffer.write(fast)
+            return
+    if endpoint:
+        from egovkg.remote import Endpoint
+
+        target: Any = Endpoint(endpoint, timeout=timeout)
+    else:
+        target = the_store(data, base, store_kind, store_path)
     result = target.query(text)
     sys.stdout.buffer.write(format_result(result, fmt, base=base))
 

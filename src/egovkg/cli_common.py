@@ -39,7 +39,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def base_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    from egovkg.namespaces import DEFAULT_BASE
+    from egovkg.convert import DEFAULT_BASE
 
     return click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of the resources.")(fn)
 
@@ -55,7 +55,7 @@ def data_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    from egovkg.store import DEFAULT_STORE, STORES
+    from egovkg.convert import DEFAULT_STORE, STORES
 
     fn = click.option(
         "--store-path",
@@ -76,7 +76,7 @@ def store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 def graph_files(data: Sequence[Path], base: str | None = None) -> list[Path]:
     """The RDF files to read: the user's, or the built graph (cached while its inputs are unchanged)."""
     from egovkg.cache import cached_ntriples
-    from egovkg.namespaces import DEFAULT_BASE
+    from egovkg.convert import DEFAULT_BASE
 
     return list(data) if data else [cached_ntriples(Layout.default(), base or DEFAULT_BASE)]
 

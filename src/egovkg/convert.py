@@ -14,6 +14,10 @@ from typing import Any
 from egovkg.atomic import atomic_open
 from egovkg.errors import EgovkgError, RDFInputError
 
+DEFAULT_BASE = "https://w3id.org/egovkg/id/"
+STORES = ("oxigraph", "memory")  # embedded query stores; the first is the default
+DEFAULT_STORE = STORES[0]
+
 # file suffix -> pyoxigraph RdfFormat name
 OX_FORMATS = {
     ".ttl": "TURTLE",

@@ -7,10 +7,9 @@ from rdflib.namespace import (
     DefinedNamespace,
 )
 
-from egovkg.convert import RESOURCE_TYPES, STANDARD_PREFIXES  # noqa: E402 - plain strings, no rdflib
+from egovkg.convert import DEFAULT_BASE, RESOURCE_TYPES, STANDARD_PREFIXES  # noqa: E402 - plain strings, no rdflib
 
 ONTOLOGY_IRI = "https://w3id.org/egovkg/ontology"
-DEFAULT_BASE = "https://w3id.org/egovkg/id/"
 
 
 class EGOV(DefinedNamespace):

@@ -21,14 +21,15 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from typing import Literal as Kind
 
-from rdflib import BNode, Graph, Literal, URIRef, Variable
-from rdflib.namespace import XSD
-from rdflib.query import Result
-
+from egovkg.convert import RESOURCE_TYPES, STANDARD_PREFIXES
 from egovkg.errors import QueryError
+
+if TYPE_CHECKING:  # rdflib is imported where it is used: listing and preparing queries never needs it
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.query import Result
 
 PARAM_TYPES = ("string", "lang", "integer", "iri", "year")
 _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
@@ -44,6 +45,9 @@ class Param:
 
     def term(self, value: str) -> URIRef | Literal:
         """The RDF term for a user-given value, checked against the declared type."""
+        from rdflib import Literal, URIRef
+        from rdflib.namespace import XSD
+
         if self.type == "iri":
             if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", value) or _IRI_FORBIDDEN.search(value):
                 raise QueryError(f"parameter {self.name}: '{value}' is not an absolute IRI")
@@ -182,6 +186,9 @@ def sparql_term(term: URIRef | Literal) -> str:
     rdflib's ``Literal.n3()`` switches to triple quotes for values with a line break and then
     writes a closing quote unescaped (``a\\nb"`` gives a query that does not parse).
     """
+    from rdflib import URIRef
+    from rdflib.namespace import XSD
+
     if isinstance(term, URIRef):
         return f"<{term}>"  # Param.term has rejected every character an IRIREF may not hold
     lexical = "".join(_ECHAR.get(c, c) for c in str(term))
@@ -258,6 +265,9 @@ class QueryResult:
         )
 
     def to_rdflib(self) -> Result:
+        from rdflib import Variable
+        from rdflib.query import Result
+
         if self.kind == "graph":
             res = Result("CONSTRUCT")
             res.graph = self.graph
@@ -273,6 +283,8 @@ class QueryResult:
 
 
 def from_rdflib(result: Result) -> QueryResult:
+    from rdflib import Graph
+
     if result.type == "ASK":
         return QueryResult("ask", boolean=bool(result.askAnswer))
     if result.type in ("CONSTRUCT", "DESCRIBE"):
@@ -309,6 +321,8 @@ def run_query(
     catalogue: Mapping[str, NamedQuery] | None = None,
 ) -> QueryResult:
     """Run a named query, an .rq file or query text on a graph, a store or an endpoint URL."""
+    from rdflib import Graph
+
     from egovkg.paths import Layout
     from egovkg.remote import Endpoint
 
@@ -330,6 +344,8 @@ GRAPH_FORMATS = ("ttl", "nt", "jsonld", "xml", "trig")
 
 def format_result(result: QueryResult, fmt: str, *, base: str | None = None) -> bytes:
     """Serialise a result: W3C SPARQL 1.1 result formats for SELECT/ASK, RDF for graphs."""
+    from rdflib import Graph
+
     if result.kind == "graph":
         from egovkg.export import serialise
         from egovkg.namespaces import bind_prefixes
@@ -355,6 +371,9 @@ def format_result(result: QueryResult, fmt: str, *, base: str | None = None) -> 
 
 
 def _json_term(term: Any) -> dict[str, str]:
+    from rdflib import BNode, URIRef
+    from rdflib.namespace import XSD
+
     if isinstance(term, URIRef):
         return {"type": "uri", "value": str(term)}
     if isinstance(term, BNode):
@@ -398,6 +417,8 @@ def _w3c_results(result: QueryResult, fmt: str) -> bytes:
 def short(term: Any, prefixes: Sequence[tuple[str, str]] = ()) -> str:
     """A term as a table cell: IRIs as prefixed names; literals as text, with a language tag
     only where it is neither zh nor en (pinyin), since the column names say zh/en."""
+    from rdflib import Literal, URIRef
+
     if isinstance(term, URIRef):
         s = str(term)
         for prefix, ns in prefixes:
@@ -409,24 +430,33 @@ def short(term: Any, prefixes: Sequence[tuple[str, str]] = ()) -> str:
     return str(term)
 
 
+def table_prefixes() -> list[tuple[str, str]]:
+    """Prefixes for table cells, longest namespace first."""
+    pairs = [(k.replace("-", ""), f"https://w3id.org/egovkg/id/{k}/") for k in RESOURCE_TYPES]
+    pairs += list(STANDARD_PREFIXES.items())
+    return sorted(pairs, key=lambda p: -len(p[1]))
+
+
 def render_table(result: QueryResult) -> str:
     """A table for a terminal, aligned for CJK text (rich measures wide characters)."""
+    if result.kind == "ask":
+        return ("true" if result.boolean else "false") + "\n"
+    prefixes = table_prefixes()
+    return render_cells(
+        result.vars, [[short(r[v], prefixes) if v in r else "" for v in result.vars] for r in result.rows]
+    )
+
+
+def render_cells(names: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     from rich.console import Console
     from rich.table import Table
 
-    from egovkg.namespaces import PREFIXES, RESOURCE_TYPES
-
-    if result.kind == "ask":
-        return ("true" if result.boolean else "false") + "\n"
-    prefixes = [(k.replace("-", ""), f"https://w3id.org/egovkg/id/{k}/") for k in RESOURCE_TYPES]
-    prefixes += [(p, str(ns)) for p, ns in PREFIXES.items() if p != "id"]
-    prefixes.sort(key=lambda p: -len(p[1]))
     table = Table(show_lines=False, header_style="bold")
-    for v in result.vars:
+    for v in names:
         table.add_column(v, overflow="fold")
-    for r in result.rows:
-        table.add_row(*[short(r[v], prefixes) if v in r else "" for v in result.vars])
+    for row in rows:
+        table.add_row(*row)
     console = Console(file=io.StringIO(), width=200, color_system=None, force_terminal=False)
     console.print(table)
-    console.print(f"{len(result.rows)} row{'s' if len(result.rows) != 1 else ''}")
+    console.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
     return console.file.getvalue()  # type: ignore[attr-defined]

@@ -14,12 +14,10 @@ from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from egovkg.convert import OUTPUT_FORMATS, OX_FORMATS, STANDARD_PREFIXES, resource_prefixes
+from egovkg.convert import OUTPUT_FORMATS, OX_FORMATS, STANDARD_PREFIXES, STORES, resource_prefixes
 from egovkg.errors import QueryError, RDFInputError, one_line
 from egovkg.query import QueryResult, run_local
 
-STORES = ("oxigraph", "memory")
-DEFAULT_STORE = "oxigraph"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
