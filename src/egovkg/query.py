@@ -264,23 +264,6 @@ class QueryResult:
             [{v: (r[v].toPython() if v in r else None) for v in self.vars} for r in self.rows], columns=self.vars
         )
 
-    def to_rdflib(self) -> Result:
-        from rdflib import Variable
-        from rdflib.query import Result
-
-        if self.kind == "graph":
-            res = Result("CONSTRUCT")
-            res.graph = self.graph
-            return res
-        if self.kind == "ask":
-            res = Result("ASK")
-            res.askAnswer = bool(self.boolean)
-            return res
-        res = Result("SELECT")
-        res.vars = [Variable(v) for v in self.vars]
-        res.bindings = [{Variable(k): v for k, v in r.items()} for r in self.rows]
-        return res
-
 
 def from_rdflib(result: Result) -> QueryResult:
     from rdflib import Graph

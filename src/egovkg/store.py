@@ -14,7 +14,7 @@ from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from egovkg.convert import OUTPUT_FORMATS, OX_FORMATS, STANDARD_PREFIXES, STORES, resource_prefixes
+from egovkg.convert import OX_FORMATS
 from egovkg.errors import QueryError, RDFInputError, one_line
 from egovkg.query import QueryResult, run_local
 
@@ -98,9 +98,6 @@ class MemoryStore:
     def query(self, text: str) -> QueryResult:
         return run_local(self.graph, text)
 
-    def to_graph(self) -> Graph:
-        return self.graph
-
 
 class OxigraphStore:
     """A pyoxigraph store, in memory or on disk; the default graph holds everything."""
@@ -156,23 +153,6 @@ class OxigraphStore:
     def __len__(self) -> int:
         return len(self.store)
 
-    def dump(self, path: Path, fmt: str) -> None:
-        """Write the store in one RDF format, streamed by Oxigraph, atomically."""
-        import pyoxigraph as ox
-
-        from egovkg.atomic import atomic_open
-
-        if fmt not in OUTPUT_FORMATS:
-            raise RDFInputError(f"unknown format '{fmt}'; choose one of {', '.join(OUTPUT_FORMATS)}")
-        prefixes = {**STANDARD_PREFIXES, **resource_prefixes()}
-        kwargs: dict[str, Any] = {"format": getattr(ox.RdfFormat, OUTPUT_FORMATS[fmt])}
-        if fmt != "trig":
-            kwargs["from_graph"] = ox.DefaultGraph()
-        if fmt in ("ttl", "trig", "xml"):
-            kwargs["prefixes"] = prefixes
-        with atomic_open(path, "wb") as fh:
-            self.store.dump(fh, **kwargs)
-
     def query(self, text: str) -> QueryResult:
         import pyoxigraph as ox
 
@@ -199,36 +179,6 @@ class OxigraphStore:
                     row[n] = _to_rdflib(value)
             rows.append(row)
         return QueryResult("select", vars=names, rows=rows)
-
-    def to_graph(self) -> Graph:
-        import pyoxigraph as ox
-
-        from egovkg.namespaces import bind_prefixes
-
-        g = Graph()
-        bind_prefixes(g)
-        data = self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-        g.parse(data=data, format="nt")
-        return g
-
-
-def open_store(kind: str, graph: Graph | None = None, files: Iterable[Path] = (), path: Path | None = None):  # noqa: ANN201
-    """A store of the given kind holding ``graph`` and/or ``files``."""
-    if kind not in STORES:
-        raise QueryError(f"unknown store '{kind}'; choose one of {', '.join(STORES)}")
-    if kind == "memory":
-        g = graph if graph is not None else Graph()
-        for t in load_rdf(files):
-            g.add(t)
-        return MemoryStore(g)
-    store = OxigraphStore(path)
-    if graph is not None:
-        from egovkg.export import serialise
-
-        store.load_bytes(serialise(graph, "nt"), "N_TRIPLES")
-    for f in files:
-        store.load_file(f)
-    return store
 
 
 def reuse_or_load(path: Path, files: list[Path]) -> OxigraphStore:
