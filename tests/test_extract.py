@@ -237,3 +237,13 @@ def test_empty_and_title_only_texts_are_errors(extractor: Extractor) -> None:
         extractor.extract("  \n", source="x")
     with pytest.raises(ExtractError, match="no title line"):
         extractor.extract("只有一行没有换行", source="x")
+
+
+def test_a_table_with_thousands_of_rows_parses_without_recursion(extractor: Extractor) -> None:
+    rows = "".join(f"{n}杭州市信息中心在数据共享方面的第{n}项实践" for n in range(1, 1501))
+    text = "很长的公告\n正文.附件一.名单管理创新类序号申报单位最佳实践名称" + rows
+    ex = extractor.extract(text, source="long.txt")
+    assert len(ex.awards) == 1500
+    assert ex.awards[-1].rank == 1500
+    assert ex.awards[-1].title == "在数据共享方面的第1500项实践"
+    assert [a.text for a in ex.awards[-1].applicants] == ["杭州市信息中心"]

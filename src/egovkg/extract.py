@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import re
-import sys
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -222,40 +221,46 @@ class Extractor:
             raise ExtractError(
                 f"the {category} table does not start with row 1", source=source, offset=start, context=body[:12]
             )
-        furthest = [0]
 
-        def solve(pos: int, num_end: int, rank: int) -> list[AwardRow] | None:
-            furthest[0] = max(furthest[0], pos)
+        def row_ends(num_end: int, rank: int) -> list[int]:
             ends = [s for s, _e, v in numbers if s > num_end and v == rank + 1]
             # A row runs to the end of its section only when no later row number follows it:
             # otherwise a row that fails to split would swallow the rows after it.
-            ends = ends or [len(body)]
-            for row_end in ends:
-                split = self._split_row(body[num_end:row_end])
-                if split is None:
-                    continue
-                row = self._award_row(text, start, pos, num_end, row_end, rank, category, split)
-                if row_end == len(body):
-                    return [row]
-                next_num_end = row_end + len(str(rank + 1))
-                rest = solve(row_end, next_num_end, rank + 1)
-                if rest is not None:
-                    return [row, *rest]
-            return None
+            return ends or [len(body)]
 
-        sys_limit = sys.getrecursionlimit()
-        if len(numbers) + 50 > sys_limit:
-            sys.setrecursionlimit(len(numbers) + 100)
-        rows = solve(0, len("1"), 1)
-        if rows is None:
-            at = start + furthest[0]
-            raise ExtractError(
-                f"cannot separate applicant and title in the {category} table row starting here",
-                source=source,
-                offset=at,
-                context=text[at : at + 24],
-            )
-        return rows
+        # Depth-first search over where each row ends, without recursion (a hostile text may
+        # have thousands of rows); a (position, rank) known to lead nowhere is not tried again.
+        stack: list[tuple[int, int, int, list[int], int]] = [(0, 1, 1, row_ends(1, 1), 0)]
+        rows: list[AwardRow] = []
+        dead: set[tuple[int, int]] = set()
+        furthest = 0
+        while stack:
+            pos, num_end, rank, ends, tried = stack[-1]
+            furthest = max(furthest, pos)
+            if len(rows) == len(stack):
+                rows.pop()  # back in this frame after its rest failed: drop its last row
+            if tried == len(ends):
+                dead.add((pos, rank))
+                stack.pop()
+                continue
+            stack[-1] = (pos, num_end, rank, ends, tried + 1)
+            row_end = ends[tried]
+            if (row_end, rank + 1) in dead:
+                continue
+            split = self._split_row(body[num_end:row_end])
+            if split is None:
+                continue
+            rows.append(self._award_row(text, start, pos, num_end, row_end, rank, category, split))
+            if row_end == len(body):
+                return rows
+            next_num_end = row_end + len(str(rank + 1))
+            stack.append((row_end, next_num_end, rank + 1, row_ends(next_num_end, rank + 1), 0))
+        raise ExtractError(
+            f"cannot separate applicant and title in the {category} table row starting here",
+            source=source,
+            offset=start + furthest,
+            context=text[start + furthest : start + furthest + 24],
+        )
 
     def _award_row(
         self,
