@@ -20,12 +20,13 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SDO, SKOS, XSD
 
 from egovkg.curated import Curated, Row, load_curated
-from egovkg.errors import ChecksumError, DataError, RDFInputError, one_line
+from egovkg.errors import ChecksumError, DataError
 from egovkg.extract import Extractor, Gazetteer, Lexicon
 from egovkg.link import Linked, link
 from egovkg.model import Span
 from egovkg.namespaces import CV, DEFAULT_BASE, EGOV, OA, bind_prefixes
 from egovkg.paths import Layout
+from egovkg.store import load_turtle
 
 # Lower case, as Oxigraph normalises language tags: the same literal on every store.
 PINYIN = "zh-latn-pinyin"
@@ -109,17 +110,6 @@ def read_source(path: Path, sha256: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DataError(f"not valid UTF-8 at byte {exc.start}", file=str(path)) from exc
-
-
-def load_ontology(path: Path) -> Graph:
-    g = Graph()
-    try:
-        g.parse(path, format="turtle")
-    except FileNotFoundError as exc:
-        raise RDFInputError(f"{path}: no such file") from exc
-    except Exception as exc:  # rdflib raises several parser-specific types
-        raise RDFInputError(f"{path}: not valid turtle: {one_line(str(exc))}") from exc
-    return g
 
 
 class _Emitter:
@@ -224,7 +214,7 @@ def build(layout: Layout, *, base: str = DEFAULT_BASE) -> KnowledgeGraph:
     _emit_narrative(em, linked)
     for g in (em.ann, em.cgr):
         bind_prefixes(g, base)
-    onto = load_ontology(layout.ontology)
+    onto = load_turtle(layout.ontology)
     bind_prefixes(onto, base)
     return KnowledgeGraph(em.ann, em.cgr, onto, base)
 

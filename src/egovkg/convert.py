@@ -79,6 +79,16 @@ def resource_prefixes(base: str = "https://w3id.org/egovkg/id/") -> dict[str, st
     return {kind.replace("-", ""): f"{base}{kind}/" for kind in RESOURCE_TYPES}
 
 
+def input_format(path: Path) -> str:
+    """The pyoxigraph RdfFormat name of an RDF file, by suffix; the file must exist."""
+    kind = OX_FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise RDFInputError(f"{path}: unknown RDF file type '{path.suffix}'")
+    if not path.is_file():
+        raise RDFInputError(f"{path}: no such file")
+    return kind
+
+
 def convert_files(files: list[Path], fmt: str, path: Path) -> None:
     """Convert RDF files to one format: input order kept, output written atomically."""
     import pyoxigraph as ox
@@ -87,12 +97,7 @@ def convert_files(files: list[Path], fmt: str, path: Path) -> None:
         raise EgovkgError(f"unknown format '{fmt}'; choose one of {', '.join(OUTPUT_FORMATS)}")
     streams = []
     for f in files:
-        kind = OX_FORMATS.get(f.suffix.lower())
-        if kind is None:
-            raise RDFInputError(f"{f}: unknown RDF file type '{f.suffix}'")
-        if not f.is_file():
-            raise RDFInputError(f"{f}: no such file")
-        streams.append(_named(f, ox.parse(path=str(f), format=getattr(ox.RdfFormat, kind))))
+        streams.append(_named(f, ox.parse(path=str(f), format=getattr(ox.RdfFormat, input_format(f)))))
     kwargs: dict[str, Any] = {"format": getattr(ox.RdfFormat, OUTPUT_FORMATS[fmt])}
     if fmt in ("ttl", "trig", "xml"):
         kwargs["prefixes"] = {**STANDARD_PREFIXES, **resource_prefixes()}

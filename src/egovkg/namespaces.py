@@ -7,7 +7,7 @@ from rdflib.namespace import (
     DefinedNamespace,
 )
 
-from egovkg.convert import DEFAULT_BASE, RESOURCE_TYPES, STANDARD_PREFIXES  # noqa: E402 - plain strings, no rdflib
+from egovkg.convert import DEFAULT_BASE, STANDARD_PREFIXES, resource_prefixes  # noqa: E402 - plain strings, no rdflib
 
 ONTOLOGY_IRI = "https://w3id.org/egovkg/ontology"
 
@@ -96,5 +96,5 @@ def bind_prefixes(graph, base: str = DEFAULT_BASE) -> None:  # noqa: ANN001 - an
     """Bind the standard prefixes, replacing rdflib's defaults so output is the same everywhere."""
     for prefix, ns in PREFIXES.items():
         graph.bind(prefix, Namespace(base) if prefix == "id" else ns, override=True, replace=True)
-    for kind in RESOURCE_TYPES:
-        graph.bind(kind.replace("-", ""), Namespace(f"{base}{kind}/"), override=True, replace=True)
+    for prefix, ns in resource_prefixes(base).items():
+        graph.bind(prefix, Namespace(ns), override=True, replace=True)

@@ -43,9 +43,9 @@ def render_docs(ontology_path: Path) -> str:
     from pylode import OntPub
     from rdflib import Literal
 
-    from egovkg.build import load_ontology
+    from egovkg.store import load_turtle
 
-    source = load_ontology(ontology_path)
+    source = load_turtle(ontology_path)
     safe = type(source)()
     for prefix, ns in source.namespaces():
         safe.bind(prefix, ns, override=True, replace=True)

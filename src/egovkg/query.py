@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from typing import Literal as Kind
 
-from egovkg.convert import RESOURCE_TYPES, STANDARD_PREFIXES
+from egovkg.convert import STANDARD_PREFIXES, resource_prefixes
 from egovkg.errors import QueryError
 
 if TYPE_CHECKING:  # rdflib is imported where it is used: listing and preparing queries never needs it
@@ -415,8 +415,7 @@ def short(term: Any, prefixes: Sequence[tuple[str, str]] = ()) -> str:
 
 def table_prefixes() -> list[tuple[str, str]]:
     """Prefixes for table cells, longest namespace first."""
-    pairs = [(k.replace("-", ""), f"https://w3id.org/egovkg/id/{k}/") for k in RESOURCE_TYPES]
-    pairs += list(STANDARD_PREFIXES.items())
+    pairs = [*resource_prefixes().items(), *STANDARD_PREFIXES.items()]
     return sorted(pairs, key=lambda p: -len(p[1]))
 
 

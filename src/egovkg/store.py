@@ -14,7 +14,7 @@ from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from egovkg.convert import OX_FORMATS
+from egovkg.convert import input_format
 from egovkg.errors import QueryError, RDFInputError, one_line
 from egovkg.query import QueryResult, run_local
 
@@ -65,6 +65,18 @@ def load_rdf(paths: Iterable[Path]) -> Graph:
                 g.parse(path, format=fmt)
         except Exception as exc:
             raise RDFInputError(f"{path}: not valid {fmt}: {one_line(str(exc))}") from exc
+    return g
+
+
+def load_turtle(path: Path, identifier: URIRef | None = None) -> Graph:
+    """A hand-edited Turtle file of ours (the ontology, the shapes): one clear error if it does not parse."""
+    g = Graph(identifier=identifier)
+    try:
+        g.parse(path, format="turtle")
+    except FileNotFoundError as exc:
+        raise RDFInputError(f"{path}: no such file") from exc
+    except Exception as exc:  # rdflib raises several parser-specific types
+        raise RDFInputError(f"{path}: not valid turtle: {one_line(str(exc))}") from exc
     return g
 
 
@@ -135,11 +147,7 @@ class OxigraphStore:
         """Stream a file into the store (no whole-file read: large files are fine)."""
         import pyoxigraph as ox
 
-        fmt = OX_FORMATS.get(path.suffix.lower())
-        if fmt is None:
-            raise RDFInputError(f"{path}: unknown RDF file type '{path.suffix}'")
-        if not path.is_file():
-            raise RDFInputError(f"{path}: no such file")
+        fmt = input_format(path)
         try:
             kwargs: dict[str, Any] = {"path": str(path), "format": getattr(ox.RdfFormat, fmt)}
             if fmt not in ("N_QUADS", "TRIG"):

@@ -9,7 +9,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
-from egovkg.errors import RDFInputError, one_line
+from egovkg.errors import RDFInputError
 from egovkg.query import NamedQuery, QueryResult, bind, run_local
 
 
@@ -33,14 +33,10 @@ class Report:
 
 
 def load_shapes(path: Path) -> Graph:
-    g = Graph(identifier=URIRef(path.resolve().as_uri()))
-    try:
-        g.parse(path, format="turtle")
-    except FileNotFoundError as exc:
-        raise RDFInputError(f"{path}: no such file") from exc
-    except Exception as exc:
-        raise RDFInputError(f"{path}: not valid turtle: {one_line(str(exc))}") from exc
-    return g
+    from egovkg.store import load_turtle
+
+    # named after its file, so that errors in the shapes can say which file
+    return load_turtle(path, identifier=URIRef(path.resolve().as_uri()))
 
 
 def shacl(data: Graph, shapes: Graph, *, shapes_name: str = "shapes") -> tuple[Violation, ...]:
