@@ -1,6 +1,6 @@
 """How fast the views are built and drawn: the real graph's pages and a synthetic 5,000-node one.
 
-    python benchmarks/views_bench.py [--nodes 5000] [--no-browser] [--keep DIR]
+    python benchmarks/views_bench.py [--nodes 5000] [--no-browser] [--keep DIR] [--markdown RESULTS.md]
 
 For each page it prints the node and edge counts, the HTML size, the time to build the page in
 Python (projection, layout, page) and, when /usr/bin/chromium exists, the time from navigation
@@ -154,11 +154,41 @@ def report(title: str, rows: list[dict]) -> None:
     print(f"  (reading the RDF graph into the entity index: {rows[0]['index_s']:.2f} s, once for all views)")
 
 
+def markdown_section(tables: list[tuple[str, list[dict]]]) -> str:
+    lines = [
+        "## Views",
+        "",
+        "Time to build each page in Python and, in headless Chromium, from navigation to vis-network's first drawing.",
+    ]
+    for title, rows in tables:
+        lines += [
+            "",
+            f"{title}:",
+            "",
+            "| view | nodes | edges | HTML (bytes) | built (s) | first draw (ms) |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for r in rows:
+            draw = f"{r['draw_ms']:.0f}" if "draw_ms" in r else ""
+            lines.append(
+                f"| {r['view']} | {r['nodes']:,} | {r['edges']:,} | {r['bytes']:,} | {r['build_s']:.2f} | {draw} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def write_section(path: Path, section: str) -> None:
+    """Put the views section into ``path`` (written by run.py), replacing an earlier one."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    head = text.split("\n## Views\n", 1)[0].rstrip("\n")
+    path.write_text((head + "\n\n" if head else "") + section, encoding="utf-8")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--nodes", type=int, default=5000, help="size of the synthetic overview (default 5000)")
     ap.add_argument("--no-browser", action="store_true", help="skip the Chromium timings")
     ap.add_argument("--keep", type=Path, help="write the pages here instead of a temporary folder")
+    ap.add_argument("--markdown", type=Path, help="also put the tables, as a Views section, into this file")
     args = ap.parse_args()
     browser = not args.no_browser and CHROMIUM.exists()
     if not args.no_browser and not CHROMIUM.exists():
@@ -171,12 +201,14 @@ def main() -> None:
         out = args.keep or Path(tmp)
         (out / "real").mkdir(parents=True, exist_ok=True)
         (out / "synthetic").mkdir(parents=True, exist_ok=True)
+        tables = []
         real = build(Layout(ROOT)).union()
         names = [(n, None) for n in views.PAGES] + [("neighbourhood", "agency:qingdao-egov-office")]
         rows = build_pages(real, names, out / "real")
         if browser:
             first_draw(rows)
         report(f"real graph ({len(real):,} triples)", rows)
+        tables.append((f"The shipped graph ({len(real):,} triples)", rows))
 
         t = time.perf_counter()
         big = synthetic(args.nodes)
@@ -185,8 +217,11 @@ def main() -> None:
         if browser:
             first_draw(rows)
         report(f"synthetic graph ({len(big):,} triples, made in {made:.1f} s)", rows)
+        tables.append((f"A synthetic graph ({len(big):,} triples)", rows))
         side = math.sqrt(rows[0]["nodes"])
         print(f"  (overview: {rows[0]['nodes']} nodes, about {side:.0f} x {side:.0f})")
+        if args.markdown:
+            write_section(args.markdown, markdown_section(tables))
 
 
 if __name__ == "__main__":

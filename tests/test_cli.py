@@ -168,6 +168,48 @@ def test_the_readme_query_examples_are_real_output(runner: CliRunner) -> None:
         assert result.output.replace("\r\n", "\n") == shown, f"README.md shows stale output for 'egovkg {command}'"
 
 
+def test_a_repeat_query_on_the_built_graph_never_imports_rdflib(runner: CliRunner) -> None:
+    """The cold path of `egovkg query`: Oxigraph and rich only, the same table as the general path."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from egovkg.cli import main\n"
+        "try:\n    main(sys.argv[1:])\n"
+        "except SystemExit as exc:\n    code = exc.code\n"
+        "heavy = sorted(m for m in ('rdflib', 'pyshacl', 'networkx', 'logging', 'tempfile') if m in sys.modules)\n"
+        "print('imported:', ' '.join(heavy) or '-', 'exit:', code)\n"
+    )
+    runner.invoke(main, ["query", "winners-by-category", "--format", "csv"])  # the graph is cached
+    for fmt in ("table", "csv", "json"):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, "query", "winners-by-category", "--format", fmt],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.endswith("imported: - exit: 0\n"), f"--format {fmt}: {done.stdout[-200:]}"
+    for fmt in ("table", "csv", "tsv", "json", "xml"):
+        fast = subprocess.run(
+            [sys.executable, "-m", "egovkg", "query", "winners-by-category", "--format", fmt],
+            capture_output=True,
+            timeout=120,
+        )
+        general = runner.invoke(main, ["query", "winners-by-category", "--format", fmt, "--store", "memory"])
+        assert fast.stdout == general.stdout_bytes, f"--format {fmt}: the two paths differ"
+        assert fast.stdout.endswith(b"\n")
+        first_microblog = {
+            "table": "│ 政务微博    │ Government Microblogging │ 1    │ 王郁松",
+            "csv": "政务微博,Government Microblogging,1,王郁松,",
+            "tsv": '"政务微博"@zh\t"Government Microblogging"@en\t1\t"王郁松"@zh',
+            "json": '{"type":"literal","value":"王郁松","xml:lang":"zh"}',
+            "xml": '<literal xml:lang="zh">王郁松</literal>',
+        }[fmt]
+        assert first_microblog in fast.stdout.decode("utf-8"), f"--format {fmt}"
+
+
 def test_export_data_converts_files_streaming(runner: CliRunner, tmp_path: Path, graph) -> None:
     from rdflib import Graph
     from rdflib.compare import isomorphic
@@ -185,7 +227,7 @@ def test_export_data_converts_files_streaming(runner: CliRunner, tmp_path: Path,
 
 def test_export_of_a_broken_file_names_it_and_writes_nothing(runner: CliRunner, tmp_path: Path) -> None:
     bad = tmp_path / "bad.ttl"
-    bad.write_text("<urn:a> <urn:b> <urn:c> .\n<urn:d> <urn:e> \"open .\n", encoding="utf-8")
+    bad.write_text('<urn:a> <urn:b> <urn:c> .\n<urn:d> <urn:e> "open .\n', encoding="utf-8")
     out = tmp_path / "out.nt"
     result = runner.invoke(main, ["export", "--data", str(bad), "--format", "nt", "-o", str(out)])
     assert result.exit_code == 2

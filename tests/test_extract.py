@@ -214,6 +214,9 @@ def _mangle(text: str, old: str, new: str) -> str:
         ("1中国科学院信息化", "中国科学院信息化", "does not start with row 1"),
         ("共40个最佳实践案例", "共41个最佳实践案例", "states 41 winners but the table has 40 rows"),
         ("四类共40个", "五类共40个", "states 5 categories"),
+        # found by hypothesis: a duplicated character made cn2an raise ValueError
+        ("进入九十年代后", "进入九九十年代后", "cannot read the number '九九十'"),
+        ("四类共40个", "十十类共40个", "cannot read the number '十十'"),
     ],
 )
 def test_mangled_text_gives_a_positioned_error(

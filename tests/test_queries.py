@@ -35,6 +35,7 @@ from egovkg.query import (
     load_catalogue,
     run_local,
     run_query,
+    terminal_safe,
 )
 
 from .conftest import FIXTURES, ROOT
@@ -1033,6 +1034,30 @@ def test_table_output_aligns_chinese_text(data_file: Path) -> None:
     )
     assert "region:110000" in beijing, "IRIs are shortened with the graph's prefixes"
     assert lines[-1] == "17 rows"
+
+
+HOSTILE_CELL = "a\x1b[2Jb\x07c\x9bd :smile: [bold]e[/x] \u202ef\u2066"
+
+
+@pytest.mark.parametrize("where", ["built graph (cold path)", "--data file"])
+def test_table_cells_are_plain_text_and_never_reach_the_terminal_as_controls(where: str, data_file: Path) -> None:
+    literal = HOSTILE_CELL.replace("\x1b", "\\u001b").replace("\x07", "\\u0007").replace("\x9b", "\\u009b")
+    literal = literal.replace("\u202e", "\\u202e").replace("\u2066", "\\u2066")
+    text = f'SELECT ?x ?y WHERE {{ VALUES (?x ?y) {{ ("{literal}" "second\\nline") }} }}'
+    args = ["query", "-e", text] + (["--data", str(data_file)] if where == "--data file" else [])
+    code, out, err = cli(*args)
+    assert code == 0, err
+    row = next(line for line in out.splitlines() if line.startswith("│ a"))
+    # markup and emoji codes stay as written; ESC, BEL, CSI and bidi controls are shown as escapes
+    assert "a\\x1b[2Jb\\x07c\\x9bd :smile: [bold]e[/x] \\u202ef\\u2066" in row
+    assert not any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 or ch in "\u202e\u2066" for ch in out.replace("\n", ""))
+    assert "│ second" in row and "│ line" in out.splitlines()[out.splitlines().index(row) + 1], "a line break folds"
+    assert out.splitlines()[-1] == "1 row"
+
+
+def test_terminal_safe_escapes_only_what_a_terminal_acts_on() -> None:
+    assert terminal_safe("北京市 Beijing\n[b]") == "北京市 Beijing\n[b]"
+    assert terminal_safe("\x00\t\r\x7f\x85\u200e\u061c") == "\\x00\\x09\\x0d\\x7f\\x85\\u200e\\u061c"
 
 
 def test_construct_gives_turtle_that_parses(data_file: Path) -> None:

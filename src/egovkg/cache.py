@@ -35,13 +35,12 @@ def inputs_digest(layout: Layout, base: str) -> str:
 
 def cached_ntriples(layout: Layout, base: str) -> Path:
     """The built graph as N-Triples, built only when an input changed since the last call."""
-    from egovkg.atomic import write_bytes
-
     digest = inputs_digest(layout, base)
     folder = layout.build / CACHE_DIR
     target = folder / f"graph-{digest[:20]}.nt"
     if target.is_file():
         return target
+    from egovkg.atomic import write_bytes
     from egovkg.build import build
     from egovkg.export import serialise
 

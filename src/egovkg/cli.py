@@ -6,8 +6,6 @@ Every library error becomes one line on stderr and a non-zero exit code
 
 from __future__ import annotations
 
-import json
-import logging
 import signal
 import sys
 import time
@@ -23,6 +21,7 @@ from egovkg.cli_common import (  # re-exported for commands and notebooks
     data_option,
     graph_files,
     handle_errors,
+    quiet_library_logging,
     store_options,
     the_graph,
     the_store,
@@ -40,8 +39,6 @@ def main() -> None:
 
     Example: egovkg build && egovkg query winners-by-category
     """
-    # Libraries we call (pyLODE) log at INFO through the root logger; keep the terminal quiet.
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     # SIGTERM unwinds like Ctrl-C, so atomic writes remove their temporary files and
     # a killed build leaves the previous outputs as they were.
     signal.signal(signal.SIGTERM, _terminate)
@@ -72,6 +69,8 @@ def extract(source: Path, output: Path | None, fmt: str) -> None:
     categories = [r["name_zh"] for r in read_table(layout.curated / "categories.csv", SCHEMAS["categories"])]
     extractor = Extractor(Lexicon.load(layout.lexicon), Gazetteer.load(layout.gazetteer), categories)
     result = extractor.extract(text, source=str(source))
+    import json
+
     if fmt == "json":
         out = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
     else:
@@ -103,6 +102,7 @@ def build(out: Path | None, base: str, views: bool, docs: bool, site: bool) -> N
     """
     from egovkg import pipeline
 
+    quiet_library_logging()
     layout = Layout.default()
     t0 = time.perf_counter()
     summary = pipeline.run(layout, out=out or layout.build, base=base, views=views, docs=docs, site=site)

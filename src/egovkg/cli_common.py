@@ -23,6 +23,15 @@ def _fail(exc: EgovkgError) -> None:
     sys.exit(exc.exit_code)
 
 
+def quiet_library_logging() -> None:
+    """Warnings and errors only, as one line each: set before pyLODE is imported, which
+    otherwise configures the root logger at DEBUG. Commands that never reach pyLODE or the
+    server skip importing logging, which keeps `egovkg query` quick to start."""
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+
+
 def _terminate(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from egovkg.cli_common import base_option, handle_errors
+from egovkg.cli_common import base_option, handle_errors, quiet_library_logging
 from egovkg.paths import Layout
 
 
@@ -39,6 +39,7 @@ def site(out: Path | None, base: str) -> None:
     from egovkg.build import build
     from egovkg.site import build_site
 
+    quiet_library_logging()
     layout = Layout.default()
     report = build_site(build(layout, base=base), out or layout.build / "site")
     for line in report.lines():
@@ -52,6 +53,7 @@ def serve_linked_data(port: int, base: str, site_dir: Path | None = None, host: 
     from egovkg.build import build
     from egovkg.ldserver import make_server, serve_forever
 
+    quiet_library_logging()
     server = make_server(build(Layout.default(), base=base), host=host, port=port, site_dir=site_dir)
     click.echo(f"serving linked data from {'the site in ' + str(site_dir) if site_dir else 'pages rendered on demand'}")
     click.echo(f"  index:            {server.url}/")

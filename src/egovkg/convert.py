@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from egovkg.atomic import atomic_open
 from egovkg.errors import EgovkgError, RDFInputError
 
 DEFAULT_BASE = "https://w3id.org/egovkg/id/"
@@ -101,6 +100,8 @@ def convert_files(files: list[Path], fmt: str, path: Path) -> None:
     kwargs: dict[str, Any] = {"format": getattr(ox.RdfFormat, OUTPUT_FORMATS[fmt])}
     if fmt in ("ttl", "trig", "xml"):
         kwargs["prefixes"] = {**STANDARD_PREFIXES, **resource_prefixes()}
+    from egovkg.atomic import atomic_open
+
     with atomic_open(path, "wb") as fh:
         ox.serialize(itertools.chain(*streams), fh, **kwargs)
 

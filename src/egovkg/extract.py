@@ -144,6 +144,16 @@ class _Unit:
     post: str | None = None
 
 
+def _numeral(m: re.Match[str], source: str) -> int:
+    """The number in group 1 of ``m``, in Arabic or Chinese numerals (一百二十二, 122)."""
+    try:
+        return int(cn2an.cn2an(m.group(1), "smart"))
+    except ValueError:
+        raise ExtractError(
+            f"cannot read the number '{m.group(1)}'", source=source, offset=m.start(1), context=m.group(0)
+        ) from None
+
+
 class Extractor:
     """Parses announcements of the 2012 format. Construct once, call ``extract`` per text."""
 
@@ -170,13 +180,13 @@ class Extractor:
         awards: list[AwardRow] = []
         for category, _head_start, body_start, body_end in sections:
             awards += self._rows(text, body_start, body_end, category, source)
-        figures = self._figures(text, narrative_end)
+        figures = self._figures(text, narrative_end, source)
         self._consistency(figures, awards, sections, source)
         return Extraction(
             source=source,
             title=title,
             awards=tuple(awards),
-            milestones=tuple(self._milestones(text, title_end, narrative_end)),
+            milestones=tuple(self._milestones(text, title_end, narrative_end, source)),
             figures=tuple(figures),
             statements=tuple(self._statements(text, narrative_end)),
             categories=tuple(s[0] for s in sections),
@@ -468,12 +478,12 @@ class Extractor:
             out.append((start, end))
         return out
 
-    def _milestones(self, text: str, start: int, end: int) -> list[Milestone]:
+    def _milestones(self, text: str, start: int, end: int, source: str) -> list[Milestone]:
         clauses = self._clauses(text, end)
         found: list[tuple[int, str, str, str]] = []  # (offset, key, date, precision)
         decade = re.compile(rf"(?:上个世纪|上世纪|二十世纪|20世纪)?([{_CN_NUM}]+)年代")
         for m in decade.finditer(text, start, end):
-            years = int(cn2an.cn2an(m.group(1), "smart"))
+            years = _numeral(m, source)
             if years % 10 == 0 and 0 < years < 100:
                 found.append((m.start(), f"19{years}s", f"19{years}", "decade"))
         for m in re.compile(r"(\d{4})年(?:(\d{1,2})月)?").finditer(text, start, end):
@@ -507,7 +517,7 @@ class Extractor:
                 b = nb
         return Span(a, b, text[a:b])
 
-    def _figures(self, text: str, end: int) -> list[Figure]:
+    def _figures(self, text: str, end: int, source: str) -> list[Figure]:
         num = rf"(\d+|[{_CN_NUM}]+)"
         rules: list[tuple[str, str]] = [
             ("entries", rf"收到[^.]{{0,8}}?{num}(多|余)?[份个件]"),
@@ -521,7 +531,7 @@ class Extractor:
             m = re.search(pattern, text[:end])
             if m is None:
                 continue
-            value = int(cn2an.cn2an(m.group(1), "smart"))
+            value = _numeral(m, source)
             more = bool(m.lastindex and m.lastindex >= 2 and m.group(2))
             out.append(Figure(key, value, more, Span(m.start(), m.end(), m.group(0))))  # type: ignore[arg-type]
         return out

@@ -36,6 +36,18 @@ def cell(term: Any, prefixes: Sequence[tuple[str, str]]) -> str:
     return term.value
 
 
+def serialize_results(result: Any, fmt: str) -> bytes:
+    """Oxigraph solutions or boolean in a W3C results format, ending in a line break.
+
+    Both paths of `egovkg query` write through here, so a format's bytes never
+    depend on which store answered.
+    """
+    import pyoxigraph as ox
+
+    data = result.serialize(format=getattr(ox.QueryResultsFormat, RESULT_FORMATS[fmt]))
+    return data if data.endswith(b"\n") else data + b"\n"
+
+
 def run_cached(nt: Path, text: str, fmt: str) -> bytes | None:
     """Run ``text`` (already checked and bound) on the graph in ``nt``; None where this path does not apply."""
     import pyoxigraph as ox
@@ -53,7 +65,7 @@ def run_cached(nt: Path, text: str, fmt: str) -> bytes | None:
     if isinstance(result, ox.QueryTriples):
         return None
     if fmt != "table":
-        return result.serialize(format=getattr(ox.QueryResultsFormat, RESULT_FORMATS[fmt]))
+        return serialize_results(result, fmt)
     if isinstance(result, ox.QueryBoolean):
         return b"true\n" if bool(result) else b"false\n"
     from egovkg.query import render_cells, table_prefixes

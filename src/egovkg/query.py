@@ -15,7 +15,6 @@ structure: ``"} ; DROP ALL ; #`` becomes one string literal.
 
 from __future__ import annotations
 
-import difflib
 import io
 import re
 from collections.abc import Mapping, Sequence
@@ -134,6 +133,8 @@ def resolve(name_or_text: str, catalogue: Mapping[str, NamedQuery]) -> NamedQuer
             summary, description, params = path.stem, "", ()
         return NamedQuery(path.stem, path, text, summary, description, params)
     if _NAME.match(name_or_text):
+        import difflib
+
         close = difflib.get_close_matches(name_or_text, list(catalogue), n=5, cutoff=0.5)
         hint = f"; did you mean: {', '.join(close)}?" if close else "; run 'egovkg queries' for the list"
         raise QueryError(f"unknown query '{name_or_text}'{hint}")
@@ -383,18 +384,17 @@ def _w3c_results(result: QueryResult, fmt: str) -> bytes:
     """CSV, TSV, JSON or XML results, written by Oxigraph's W3C result serialisers.
 
     rdflib has no TSV writer and its CSV/XML writers pull in its whole SPARQL
-    engine (half the start-up time of a query command); Oxigraph writes all four.
+    engine (half the start-up time of a query command); Oxigraph writes all four,
+    and the cold path (egovkg.fastquery) writes through the same function.
     """
     import json
 
     import pyoxigraph as ox
 
+    from egovkg.fastquery import serialize_results
+
     data = json.dumps(to_json_results(result), ensure_ascii=False).encode("utf-8")
-    if fmt == "json":
-        return data + b"\n"
-    parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
-    names = {"csv": "CSV", "tsv": "TSV", "xml": "XML"}
-    return parsed.serialize(format=getattr(ox.QueryResultsFormat, names[fmt]))
+    return serialize_results(ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON), fmt)
 
 
 def short(term: Any, prefixes: Sequence[tuple[str, str]] = ()) -> str:
@@ -429,16 +429,46 @@ def render_table(result: QueryResult) -> str:
     )
 
 
+# Characters a terminal would act on rather than show: C0 controls but the line break,
+# DEL, C1 controls (ESC and CSI start escape sequences) and the bidirectional overrides
+# and isolates (which reorder what follows them). A table cell shows them as escapes.
+_TERMINAL_UNSAFE = {
+    c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+    for c in [*range(0x00, 0x0A), *range(0x0B, 0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F]
+    + [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+}
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every character a terminal would interpret written as an escape."""
+    return text.translate(_TERMINAL_UNSAFE)
+
+
 def render_cells(names: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """The table as text, for a terminal: rich aligns wide (CJK) characters and folds long cells.
+
+    Cells are plain text (rich markup such as ``[bold]`` and emoji codes stay as written)
+    with control characters escaped, so a hostile label can neither break the table nor
+    send escape sequences to the terminal.
+    """
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(show_lines=False, header_style="bold")
     for v in names:
-        table.add_column(v, overflow="fold")
+        table.add_column(Text(terminal_safe(v)), overflow="fold")
     for row in rows:
-        table.add_row(*row)
-    console = Console(file=io.StringIO(), width=200, color_system=None, force_terminal=False)
+        table.add_row(*(Text(terminal_safe(c)) for c in row))
+    console = Console(
+        file=io.StringIO(),
+        width=200,
+        color_system=None,
+        force_terminal=False,
+        markup=False,
+        emoji=False,
+        highlight=False,
+    )
     console.print(table)
     console.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
     return console.file.getvalue()  # type: ignore[attr-defined]
