@@ -124,14 +124,23 @@ def _build(home: Path, seed: str) -> None:
     for part in ("data", "ontology", "queries"):
         shutil.copytree(ROOT / part, home / part)
     env = {**os.environ, "PYTHONHASHSEED": seed, "EGOVKG_HOME": str(home)}
-    done = subprocess.run([sys.executable, "-m", "egovkg", "build", "-o", str(home / "build")],
-                          capture_output=True, text=True, env=env, cwd=home)
+    done = subprocess.run(
+        [sys.executable, "-m", "egovkg", "build", "-o", str(home / "build")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=home,
+    )
     assert done.returncode == 0, done.stderr
 
 
 def _outputs(home: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(home)): p.read_bytes() for folder in ("build", "viz")
-            for p in sorted((home / folder).rglob("*")) if p.is_file() and "cache" not in p.parts}
+    return {
+        str(p.relative_to(home)): p.read_bytes()
+        for folder in ("build", "viz")
+        for p in sorted((home / folder).rglob("*"))
+        if p.is_file() and "cache" not in p.parts
+    }
 
 
 def test_two_builds_are_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
@@ -140,9 +149,20 @@ def test_two_builds_are_byte_identical_across_hash_seeds(tmp_path: Path) -> None
     _build(tmp_path / "b", "4242")
     a, b = _outputs(tmp_path / "a"), _outputs(tmp_path / "b")
     assert sorted(a) == sorted(b)
-    assert set(a) >= {"build/egovkg.ttl", "build/egovkg.nt", "build/egovkg.jsonld", "build/egovkg.rdf",
-                      "build/egovkg.trig", "build/void.ttl", "build/docs/ontology.html", "viz/overview.html",
-                      "viz/geography.html", "viz/agencies.html", "viz/timeline.html", "viz/awards-by-province.png",
-                      "viz/stats.json"}
+    assert set(a) >= {
+        "build/egovkg.ttl",
+        "build/egovkg.nt",
+        "build/egovkg.jsonld",
+        "build/egovkg.rdf",
+        "build/egovkg.trig",
+        "build/void.ttl",
+        "build/docs/ontology.html",
+        "viz/overview.html",
+        "viz/geography.html",
+        "viz/agencies.html",
+        "viz/timeline.html",
+        "viz/awards-by-province.png",
+        "viz/stats.json",
+    }
     for name in a:
         assert a[name] == b[name], name
