@@ -234,3 +234,41 @@ def test_export_of_a_broken_file_names_it_and_writes_nothing(runner: CliRunner, 
     assert f"error: {bad}: not valid RDF" in result.output and "line 2" in result.output
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["bad.ttl"]
+
+
+def test_a_table_on_a_terminal_fits_its_width(runner: CliRunner) -> None:
+    """Under a real pseudo-terminal 100 columns wide, the table is drawn 100 wide (a pipe gets 200)."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    from rich.cells import cell_len
+
+    runner.invoke(main, ["query", "awards-by-province", "--format", "csv"])  # the graph is cached
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    with subprocess.Popen(
+        [sys.executable, "-m", "egovkg", "query", "winners-by-category"], stdout=slave, stderr=slave, env=env
+    ) as proc:
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert proc.wait(timeout=120) == 0
+    os.close(master)
+    lines = b"".join(chunks).decode("utf-8").replace("\r\n", "\n").splitlines()
+    assert lines[-1] == "40 rows"
+    assert max(cell_len(line) for line in lines) == 100
+    piped = runner.invoke(main, ["query", "winners-by-category"]).output.splitlines()
+    assert max(cell_len(line) for line in piped) > 100

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from egovkg.errors import ExtractError
@@ -201,6 +203,24 @@ def test_a_second_announcement_with_other_agencies_parses(extractor: Extractor) 
     }
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("2006年两办", "２００６年两办", ("2006", "2006", "year")),  # full-width digits
+        ("2006年两办", "٢٠٠٦年两办", ("2006", "2006", "year")),  # Arabic-Indic digits
+        ("2012年5月", "2012年13月", ("2012", "2012", "year")),  # not a month: the year stands
+        ("2012年5月", "2012年0月", ("2012", "2012", "year")),
+    ],
+)
+def test_dates_are_ascii_and_months_are_months(
+    extractor: Extractor, source_text: str, old: str, new: str, expected: tuple[str, str, str]
+) -> None:
+    ex = extractor.extract(_mangle(source_text, old, new), source="dates.txt")
+    got = [(m.key, m.date, m.precision) for m in ex.milestones]
+    assert expected in got
+    assert all(re.fullmatch(r"[0-9]{4}(-(0[1-9]|1[0-2]))?", m.date) for m in ex.milestones), got
+
+
 def _mangle(text: str, old: str, new: str) -> str:
     assert old in text
     return text.replace(old, new, 1 if old[0] != "类" else -1)
@@ -217,6 +237,9 @@ def _mangle(text: str, old: str, new: str) -> str:
         # found by hypothesis: a duplicated character made cn2an raise ValueError
         ("进入九十年代后", "进入九九十年代后", "cannot read the number '九九十'"),
         ("四类共40个", "十十类共40个", "cannot read the number '十十'"),
+        # int() of a 5,000-digit run fails; a figure that long is an error, shortened
+        ("共收到申报材料300多份", "共收到申报材料" + "3" * 5000 + "多份", "cannot read the number '3{20}…'$"),
+        ("8宁波市海曙81890", "8宁波市海曙" + "8" * 5000, "cannot separate applicant and title in the 公共服务"),
     ],
 )
 def test_mangled_text_gives_a_positioned_error(

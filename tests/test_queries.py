@@ -35,7 +35,6 @@ from egovkg.query import (
     load_catalogue,
     run_local,
     run_query,
-    terminal_safe,
 )
 
 from .conftest import FIXTURES, ROOT
@@ -1053,11 +1052,6 @@ def test_table_cells_are_plain_text_and_never_reach_the_terminal_as_controls(whe
     assert not any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 or ch in "\u202e\u2066" for ch in out.replace("\n", ""))
     assert "│ second" in row and "│ line" in out.splitlines()[out.splitlines().index(row) + 1], "a line break folds"
     assert out.splitlines()[-1] == "1 row"
-
-
-def test_terminal_safe_escapes_only_what_a_terminal_acts_on() -> None:
-    assert terminal_safe("北京市 Beijing\n[b]") == "北京市 Beijing\n[b]"
-    assert terminal_safe("\x00\t\r\x7f\x85\u200e\u061c") == "\\x00\\x09\\x0d\\x7f\\x85\\u200e\\u061c"
 
 
 def test_construct_gives_turtle_that_parses(data_file: Path) -> None:

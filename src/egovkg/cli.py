@@ -23,6 +23,7 @@ from egovkg.cli_common import (  # re-exported for commands and notebooks
     handle_errors,
     quiet_library_logging,
     store_options,
+    table_width,
     the_graph,
     the_store,
 )
@@ -226,7 +227,7 @@ def query(
     Example: egovkg query label-search --param q=青岛 --format csv
     """
     from egovkg.errors import QueryError
-    from egovkg.query import format_result, load_catalogue, prepare
+    from egovkg.query import TABLE_WIDTH, format_result, load_catalogue, prepare
 
     if bool(name) == bool(expr):
         raise QueryError("give a query name or file, or -e 'SPARQL', not both")
@@ -238,10 +239,11 @@ def query(
         given[key] = value
     catalogue = load_catalogue(Layout.default().queries)
     text = prepare(name or expr or "", given, catalogue)  # fail fast, before any data loads
+    width = table_width(TABLE_WIDTH)
     if not endpoint and not data and store_path is None and store_kind == "oxigraph":
         from egovkg.fastquery import run_cached
 
-        fast = run_cached(graph_files(data, base)[0], text, fmt)  # the built graph, without importing rdflib
+        fast = run_cached(graph_files(data, base)[0], text, fmt, width=width)  # the built graph, no rdflib
         if fast is not None:
             sys.stdout.buffer.write(fast)
             return
@@ -252,7 +254,7 @@ def query(
     else:
         target = the_store(data, base, store_kind, store_path)
     result = target.query(text)
-    sys.stdout.buffer.write(format_result(result, fmt, base=base))
+    sys.stdout.buffer.write(format_result(result, fmt, base=base, width=width))
 
 
 @main.command()

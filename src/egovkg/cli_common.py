@@ -32,6 +32,16 @@ def quiet_library_logging() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
 
 
+def table_width(default: int) -> int:
+    """Columns to draw a table in: the terminal's when stdout is one, so it fits the
+    window; otherwise ``default``, so a file or a pipe gets the same bytes every time."""
+    if not sys.stdout.isatty():
+        return default
+    import shutil
+
+    return max(40, shutil.get_terminal_size((default, 24)).columns)
+
+
 def _terminate(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from egovkg.cli_common import data_option, handle_errors, the_graph
+from egovkg.cli_common import data_option, handle_errors, table_width, the_graph
 from egovkg.paths import Layout
 
 
@@ -78,7 +78,10 @@ def stats(fmt: str, chart: Path | None, data: tuple[Path, ...]) -> None:
     from egovkg.atomic import write_bytes
 
     result = analytics.compute(the_graph(data))
-    text = {"table": analytics.to_table, "csv": analytics.to_csv, "json": analytics.to_json}[fmt](result)
+    if fmt == "table":
+        text = analytics.to_table(result, width=table_width(analytics.TABLE_WIDTH))
+    else:
+        text = {"csv": analytics.to_csv, "json": analytics.to_json}[fmt](result)
     sys.stdout.buffer.write(text.encode("utf-8"))
     if chart:
         write_bytes(chart, analytics.chart_png(result))

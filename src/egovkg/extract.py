@@ -148,10 +148,14 @@ def _numeral(m: re.Match[str], source: str) -> int:
     """The number in group 1 of ``m``, in Arabic or Chinese numerals (一百二十二, 122)."""
     try:
         return int(cn2an.cn2an(m.group(1), "smart"))
-    except ValueError:
-        raise ExtractError(
-            f"cannot read the number '{m.group(1)}'", source=source, offset=m.start(1), context=m.group(0)
-        ) from None
+    except (ValueError, OverflowError):
+        shown = m.group(1) if len(m.group(1)) <= 20 else m.group(1)[:20] + "…"
+        raise ExtractError(f"cannot read the number '{shown}'", source=source, offset=m.start(1)) from None
+
+
+def _month(digits: str | None) -> str | None:
+    """'5' -> '05'; None for no month or a number that is not one."""
+    return f"{int(digits):02d}" if digits and 1 <= int(digits) <= 12 else None
 
 
 class Extractor:
@@ -226,7 +230,9 @@ class Extractor:
 
     def _rows(self, text: str, start: int, end: int, category: str, source: str) -> list[AwardRow]:
         body = text[start:end]
-        numbers = [(m.start(), m.end(), int(m.group())) for m in re.finditer(r"\d+", body)]
+        # Row numbers: a run of at most six digits (a longer run is text, and int() of a
+        # huge one would fail).
+        numbers = [(m.start(), m.end(), int(m.group())) for m in re.finditer(r"(?<!\d)\d{1,6}(?!\d)", body)]
         if not numbers or numbers[0][0] != 0 or numbers[0][2] != 1:
             raise ExtractError(
                 f"the {category} table does not start with row 1", source=source, offset=start, context=body[:12]
@@ -486,15 +492,17 @@ class Extractor:
             years = _numeral(m, source)
             if years % 10 == 0 and 0 < years < 100:
                 found.append((m.start(), f"19{years}s", f"19{years}", "decade"))
-        for m in re.compile(r"(\d{4})年(?:(\d{1,2})月)?").finditer(text, start, end):
-            year, month = m.group(1), m.group(2)
+        # Any script's decimal digits (２００６年 too) are read and written in ASCII; a month
+        # outside 1-12 is not a month, so its date stays the year.
+        for m in re.compile(r"(?<!\d)(\d{4})年(?:(\d{1,2})月)?").finditer(text, start, end):
+            year, month = f"{int(m.group(1)):04d}", _month(m.group(2))
             if month:
-                found.append((m.start(), f"{year}-{int(month):02d}", f"{year}-{int(month):02d}", "month"))
+                found.append((m.start(), f"{year}-{month}", f"{year}-{month}", "month"))
                 # 自2012年5月…至7月: a later month in the same clause inherits the year
                 clause_end = next(b for a, b in clauses if a <= m.start() < b)
                 for later in re.finditer(r"至(\d{1,2})月", text[m.end() : clause_end]):
-                    mm = f"{year}-{int(later.group(1)):02d}"
-                    found.append((m.end() + later.start(), mm, mm, "month"))
+                    if mm := _month(later.group(1)):
+                        found.append((m.end() + later.start(), f"{year}-{mm}", f"{year}-{mm}", "month"))
             else:
                 found.append((m.start(), year, year, "year"))
         out: list[Milestone] = []

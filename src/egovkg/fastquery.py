@@ -48,7 +48,7 @@ def serialize_results(result: Any, fmt: str) -> bytes:
     return data if data.endswith(b"\n") else data + b"\n"
 
 
-def run_cached(nt: Path, text: str, fmt: str) -> bytes | None:
+def run_cached(nt: Path, text: str, fmt: str, *, width: int | None = None) -> bytes | None:
     """Run ``text`` (already checked and bound) on the graph in ``nt``; None where this path does not apply."""
     import pyoxigraph as ox
 
@@ -68,9 +68,9 @@ def run_cached(nt: Path, text: str, fmt: str) -> bytes | None:
         return serialize_results(result, fmt)
     if isinstance(result, ox.QueryBoolean):
         return b"true\n" if bool(result) else b"false\n"
-    from egovkg.query import render_cells, table_prefixes
+    from egovkg.query import TABLE_WIDTH, render_cells, table_prefixes
 
     prefixes = table_prefixes()
     names = [v.value for v in result.variables]
     rows = [[cell(solution[n], prefixes) for n in names] for solution in result]
-    return render_cells(names, rows).encode("utf-8")
+    return render_cells(names, rows, width=width or TABLE_WIDTH).encode("utf-8")

@@ -15,7 +15,6 @@ structure: ``"} ; DROP ALL ; #`` becomes one string literal.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ if TYPE_CHECKING:  # rdflib is imported where it is used: listing and preparing 
     from rdflib.query import Result
 
 PARAM_TYPES = ("string", "lang", "integer", "iri", "year")
+TABLE_WIDTH = 200  # columns, for a table written to a file or a pipe: the same bytes every time
 _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 
@@ -326,8 +326,9 @@ RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
 GRAPH_FORMATS = ("ttl", "nt", "jsonld", "xml", "trig")
 
 
-def format_result(result: QueryResult, fmt: str, *, base: str | None = None) -> bytes:
-    """Serialise a result: W3C SPARQL 1.1 result formats for SELECT/ASK, RDF for graphs."""
+def format_result(result: QueryResult, fmt: str, *, base: str | None = None, width: int = TABLE_WIDTH) -> bytes:
+    """Serialise a result: W3C SPARQL 1.1 result formats for SELECT/ASK, RDF for graphs,
+    or a table ``width`` columns wide."""
     from rdflib import Graph
 
     if result.kind == "graph":
@@ -350,7 +351,7 @@ def format_result(result: QueryResult, fmt: str, *, base: str | None = None) -> 
     if fmt in ("csv", "tsv", "json", "xml"):
         return _w3c_results(result, fmt)
     if fmt == "table":
-        return render_table(result).encode("utf-8")
+        return render_table(result, width=width).encode("utf-8")
     raise QueryError(f"unknown result format '{fmt}'; choose one of {', '.join(RESULT_FORMATS)}")
 
 
@@ -419,56 +420,31 @@ def table_prefixes() -> list[tuple[str, str]]:
     return sorted(pairs, key=lambda p: -len(p[1]))
 
 
-def render_table(result: QueryResult) -> str:
+def render_table(result: QueryResult, *, width: int = TABLE_WIDTH) -> str:
     """A table for a terminal, aligned for CJK text (rich measures wide characters)."""
     if result.kind == "ask":
         return ("true" if result.boolean else "false") + "\n"
     prefixes = table_prefixes()
     return render_cells(
-        result.vars, [[short(r[v], prefixes) if v in r else "" for v in result.vars] for r in result.rows]
+        result.vars,
+        [[short(r[v], prefixes) if v in r else "" for v in result.vars] for r in result.rows],
+        width=width,
     )
 
 
-# Characters a terminal would act on rather than show: C0 controls but the line break,
-# DEL, C1 controls (ESC and CSI start escape sequences) and the bidirectional overrides
-# and isolates (which reorder what follows them). A table cell shows them as escapes.
-_TERMINAL_UNSAFE = {
-    c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
-    for c in [*range(0x00, 0x0A), *range(0x0B, 0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F]
-    + [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
-}
-
-
-def terminal_safe(text: str) -> str:
-    """``text`` with every character a terminal would interpret written as an escape."""
-    return text.translate(_TERMINAL_UNSAFE)
-
-
-def render_cells(names: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """The table as text, for a terminal: rich aligns wide (CJK) characters and folds long cells.
-
-    Cells are plain text (rich markup such as ``[bold]`` and emoji codes stay as written)
-    with control characters escaped, so a hostile label can neither break the table nor
-    send escape sequences to the terminal.
-    """
-    from rich.console import Console
+def render_cells(names: Sequence[str], rows: Sequence[Sequence[str]], *, width: int = TABLE_WIDTH) -> str:
+    """The table as text for a terminal ``width`` columns wide: rich aligns wide (CJK)
+    characters and folds long cells; cells are data, never markup (egovkg.terminal)."""
     from rich.table import Table
-    from rich.text import Text
+
+    from egovkg.terminal import cell, console
 
     table = Table(show_lines=False, header_style="bold")
     for v in names:
-        table.add_column(Text(terminal_safe(v)), overflow="fold")
+        table.add_column(cell(v), overflow="fold")
     for row in rows:
-        table.add_row(*(Text(terminal_safe(c)) for c in row))
-    console = Console(
-        file=io.StringIO(),
-        width=200,
-        color_system=None,
-        force_terminal=False,
-        markup=False,
-        emoji=False,
-        highlight=False,
-    )
-    console.print(table)
-    console.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
-    return console.file.getvalue()  # type: ignore[attr-defined]
+        table.add_row(*(cell(c) for c in row))
+    out = console(width)
+    out.print(table)
+    out.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
+    return out.file.getvalue()  # type: ignore[attr-defined]

@@ -253,15 +253,21 @@ def to_csv(stats: Stats) -> str:
     return buf.getvalue()
 
 
-def to_table(stats: Stats, *, top: int = 10) -> str:
-    """Tables for a terminal (rich measures the width of Chinese characters)."""
-    from rich.console import Console
+TABLE_WIDTH = 140  # columns, for tables written to a file or a pipe
+
+
+def to_table(stats: Stats, *, top: int = 10, width: int = TABLE_WIDTH) -> str:
+    """Tables for a terminal ``width`` columns wide (rich measures the width of Chinese
+    characters); labels are data, never markup or control sequences (egovkg.terminal)."""
     from rich.table import Table
 
-    console = Console(file=io.StringIO(), width=140, color_system=None, force_terminal=False)
+    from egovkg.terminal import cell
+    from egovkg.terminal import console as plain_console
+
+    console = plain_console(width)
 
     def table(title: str, headers: tuple[str, ...], body: list[tuple[Any, ...]]) -> None:
-        t = Table(title=title, title_justify="left", header_style="bold")
+        t = Table(title=cell(title), title_justify="left", header_style="bold")
         for h in headers:
             t.add_column(
                 h,
@@ -271,7 +277,7 @@ def to_table(stats: Stats, *, top: int = 10) -> str:
                 overflow="fold",
             )
         for r in body:
-            t.add_row(*(str(v) for v in r))
+            t.add_row(*(cell(v) for v in r))
         console.print(t)
 
     console.print(

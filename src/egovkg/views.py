@@ -254,6 +254,7 @@ class EntityIndex:
     labels: dict[str, tuple[str, str]]  # any IRI with a label (properties too) -> (zh, en)
     edges: list[tuple[str, str, str]] = field(default_factory=list)  # (s, predicate, o) between entities
     _inverse: dict[tuple[str, str], list[str]] | None = field(default=None, repr=False)
+    _by_predicate: dict[str, dict[URIRef, list[Any]]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_graph(cls, graph: Graph) -> EntityIndex:
@@ -289,7 +290,13 @@ class EntityIndex:
     # -- lookups ------------------------------------------------------------------------------
 
     def objects(self, s: str, p: URIRef) -> list[Any]:
-        return [o for q, o in self.out.get(s, ()) if q == p]
+        """The objects of (s, p), in the index's order; a subject's values are grouped once."""
+        grouped = self._by_predicate.get(s)
+        if grouped is None:
+            grouped = self._by_predicate[s] = defaultdict(list)
+            for q, o in self.out.get(s, ()):
+                grouped[q].append(o)
+        return grouped.get(p, [])
 
     def first(self, s: str, p: URIRef) -> str | None:
         values = self.objects(s, p)
@@ -1007,15 +1014,20 @@ def _value(idx: EntityIndex, o: Any) -> dict[str, str]:
     return {"t": iri, "l": ""}
 
 
+_TITLE, _RECIPIENT, _LEAD_RECIPIENT = DCTERMS.title, EGOV.recipient, EGOV.leadRecipient
+
+
 def _facts(idx: EntityIndex, iri: str) -> list[dict[str, Any]]:
     facts = []
     for p in FACTS:
         values = idx.objects(iri, p)
-        if p == DCTERMS.title and iri in idx.entities:  # the labels already say it
+        if not values:
+            continue
+        if p == _TITLE and iri in idx.entities:  # the labels already say it
             e = idx.entities[iri]
             values = [v for v in values if str(v) not in (e.zh, e.en)]
-        if p == EGOV.recipient:  # the lead recipient is listed on its own
-            lead = {str(v) for v in idx.objects(iri, EGOV.leadRecipient)}
+        if p == _RECIPIENT:  # the lead recipient is listed on its own
+            lead = {str(v) for v in idx.objects(iri, _LEAD_RECIPIENT)}
             values = [v for v in values if str(v) not in lead]
         if values:
             facts.append({"p": list(idx.label(str(p))), "v": [_value(idx, v) for v in values]})
