@@ -184,7 +184,7 @@ def test_a_repeat_query_on_the_built_graph_never_imports_rdflib(runner: CliRunne
     runner.invoke(main, ["query", "winners-by-category", "--format", "csv"])  # the graph is cached
     for fmt in ("table", "csv", "json"):
         done = subprocess.run(
-            [sys.executable, "-c", probe, "query", "winners-by-category", "--format", fmt],
+            [sys.executable, "-c", probe, "query", "winners-by-category", "--format", fmt, "--store", "oxigraph"],
             capture_output=True,
             text=True,
             timeout=120,
@@ -193,7 +193,7 @@ def test_a_repeat_query_on_the_built_graph_never_imports_rdflib(runner: CliRunne
         assert done.stdout.endswith("imported: - exit: 0\n"), f"--format {fmt}: {done.stdout[-200:]}"
     for fmt in ("table", "csv", "tsv", "json", "xml"):
         fast = subprocess.run(
-            [sys.executable, "-m", "egovkg", "query", "winners-by-category", "--format", fmt],
+            [sys.executable, "-m", "egovkg", "query", "winners-by-category", "--format", fmt, "--store", "oxigraph"],
             capture_output=True,
             timeout=120,
         )
