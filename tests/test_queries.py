@@ -1054,6 +1054,43 @@ def test_table_cells_are_plain_text_and_never_reach_the_terminal_as_controls(whe
     assert out.splitlines()[-1] == "1 row"
 
 
+@pytest.mark.parametrize("store", ["oxigraph", "memory"])
+def test_a_query_nested_too_deep_is_refused_before_it_can_crash_the_parser(store: str, data_file: Path) -> None:
+    deep = "SELECT * WHERE {" + "{" * 5000 + "}" * 5000 + "}"
+    done = egovkg("query", "-e", deep, "--store", store, "--data", str(data_file))  # a crash would be SIGSEGV
+    assert done.returncode == 2
+    assert done.stderr == "error: <inline>: the query nests 5001 levels deep; at most 100 are allowed\n"
+    brackets_in_a_string = 'SELECT ?x WHERE { BIND("' + "{(" * 300 + '" AS ?x) }'
+    code, out, err = cli("query", "-e", brackets_in_a_string, "--format", "csv", "--data", str(data_file))
+    assert (code, out.splitlines()[1]) == (0, "{(" * 300), err
+
+
+@pytest.mark.parametrize(
+    "update",
+    ["INSERT DATA { <http://e/a> <http://e/b> 1 }", "PREFIX e: <http://e/> DELETE WHERE { ?s e:p ?o }", "DROP ALL"],
+)
+def test_an_update_is_named_as_such(update: str, data_file: Path) -> None:
+    code, _out, err = cli("query", "-e", update, "--data", str(data_file))
+    assert code == 2
+    assert (
+        err == "error: <inline>: SPARQL updates (INSERT, DELETE, DROP, LOAD …) are not run: egovkg query only reads\n"
+    )
+
+
+@pytest.mark.parametrize("where", [(), ("--store", "memory"), ("--data", "DATA")])
+def test_a_federated_query_that_fails_is_one_line(where: tuple[str, ...], data_file: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    args = [a if a != "DATA" else str(data_file) for a in where]
+    text = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"
+    code, _out, err = cli("query", "-e", text, *args)
+    assert code == 2
+    assert err.startswith("error: query failed: ") and "refused" in err.lower() and err.count("\n") == 1, err
+
+
 def test_construct_gives_turtle_that_parses(data_file: Path) -> None:
     for fmt in ("ttl", "table"):
         code, out, err = cli(

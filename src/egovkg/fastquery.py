@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from egovkg.errors import QueryError
+from egovkg.errors import QueryError, one_line
 
 RESULT_FORMATS = {"csv": "CSV", "tsv": "TSV", "json": "JSON", "xml": "XML"}
 
@@ -52,25 +52,27 @@ def run_cached(nt: Path, text: str, fmt: str, *, width: int | None = None) -> by
     """Run ``text`` (already checked and bound) on the graph in ``nt``; None where this path does not apply."""
     import pyoxigraph as ox
 
+    from egovkg.query import TABLE_WIDTH, render_cells, table_prefixes
+
     if fmt != "table" and fmt not in RESULT_FORMATS:
         return None
     store = ox.Store()
     store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+    # Oxigraph evaluates lazily (a SERVICE call can fail while results are read), so the
+    # reading is guarded too.
     try:
         result = store.query(text, use_default_graph_as_union=True)
+        if isinstance(result, ox.QueryTriples):
+            return None
+        if fmt != "table":
+            return serialize_results(result, fmt)
+        if isinstance(result, ox.QueryBoolean):
+            return b"true\n" if bool(result) else b"false\n"
+        names = [v.value for v in result.variables]
+        prefixes = table_prefixes()
+        rows = [[cell(solution[n], prefixes) for n in names] for solution in result]
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {exc}") from exc
     except (OSError, ValueError, RuntimeError) as exc:
-        raise QueryError(f"query failed: {exc}") from exc
-    if isinstance(result, ox.QueryTriples):
-        return None
-    if fmt != "table":
-        return serialize_results(result, fmt)
-    if isinstance(result, ox.QueryBoolean):
-        return b"true\n" if bool(result) else b"false\n"
-    from egovkg.query import TABLE_WIDTH, render_cells, table_prefixes
-
-    prefixes = table_prefixes()
-    names = [v.value for v in result.variables]
-    rows = [[cell(solution[n], prefixes) for n in names] for solution in result]
+        raise QueryError(f"query failed: {one_line(str(exc))}") from exc
     return render_cells(names, rows, width=width or TABLE_WIDTH).encode("utf-8")

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import socket
 import threading
 import urllib.parse
@@ -42,8 +41,9 @@ from typing import Any
 from rdflib import URIRef
 
 from egovkg.build import KnowledgeGraph
-from egovkg.errors import EgovkgError
+from egovkg.errors import EgovkgError, QueryError
 from egovkg.export import serialise
+from egovkg.query import guard, uses_service
 from egovkg.site import CSP, MARKER, MEDIA_TYPES, VOID_PATH, Site
 
 LOG = logging.getLogger("egovkg.ldserver")
@@ -145,68 +145,6 @@ def negotiate(header: str | None, offers: Sequence[str]) -> str | None:
         if q > best_q:
             best, best_q = offer, q
     return best
-
-
-# -- SPARQL guard ----------------------------------------------------------------
-
-_IRIREF = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
-_UESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_SERVICE = re.compile(r"(?<![\w?$:])service(?![\w:])", re.IGNORECASE)
-
-
-def _unescape_codepoints(text: str) -> str:
-    """SPARQL applies \\u and \\U escapes before parsing (SPARQL 1.1 section 19.2); so do we."""
-
-    def one(m: re.Match[str]) -> str:
-        try:
-            return chr(int(m.group(1) or m.group(2), 16))
-        except (ValueError, OverflowError):
-            return m.group(0)
-
-    return _UESCAPE.sub(one, text)
-
-
-def _blank_literals(text: str) -> str:
-    """The query with its strings, IRIs and comments blanked, leaving keywords and names."""
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-            out.append(" ")
-            continue
-        if c in "\"'":
-            delim = c * 3 if text.startswith(c * 3, i) else c
-            j = i + len(delim)
-            while j < n:
-                if text[j] == "\\":
-                    j += 2
-                    continue
-                if text.startswith(delim, j):
-                    j += len(delim)
-                    break
-                if len(delim) == 1 and text[j] == "\n":
-                    break
-                j += 1
-            i = j
-            out.append(" ")
-            continue
-        if c == "<":
-            m = _IRIREF.match(text, i)
-            if m:
-                i = m.end()
-                out.append(" ")
-                continue
-        out.append(c)
-        i += 1
-    return "".join(out)
-
-
-def uses_service(query: str) -> bool:
-    """Whether a query may contain a SERVICE clause (errs on the side of yes)."""
-    return bool(_SERVICE.search(_blank_literals(_unescape_codepoints(query))))
 
 
 # -- what the server serves ------------------------------------------------------
@@ -479,6 +417,10 @@ class _Handler(BaseHTTPRequestHandler):
         if len(queries) != 1:
             raise HTTPError(400, "give exactly one 'query' parameter, e.g. /sparql?query=ASK{}")
         text = queries[0]
+        try:
+            guard(text)
+        except QueryError as exc:
+            raise HTTPError(400, str(exc)) from exc
         if uses_service(text):
             raise HTTPError(400, "SERVICE (federated query) is not allowed on this endpoint")
         try:
@@ -536,4 +478,4 @@ def serve_forever(server: LinkedDataServer) -> None:
         server.server_close()
 
 
-__all__ = ["LinkedDataServer", "make_server", "serve_forever", "negotiate", "parse_accept", "uses_service"]
+__all__ = ["LinkedDataServer", "make_server", "serve_forever", "negotiate", "parse_accept"]

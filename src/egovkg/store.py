@@ -164,28 +164,30 @@ class OxigraphStore:
     def query(self, text: str) -> QueryResult:
         import pyoxigraph as ox
 
+        # Oxigraph evaluates lazily: a SERVICE call or a type error can fail while the
+        # results are read, so reading them is inside the same guard as the call.
         try:
             result = self.store.query(text, use_default_graph_as_union=True)
+            if isinstance(result, ox.QueryBoolean):
+                return QueryResult("ask", boolean=bool(result))
+            if isinstance(result, ox.QueryTriples):
+                g = Graph()
+                for t in result:
+                    g.add((_to_rdflib(t.subject), _to_rdflib(t.predicate), _to_rdflib(t.object)))
+                return QueryResult("graph", graph=g)
+            names = [v.value for v in result.variables]
+            rows = []
+            for solution in result:
+                row = {}
+                for n in names:
+                    value = solution[n]
+                    if value is not None:
+                        row[n] = _to_rdflib(value)
+                rows.append(row)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
         except (OSError, ValueError, RuntimeError) as exc:
-            raise QueryError(f"query failed: {exc}") from exc
-        if isinstance(result, ox.QueryBoolean):
-            return QueryResult("ask", boolean=bool(result))
-        if isinstance(result, ox.QueryTriples):
-            g = Graph()
-            for t in result:
-                g.add((_to_rdflib(t.subject), _to_rdflib(t.predicate), _to_rdflib(t.object)))
-            return QueryResult("graph", graph=g)
-        names = [v.value for v in result.variables]
-        rows = []
-        for solution in result:
-            row = {}
-            for n in names:
-                value = solution[n]
-                if value is not None:
-                    row[n] = _to_rdflib(value)
-            rows.append(row)
+            raise QueryError(f"query failed: {one_line(str(exc))}") from exc
         return QueryResult("select", vars=names, rows=rows)
 
 
