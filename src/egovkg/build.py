@@ -19,6 +19,7 @@ from pypinyin import lazy_pinyin
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SDO, SKOS, XSD
 
+from egovkg.convert import check_base
 from egovkg.curated import Curated, Row, load_curated
 from egovkg.errors import ChecksumError, DataError
 from egovkg.extract import Extractor, Gazetteer, Lexicon
@@ -191,8 +192,8 @@ class _Emitter:
 
 def build(layout: Layout, *, base: str = DEFAULT_BASE) -> KnowledgeGraph:
     """Read, extract, link and emit: the whole pipeline up to the graph."""
-    if not base.endswith(("/", "#")):
-        raise DataError("the base IRI must end with '/' or '#'", file="--base")
+    check_base(base)
+    layout.check()
     cur = load_curated(layout.curated, layout.sources / "sources.csv")
     lexicon = Lexicon.load(layout.lexicon)
     gazetteer = Gazetteer.load(layout.gazetteer)

@@ -35,7 +35,7 @@ def inputs_digest(layout: Layout, base: str) -> str:
 
 def cached_ntriples(layout: Layout, base: str) -> Path:
     """The built graph as N-Triples, built only when an input changed since the last call."""
-    digest = inputs_digest(layout, base)
+    digest = inputs_digest(layout.check(), base)
     folder = layout.build / CACHE_DIR
     target = folder / f"graph-{digest[:20]}.nt"
     if target.is_file():

@@ -205,7 +205,13 @@ def list_queries() -> None:
     type=click.Choice(["table", "csv", "tsv", "json", "xml", "ttl", "nt", "jsonld", "trig"]),
 )
 @click.option("--endpoint", help="Send the query to this SPARQL 1.1 endpoint instead of the embedded store.")
-@click.option("--timeout", default=30, show_default=True, help="Seconds to wait for a remote endpoint.")
+@click.option(
+    "--timeout",
+    default=30,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Seconds to wait for a remote endpoint.",
+)
 @data_option
 @store_options
 @base_option
@@ -266,7 +272,9 @@ def query(
 @click.option("--graph", "graph_iri", help="Named graph to replace (default: the default graph).")
 @click.option("--user", help="User name (or EGOVKG_USER); the password comes from EGOVKG_PASSWORD.")
 @click.option("--password", help="Password (prefer EGOVKG_PASSWORD; a token in EGOVKG_TOKEN is sent as Bearer).")
-@click.option("--timeout", default=300, show_default=True, help="Seconds to wait for the server.")
+@click.option(
+    "--timeout", default=300, show_default=True, type=click.IntRange(min=1), help="Seconds to wait for the server."
+)
 @data_option
 @base_option
 @handle_errors
@@ -318,7 +326,7 @@ def push(
 
 
 @main.command()
-@click.option("--port", default=7878, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--port", default=7878, show_default=True, type=click.IntRange(1, 65535), help="Port on 127.0.0.1.")
 @click.option(
     "--location",
     type=click.Path(file_okay=False, path_type=Path),

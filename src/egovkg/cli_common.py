@@ -60,7 +60,18 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 def base_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     from egovkg.convert import DEFAULT_BASE
 
-    return click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of the resources.")(fn)
+    def checked(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+        from egovkg.convert import check_base
+
+        try:
+            return check_base(value)
+        except EgovkgError as exc:
+            _fail(exc)
+            raise  # pragma: no cover - _fail exits
+
+    return click.option(
+        "--base", default=DEFAULT_BASE, show_default=True, callback=checked, help="Base IRI of the resources."
+    )(fn)
 
 
 def data_option(fn: Callable[..., Any]) -> Callable[..., Any]:

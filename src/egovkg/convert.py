@@ -7,6 +7,7 @@ costs Oxigraph's buffers and not much more than a bare Python process.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,25 @@ from typing import Any
 from egovkg.errors import EgovkgError, RDFInputError
 
 DEFAULT_BASE = "https://w3id.org/egovkg/id/"
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f-\x9f]')  # outside IRIREF (N-Triples, SPARQL), and C1
+
+
+def check_base(base: str) -> str:
+    """``base`` if every IRI made from it is valid: absolute, no spaces or characters an
+    IRI may not hold, ending in '/' or '#'; else DataError naming --base."""
+    from egovkg.errors import DataError
+
+    bad = _NOT_IN_IRI.search(base)
+    if bad:
+        raise DataError(f"not an IRI: it holds {bad.group()!r} at character {bad.start()}", file="--base")
+    if not _SCHEME.match(base):
+        raise DataError(f"not an absolute IRI (no scheme such as https:): {base!r}", file="--base")
+    if not base.endswith(("/", "#")):
+        raise DataError("the base IRI must end with '/' or '#'", file="--base")
+    return base
+
+
 STORES = ("oxigraph", "memory")  # embedded query stores; the first is the default
 DEFAULT_STORE = STORES[0]
 

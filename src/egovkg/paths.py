@@ -26,6 +26,19 @@ class Layout:
     def default(cls) -> Layout:
         return cls(_find_root())
 
+    def check(self) -> Layout:
+        """This layout, if it holds a project (data/curated and the ontology); else DataError."""
+        from egovkg.errors import DataError
+
+        missing = [p for p in (self.curated, self.ontology) if not p.exists()]
+        if missing:
+            raise DataError(
+                f"no egovkg project here ({', '.join(str(p.relative_to(self.root)) for p in missing)} missing): "
+                "run inside a checkout, or set EGOVKG_HOME to one",
+                file=str(self.root),
+            )
+        return self
+
     @property
     def data(self) -> Path:
         return self.root / "data"

@@ -109,10 +109,23 @@ def parse_header(text: str, source: str) -> tuple[str, str, tuple[Param, ...]]:
     return summary, description, tuple(params)
 
 
+def read_query_file(path: Path) -> str:
+    """An .rq file's text; QueryError naming the file when it cannot be read or is not UTF-8."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise QueryError(f"{path}: cannot read: {exc.strerror}") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise QueryError(f"{path}:{line}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from exc
+
+
 def load_catalogue(directory: Path) -> dict[str, NamedQuery]:
     out: dict[str, NamedQuery] = {}
     for path in sorted(directory.glob("*.rq")):
-        text = path.read_text(encoding="utf-8")
+        text = read_query_file(path)
         summary, description, params = parse_header(text, str(path))
         out[path.stem] = NamedQuery(path.stem, path, text, summary, description, params)
     return out
@@ -126,7 +139,7 @@ def resolve(name_or_text: str, catalogue: Mapping[str, NamedQuery]) -> NamedQuer
         path = Path(name_or_text)
         if not path.is_file():
             raise QueryError(f"{path}: no such query file")
-        text = path.read_text(encoding="utf-8")
+        text = read_query_file(path)
         try:
             summary, description, params = parse_header(text, str(path))
         except QueryError:

@@ -120,7 +120,11 @@ class OxigraphStore:
         import pyoxigraph as ox
 
         self.path = path
-        self.store = ox.Store(str(path)) if path is not None else ox.Store()
+        try:
+            self.store = ox.Store(str(path)) if path is not None else ox.Store()
+        except OSError as exc:  # RocksDB: another process holds the folder's lock, or it is unusable
+            reason = "in use by another process" if "lock" in str(exc).lower() else one_line(str(exc))
+            raise RDFInputError(f"{path}: cannot open the store: {reason}") from exc
 
     @classmethod
     def from_graph(cls, graph: Graph, path: Path | None = None) -> OxigraphStore:
@@ -192,22 +196,39 @@ class OxigraphStore:
 
 
 def reuse_or_load(path: Path, files: list[Path]) -> OxigraphStore:
-    """An on-disk Oxigraph store at ``path`` holding ``files``, reloaded only when they changed."""
+    """An on-disk Oxigraph store at ``path`` holding ``files``, reloaded only when they changed.
+
+    The folder is egovkg's only when it holds the marker file: anything else that is not
+    empty is refused. A load that fails removes what it wrote, so the next call starts clean.
+    """
     import hashlib
     import shutil
 
     h = hashlib.sha256()
     for f in files:
+        if not f.is_file():
+            raise RDFInputError(f"{f}: no such file")
         st = f.stat()
         h.update(f"{f.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     marker = path / "egovkg-inputs.sha256"
+    if path.exists() and not path.is_dir():
+        raise RDFInputError(f"{path}: --store-path must be a folder")
     if marker.is_file() and marker.read_text(encoding="utf-8").strip() == h.hexdigest():
         return OxigraphStore(path)
     if path.exists():
         if not marker.is_file() and any(path.iterdir()):
             raise RDFInputError(f"{path}: not an egovkg store folder (no {marker.name}); refusing to overwrite it")
+        if marker.is_file():
+            OxigraphStore(path)  # raises while another process has it open: never delete a store in use
         shutil.rmtree(path)
-    path.mkdir(parents=True)
-    store = OxigraphStore.from_files(files, path)
+    try:
+        path.mkdir(parents=True)
+    except OSError as exc:
+        raise RDFInputError(f"{path}: cannot create the store folder: {exc.strerror}") from exc
+    try:
+        store = OxigraphStore.from_files(files, path)
+    except BaseException:
+        shutil.rmtree(path, ignore_errors=True)
+        raise
     marker.write_text(h.hexdigest() + "\n", encoding="utf-8")
     return store

@@ -94,3 +94,95 @@ def test_broken_rdf_names_the_file_for_every_command_that_reads_rdf(
     assert len(lines) == 1 and lines[0].startswith(f"error: {bad}: "), result.output
     assert "line" in lines[0].lower() or ":2" in lines[0] or "2:" in lines[0], lines[0]
     assert not out.exists()
+
+
+# -- options and folders (found by a review of every command) ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("base", "message"),
+    [
+        ("foo/", "--base: not an absolute IRI (no scheme such as https:): 'foo/'"),
+        ("http://e/x y/", "--base: not an IRI: it holds ' ' at character 10"),
+        ("http://e/\n/", "--base: not an IRI: it holds '\\n' at character 9"),
+        ("http://e/<x>/", "--base: not an IRI: it holds '<' at character 9"),
+        ("http://e/x", "--base: the base IRI must end with '/' or '#'"),
+    ],
+)
+@pytest.mark.parametrize("command", [["export", "--format", "nt"], ["query", "dataset-summary"], ["build"]])
+def test_a_base_that_would_make_bad_iris_is_one_error(command: list[str], base: str, message: str, tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from egovkg.cli import main
+
+    args = [*command, "--base", base] + (["-o", str(tmp_path / "out")] if command[0] != "query" else [])
+    result = CliRunner().invoke(main, args)
+    assert (result.exit_code, result.stderr) == (2, f"error: {message}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_query_file_that_is_not_utf8_names_its_line(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from egovkg.cli import main
+
+    rq = tmp_path / "bad.rq"
+    rq.write_bytes(b'SELECT * WHERE {\n ?s ?p "\xff" }\n')
+    result = CliRunner().invoke(main, ["query", str(rq)])
+    assert (result.exit_code, result.stderr) == (2, f"error: {rq}:2: not UTF-8 (byte 0xff at offset 25)\n")
+
+
+@pytest.mark.parametrize(
+    "command", [["query", "-e", "ASK {}"], ["validate"], ["view", "overview"], ["stats"], ["build"]]
+)
+def test_outside_a_project_every_command_says_so(command: list[str], tmp_path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from egovkg.cli import main
+
+    monkeypatch.setenv("EGOVKG_HOME", str(tmp_path))
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {tmp_path}: no egovkg project here (data/curated, ontology/egovkg.ttl missing): "
+        "run inside a checkout, or set EGOVKG_HOME to one\n"
+    )
+
+
+def test_a_store_path_is_never_left_half_loaded_or_deleted_in_use(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from egovkg.errors import RDFInputError
+    from egovkg.store import reuse_or_load
+
+    good, bad = tmp_path / "good.nt", tmp_path / "bad.nt"
+    good.write_text('<http://e/a> <http://e/b> "x" .\n', encoding="utf-8")
+    bad.write_text("broken <\n", encoding="utf-8")
+    folder = tmp_path / "store"
+    with pytest.raises(RDFInputError, match="no such file"):
+        reuse_or_load(folder, [tmp_path / "missing.nt"])
+    with pytest.raises(RDFInputError, match="bad.nt: not valid n-triples"):
+        reuse_or_load(folder, [good, bad])
+    assert not folder.exists(), "a failed load removes what it wrote"
+    assert len(reuse_or_load(folder, [good])) == 1, "and the next call starts clean"
+    with pytest.raises(RDFInputError, match="cannot create the store folder: Not a directory"):
+        reuse_or_load(good / "sub", [good])
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import pyoxigraph, sys; s = pyoxigraph.Store({str(folder)!r}); print(1); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "1\n"
+        good.write_text('<http://e/a> <http://e/b> "y" .\n', encoding="utf-8")  # the inputs changed
+        with pytest.raises(RDFInputError, match="store: cannot open the store: in use by another process"):
+            reuse_or_load(folder, [good])
+        assert (folder / "egovkg-inputs.sha256").is_file(), "the store in use was not deleted"
+    finally:
+        holder.communicate("", timeout=30)
