@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Literal, URIRef
-from rdflib.namespace import ORG, PROV, RDF, RDFS, SDO, SKOS, XSD
+from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SDO, SKOS, XSD
 
 from egovkg.build import KnowledgeGraph, build
 from egovkg.errors import ChecksumError, CrossCheckError
@@ -119,9 +119,20 @@ def test_every_entity_has_zh_and_en_labels(graph) -> None:
                 assert {"zh", "en"} <= langs, (node, prop, langs)
 
 
+def test_every_definition_is_in_both_languages(graph) -> None:
+    defined = set(graph.subjects(SKOS.definition, None))
+    assert len(defined) >= 13
+    for node in defined:
+        assert {o.language for o in graph.objects(node, SKOS.definition)} == {"zh", "en"}, node
+    assert graph.value(iri("agency-kind/court"), SKOS.definition) in (
+        Literal("人民法院（审判机关）。", lang="zh"),
+        Literal("A people's court (judicial organ).", lang="en"),
+    )
+
+
 def test_policy_documents_have_real_titles_and_numbers(graph) -> None:
     doc = iri("document/zbf-2002-17")
-    assert graph.value(doc, SDO.legislationIdentifier) == Literal("中办发〔2002〕17号", lang="zh")
+    assert graph.value(doc, SDO.legislationIdentifier) == Literal("中办发〔2002〕17号"), "an identifier has no language"
     assert label(graph, doc, "zh") == "国家信息化领导小组关于我国电子政务建设指导意见"
     strategy = iri("document/zbf-2006-11")
     goals = {label(graph, g, "zh") for g in graph.objects(strategy, EGOV.strategicGoal)}
@@ -160,6 +171,18 @@ def test_provenance_offsets_point_into_the_source(graph, source_text: str) -> No
     assert exact == "2001年.国家成立了国家信息化领导小组"
     start, end, exact = _span_text(graph, iri("practice/2012-government-microblog-02"))
     assert exact == "'南京发布'微博客在网络信息宣传方面的实践"
+
+
+def test_everything_that_cites_the_announcement_points_to_where_it_says_so(graph, source_text: str) -> None:
+    source = iri("source/announcement-2012")
+    citing = set(graph.subjects(DCTERMS.source, source))
+    assert len(citing) > 100
+    assert [str(s) for s in sorted(citing) if (s, PROV.wasDerivedFrom, None) not in graph] == []
+    assert _span_text(graph, iri("document/zbf-2002-17"))[2].endswith("17号)获得审议通过")
+    assert _span_text(graph, iri("document/zbf-2006-11"))[2].startswith("2006年两办印发了")
+    start, end, exact = _span_text(graph, iri("agency/xinjiang-hrss-department"))
+    assert exact == "新疆维吾尔自治区人力资源和社保保障厅" == source_text[start:end], "the source's own spelling"
+    assert _span_text(graph, iri("agency/xiamen-public-security-bureau"))[2] == "厦门公安局"
 
 
 def test_announcement_and_curated_facts_live_in_separate_graphs(kg: KnowledgeGraph) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import RDF, VOID, XSD
+from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 
 from egovkg import export as export_mod
 from egovkg.build import KnowledgeGraph
@@ -95,6 +95,12 @@ def test_void_describes_the_dataset(kg: KnowledgeGraph, graph: Graph) -> None:
     assert parts[EGOV.Practice] == 40
     assert (ds, VOID.dataDump, URIRef("https://w3id.org/egovkg/dump/egovkg.ttl")) in void
     assert (ds, RDF.type, URIRef("http://www.w3.org/ns/dcat#Dataset")) in void
+    vocabularies = {str(v) for v in void.objects(ds, VOID.vocabulary)}
+    used = {str(p) for p in graph.predicates()} | {str(c) for c in graph.objects(None, RDF.type)}
+    assert all(any(term.startswith(v) for v in vocabularies) for term in used), "every term's vocabulary is listed"
+    assert {"http://data.europa.eu/m8g/", "http://www.w3.org/ns/oa#", "https://schema.org/"} <= vocabularies
+    assert "http://www.w3.org/ns/dcat#" not in vocabularies, "only what the data uses"
+    assert {d.language for d in void.objects(ds, DCTERMS.description)} == {"zh", "en"}
 
 
 def test_a_failed_export_leaves_the_previous_file(kg: KnowledgeGraph, tmp_path: Path, monkeypatch) -> None:

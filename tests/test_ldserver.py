@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import RDF, RDFS, VOID
+from rdflib.namespace import OWL, RDF, RDFS, VOID
 
 from egovkg.build import KnowledgeGraph
 from egovkg.errors import EgovkgError
@@ -176,6 +176,15 @@ def test_the_ontology_dereferences_by_its_hash_namespace(server) -> None:
     page = fetch(server, "/ontology.html")
     assert 'id="Award"' in page.text
     assert fetch(server, "/ontology/Award.html").status == 200
+    # owl:versionIRI <https://w3id.org/egovkg/ontology/0.1.0> names this version: it dereferences too
+    first, doc = follow(server, "/ontology/0.1.0", "text/turtle")
+    assert (first.status, first.headers["location"]) == (303, "/ontology.ttl")
+    assert (
+        URIRef("https://w3id.org/egovkg/ontology"),
+        OWL.versionIRI,
+        URIRef("https://w3id.org/egovkg/ontology/0.1.0"),
+    ) in (Graph().parse(data=doc.body, format="turtle"))
+    assert fetch(server, "/ontology/0.2.0").status == 404
 
 
 def test_documents_serve_directly_and_relative_links_work_from_them(server) -> None:

@@ -715,7 +715,7 @@ def test_dataset_summary(ask) -> None:
         "Selection": 1,
         "SourceDocument": 1,
         "StrategicGoal": 4,
-        "TextSpan": 174,
+        "TextSpan": 179,
     }
     assert cols([r for r in rows if r["class"] == str(EGOV.Award)], "class_zh", "class_en") == [("奖项", "award")]
 

@@ -245,7 +245,7 @@ def test_overview_details_and_filters(pages):
     data = page_data(pages["overview"])
     nodes = {n["key"]: n for n in data["nodes"]}
     award = nodes["award:2012-public-service-03"]
-    assert award["short"] == ["公共服务类第3名", "Public Service no. 3"]
+    assert award["short"] == ["公共服务类 序号3", "Public Service no. 3"]
     assert award["facets"] == {"cat": ["public-service"], "prov": ["370000"]}
     assert any("青岛市行政审批事务和公共资源交易管理办公室" in s[1] for s in award["sources"])
     facts = {f["p"][1]: f["v"] for f in award["facts"]}

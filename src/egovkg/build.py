@@ -176,6 +176,14 @@ class _Emitter:
             g.add((quote, OA.suffix, Literal(after, lang="zh")))
         return node
 
+    def derived_from_mention(self, s: URIRef, names: Iterable[str]) -> None:
+        """Link ``s`` to the first place the announcement writes the first of ``names`` it has."""
+        for name in names:
+            sp = self.mention(name)
+            if sp:
+                self.derived(s, sp)
+                return
+
     def mention(self, name: str) -> Span | None:
         at = self.text.find(name)
         return None if at < 0 else Span(at, at + len(name), name)
@@ -264,6 +272,7 @@ def _emit_vocabularies(em: _Emitter) -> None:
         k = em.iri("agency-kind", row["id"])
         em.typed(g, k, EGOV.AgencyKind)
         em.labels(g, k, row["name_zh"], row["name_en"])
+        g.add((k, SKOS.definition, Literal(row["definition_zh"], lang="zh")))
         g.add((k, SKOS.definition, Literal(row["definition_en"], lang="en")))
         kinds.append(k)
     em.concept_scheme("agency-kinds", "机构类型", "Kinds of organisation", kinds)
@@ -289,6 +298,8 @@ def _emit_regions(em: _Emitter) -> None:
         if row["parent"]:
             g.add((r, SDO.containedInPlace, em.iri("region", row["parent"])))
         em.cite(r, row)
+        if "announcement" in row["source"]:
+            em.derived_from_mention(r, [row["name_zh"]])
 
 
 def _emit_organisations(em: _Emitter, linked: Linked) -> None:
@@ -308,12 +319,10 @@ def _emit_organisations(em: _Emitter, linked: Linked) -> None:
         if row["parent"]:
             g.add((a, ORG.subOrganizationOf, em.iri("agency", row["parent"])))
         em.cite(a, row)
-        spans = linked.mentions.get(f"agency:{row['id']}")
-        if not spans:
-            found = em.mention(row["name_zh"])
-            spans = (found,) if found else ()
-        for sp in spans:
+        for sp in linked.mentions.get(f"agency:{row['id']}", ()):
             em.derived(a, sp)
+        if f"agency:{row['id']}" not in linked.mentions:
+            em.derived_from_mention(a, [row["name_zh"], *row["alt_names_zh"]])
     for row in em.cur["persons"].values():
         p = em.iri("person", row["id"])
         em.typed(g, p, FOAF.Person)
@@ -354,11 +363,7 @@ def _emit_programmes_documents(em: _Emitter) -> None:
         if row["part_of"]:
             g.add((p, DCTERMS.isPartOf, em.iri("programme", row["part_of"])))
         em.cite(p, row)
-        for name in (row["name_zh"], *row["alt_names_zh"]):
-            sp = em.mention(name)
-            if sp:
-                em.derived(p, sp)
-                break
+        em.derived_from_mention(p, [row["name_zh"], *row["alt_names_zh"]])
     for row in em.cur["documents"].values():
         d = em.iri("document", row["id"])
         em.typed(g, d, EGOV.PolicyDocument)
@@ -366,7 +371,7 @@ def _emit_programmes_documents(em: _Emitter) -> None:
         g.add((d, DCTERMS.title, Literal(row["title_zh"], lang="zh")))
         g.add((d, DCTERMS.title, Literal(row["title_en"], lang="en")))
         if row["identifier"]:
-            g.add((d, SDO.legislationIdentifier, Literal(row["identifier"], lang="zh")))
+            g.add((d, SDO.legislationIdentifier, Literal(row["identifier"])))  # an identifier: no language
         g.add((d, SDO.legislationDate, date_literal(row["date"])))
         for issuer in row["issuers"]:
             g.add((d, SDO.legislationPassedBy, em.iri("agency", issuer)))
@@ -414,7 +419,7 @@ def _emit_awards(em: _Emitter, linked: Linked) -> None:
         pr = em.iri("practice", cr["id"])
         em.typed(ann, a, EGOV.Award)
         year = cr["id"].split("-", 1)[0]
-        em.labels(ann, a, f"{year}年中国电子政务最佳实践·{row.category}类第{row.rank}名", None)
+        em.labels(ann, a, f"{year}年中国电子政务最佳实践·{row.category}类·序号{row.rank}", None)
         em.labels(g, a, None, f"{year} China E-Government Best Practice: {cat['name_en']}, no. {row.rank}")
         ann.add((a, EGOV.category, em.iri("category", cr["category"])))
         ann.add((a, EGOV.rank, Literal(row.rank, datatype=XSD.integer)))
@@ -464,6 +469,7 @@ def _emit_narrative(em: _Emitter, linked: Linked) -> None:
             g.add((ms, EGOV.concerns, target))
             if kind == "document":
                 documents_at.append((m.span.start, target))
+                em.derived(target, m.span)  # the clause of the milestone is where the text names it
         em.derived(ms, m.span)
         em.cite(ms, row)
     documents_at.sort()

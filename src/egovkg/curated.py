@@ -47,7 +47,13 @@ class Row:
 SCHEMAS: dict[str, dict[str, str]] = {
     "references": {"id": "id", "title": "text", "url": "url?", "publisher": "text?", "note": "text?"},
     "categories": {"id": "id", "name_zh": "text", "name_en": "text", "order": "int"},
-    "agency-kinds": {"id": "id", "name_zh": "text", "name_en": "text", "definition_en": "text"},
+    "agency-kinds": {
+        "id": "id",
+        "name_zh": "text",
+        "name_en": "text",
+        "definition_zh": "text",
+        "definition_en": "text",
+    },
     "levels": {"id": "id", "name_zh": "text", "name_en": "text", "order": "int"},
     "regions": {
         "code": "code",

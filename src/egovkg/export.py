@@ -87,6 +87,14 @@ def export(kg: KnowledgeGraph, fmt: str, path: Path) -> None:
     write_bytes(path, data)
 
 
+def vocabularies(graph: Graph) -> list[URIRef]:
+    """The namespaces (of PREFIXES) of every predicate and class the graph uses, for void:vocabulary."""
+    namespaces = sorted((str(ns) for ns in PREFIXES.values()), key=len, reverse=True)
+    terms = set(graph.predicates()) | set(graph.objects(None, RDF.type))
+    used = {next((ns for ns in namespaces if str(t).startswith(ns)), None) for t in terms}
+    return sorted(URIRef(ns) for ns in used if ns is not None)
+
+
 def describe(kg: KnowledgeGraph, *, dumps: dict[str, str] | None = None, sparql_endpoint: str | None = None) -> Graph:
     """A VoID + DCAT description of the dataset."""
     union = kg.union()
@@ -112,14 +120,24 @@ def describe(kg: KnowledgeGraph, *, dumps: dict[str, str] | None = None, sparql_
             ),
         )
     )
+    g.add(
+        (
+            ds,
+            DCTERMS.description,
+            Literal(
+                "2012年中国电子政务最佳实践评选的奖项、实践、机构、地区、工程、政策文件和大事记，每条事实均注明出处。",
+                lang="zh",
+            ),
+        )
+    )
     g.add((ds, DCTERMS.license, LICENSE))
     g.add((ds, DCTERMS.source, URIRef(f"{kg.base}source/announcement-2012")))
     g.add((ds, VOID.uriSpace, Literal(kg.base)))
     g.add((ds, VOID.triples, Literal(len(union), datatype=XSD.integer)))
     subjects = {s for s in union.subjects() if isinstance(s, URIRef) and str(s).startswith(kg.base)}
     g.add((ds, VOID.entities, Literal(len(subjects), datatype=XSD.integer)))
-    for vocab in ("egov", "schema", "org", "skos", "prov", "foaf", "dct", "oa"):
-        g.add((ds, VOID.vocabulary, URIRef(str(PREFIXES[vocab]))))
+    for vocab in vocabularies(union):
+        g.add((ds, VOID.vocabulary, vocab))
     counts = Counter(o for s, o in union.subject_objects(RDF.type) if s in subjects)
     for cls, n in sorted(counts.items()):
         local = str(cls).rsplit("#", 1)[-1].rsplit("/", 1)[-1]

@@ -39,10 +39,12 @@ from pathlib import Path
 from typing import Any
 
 from rdflib import URIRef
+from rdflib.namespace import OWL
 
 from egovkg.build import KnowledgeGraph
 from egovkg.errors import EgovkgError, QueryError
 from egovkg.export import serialise
+from egovkg.namespaces import ONTOLOGY_IRI
 from egovkg.query import guard, uses_service
 from egovkg.site import CSP, MARKER, MEDIA_TYPES, VOID_PATH, Site
 
@@ -209,6 +211,10 @@ class LinkedDataServer(ThreadingHTTPServer):
         self.site = site
         self.documents = documents
         self.store = store
+        # the ontology's owl:versionIRI (…/ontology/0.1.0) names this version of it: it dereferences too
+        version = site.graph.value(URIRef(ONTOLOGY_IRI), OWL.versionIRI)
+        prefix = ONTOLOGY_IRI.rsplit("/", 1)[0]
+        self.version_path = str(version)[len(prefix) :] if version and str(version).startswith(prefix) else None
         super().__init__(address, _Handler)
         host, port = self.server_address[:2]
         self.url = f"http://[{host}]:{port}" if ":" in str(host) else f"http://{host}:{port}"
@@ -365,7 +371,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _thing(self, path: str) -> tuple[str, set[str] | None] | None:
         """(document stem, allowed suffixes) for a path that names a thing, not a document."""
         site = self.server.site
-        if path in ("/ontology", "/ontology/"):
+        if path in ("/ontology", "/ontology/", self.server.version_path):
             return "ontology", None
         if not path.startswith("/id/"):
             return None

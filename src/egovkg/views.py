@@ -1157,14 +1157,15 @@ def payload(graph: Graph | EntityIndex, g: nx.Graph, *, lang: str = "both") -> d
 
 
 def _short_label(idx: EntityIndex, iri: str) -> list[str] | None:
-    """A label to draw for nodes whose names are long and alike: '管理创新类第1名' for an award."""
+    """A label to draw for nodes whose names are long and alike: '管理创新类 序号1' for an award
+    (序号, the table's serial number: the announcement does not say the order is a ranking)."""
     if idx.entities[iri].cls != "Award":
         return None
     category, rank = idx.first(iri, EGOV.category), idx.first(iri, EGOV.rank)
     if category is None or rank is None:
         return None
     zh, en = idx.label(category)
-    return [f"{zh}类第{rank}名", f"{en} no. {rank}"]
+    return [f"{zh}类 序号{rank}", f"{en} no. {rank}"]
 
 
 def _notation(idx: EntityIndex, iri: str) -> int:
