@@ -20,7 +20,16 @@ from egovkg.errors import EndpointError
 from egovkg.export import serialise
 from egovkg.query import load_catalogue, run_query
 from egovkg.remote import Endpoint
-from egovkg.triplestore import Credentials, OxigraphServer, free_port, graph_store_url, put_graph
+from egovkg.triplestore import (
+    STORE_MARKER,
+    Credentials,
+    OxigraphServer,
+    ServerError,
+    free_port,
+    graph_store_url,
+    oxigraph_reason,
+    put_graph,
+)
 
 from .conftest import ROOT
 
@@ -295,3 +304,163 @@ def test_a_server_that_stays_unavailable_fails_after_three_attempts(stub) -> Non
     with pytest.raises(EndpointError, match="HTTP 503"):
         put_graph(stub.url + "/store", b"")
     assert len(stub.seen_headers) == 3
+
+
+# ---- the local server: readiness, its own errors, its store folder ------------------
+
+GOOD = b"<urn:a> <urn:b> <urn:c> .\n"
+OTHER = b"<urn:a> <urn:b> <urn:d> .\n"
+
+
+def _nt(folder: Path, name: str, body: bytes) -> Path:
+    path = folder / name
+    path.write_bytes(body)
+    return path
+
+
+def _objects(server: OxigraphServer) -> list[str]:
+    res = Endpoint(server.query_url).query("SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o")
+    return [str(r["o"]) for r in res.rows]
+
+
+@pytest.fixture()
+def busy_port() -> Iterator[int]:
+    """A port held by a plain HTTP server, which accepts connections but is no SPARQL server."""
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield srv.server_address[1]
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_a_busy_port_is_oxigraphs_own_one_line_error(tmp_path: Path, busy_port: int) -> None:
+    srv = OxigraphServer(tmp_path / "store", port=busy_port)
+    srv.load([_nt(tmp_path, "good.nt", GOOD)])
+    with pytest.raises(ServerError) as info:
+        srv.start()
+    assert str(info.value) == f"oxigraph could not serve on 127.0.0.1:{busy_port}: Address already in use (os error 98)"
+    assert srv.process is None
+
+
+def test_a_port_held_by_another_oxigraph_is_not_taken_for_ours(tmp_path: Path, server: OxigraphServer) -> None:
+    # the other server answers SPARQL too: only our process saying it listens proves the port is ours
+    srv = OxigraphServer(tmp_path / "store", port=server.port)
+    srv.load([_nt(tmp_path, "good.nt", GOOD)])
+    with pytest.raises(ServerError, match="Address already in use"):
+        srv.start()
+
+
+def test_serve_on_a_busy_port_fails_on_the_command_line(tmp_path: Path, busy_port: int) -> None:
+    data = _nt(tmp_path, "good.nt", GOOD)
+    result = CliRunner().invoke(main, ["serve", "--port", str(busy_port), "--data", str(data)])
+    assert result.exit_code == 2
+    assert (
+        result.output
+        == f"error: oxigraph could not serve on 127.0.0.1:{busy_port}: Address already in use (os error 98)\n"
+    )
+
+
+@pytest.mark.parametrize("port", [0, -1, 99999])
+def test_a_port_out_of_range_is_refused_before_any_work(tmp_path: Path, port: int) -> None:
+    with pytest.raises(ServerError) as info:
+        OxigraphServer(tmp_path / "store", port=port)
+    assert str(info.value) == f"--port {port}: not a TCP port (1-65535)"
+    assert not (tmp_path / "store").exists()
+
+
+def test_a_location_under_a_file_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    srv = OxigraphServer(tmp_path / "afile" / "sub", port=free_port())
+    with pytest.raises(ServerError) as info:
+        srv.load([_nt(tmp_path, "good.nt", GOOD)])
+    assert str(info.value) == f"{tmp_path}/afile/sub: cannot use as a store folder (Not a directory)"
+
+
+def test_a_failed_load_gives_oxigraphs_reason_not_a_backtrace(tmp_path: Path) -> None:
+    bad = _nt(tmp_path, "bad.nt", b'<urn:a> <urn:b> "unterminated .\n')
+    with pytest.raises(ServerError) as info:
+        OxigraphServer(tmp_path / "store", port=free_port()).load([bad])
+    assert str(info.value) == (
+        f"{tmp_path}/store: oxigraph load failed: Error while loading file {bad}: "
+        "Parser error between line 1 column 17 and line 2 column 1: Unexpected end of file"
+    )
+
+
+def test_oxigraph_reason_is_the_error_line() -> None:
+    stderr = (
+        "Error: Address already in use (os error 98)\n\nStack backtrace:\n"
+        "   0: <anyhow::Error as core::convert::From<core::io::error::Error>>::from\n   7: _start\n"
+    )
+    assert oxigraph_reason(stderr) == "Address already in use (os error 98)"
+    loading = (
+        "Some files ... use the `--lenient` option.\nError while loading file a.nt: Parser error\nError: One or more"
+    )
+    assert oxigraph_reason(loading) == "Error while loading file a.nt: Parser error"
+    assert oxigraph_reason("Stack backtrace:\n   6: _start\n", 1) == "exited with code 1"
+    assert oxigraph_reason("thread 'main' panicked at x.rs:1:1\n") == "thread 'main' panicked at x.rs:1:1"
+
+
+def test_a_user_folder_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+    srv = OxigraphServer(folder, port=free_port(), read_only=False)
+    for action in (lambda: srv.load([_nt(tmp_path, "good.nt", GOOD)]), srv.start):
+        with pytest.raises(ServerError) as info:
+            action()
+        assert str(info.value) == (
+            f"{folder}: not empty and not an Oxigraph store made by egovkg (no {STORE_MARKER}); "
+            "refusing to write into it: give an empty or new folder"
+        )
+        assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+    assert srv.process is None
+
+
+def test_a_reused_location_serves_exactly_the_new_data(tmp_path: Path) -> None:
+    location = tmp_path / "store"
+    srv = OxigraphServer(location, port=free_port())
+    srv.load([_nt(tmp_path, "good.nt", GOOD)])
+    with srv:
+        assert _objects(srv) == ["urn:c"]
+    assert (location / STORE_MARKER).is_file()
+    srv.load([_nt(tmp_path, "other.nt", OTHER)])
+    with srv:
+        assert _objects(srv) == ["urn:d"]
+
+
+def test_writes_to_a_writable_server_are_gone_after_the_next_load(tmp_path: Path) -> None:
+    srv = OxigraphServer(tmp_path / "store", port=free_port(), read_only=False)
+    srv.load([_nt(tmp_path, "good.nt", GOOD)])
+    with srv:
+        put_graph(srv.store_url, OTHER)
+        assert _objects(srv) == ["urn:d"]
+    srv.load([_nt(tmp_path, "good.nt", GOOD)])
+    with srv:
+        assert _objects(srv) == ["urn:c"]
+
+
+def test_a_store_folder_made_by_the_embedded_store_is_accepted(tmp_path: Path) -> None:
+    from egovkg.store import reuse_or_load
+
+    location = tmp_path / "store"
+    reuse_or_load(location, [_nt(tmp_path, "good.nt", GOOD)]).store.flush()
+    import gc
+
+    gc.collect()  # pyoxigraph closes the store when the object goes
+    srv = OxigraphServer(location, port=free_port())
+    srv.load([_nt(tmp_path, "other.nt", OTHER)])
+    with srv:
+        assert _objects(srv) == ["urn:d"]
+    # and the other way: the embedded store reloads a server's folder, never reuses it
+    assert len(reuse_or_load(location, [tmp_path / "good.nt"])) == 1
+
+
+def test_a_store_in_use_by_a_writable_server_is_not_cleared(tmp_path: Path) -> None:
+    location = tmp_path / "store"
+    running = OxigraphServer(location, port=free_port(), read_only=False)
+    running.load([_nt(tmp_path, "good.nt", GOOD)])
+    with running:
+        with pytest.raises(ServerError, match="the store is in use by another Oxigraph process"):
+            OxigraphServer(location, port=free_port()).load([_nt(tmp_path, "other.nt", OTHER)])
+        assert _objects(running) == ["urn:c"]

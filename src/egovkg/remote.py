@@ -1,32 +1,213 @@
-"""Remote SPARQL 1.1 endpoints: queries through SPARQLWrapper, one clear error per fault."""
+"""Remote SPARQL 1.1 endpoints: queries through SPARQLWrapper, one clear error per fault.
+
+An endpoint's reply is input like any other: a SELECT or ASK reply is checked
+against the SPARQL 1.1 Query Results JSON format (head.vars a list of variable
+names, results.bindings a list of objects whose values are well-formed uri,
+literal or bnode terms, or a boolean) before any of it reaches a writer, and
+anything else is one EndpointError naming the URL and what is wrong.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
+import logging
 import urllib.error
-from dataclasses import dataclass
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from egovkg.errors import EndpointError
+from egovkg.errors import EndpointError, one_line
 from egovkg.query import QueryResult
+from egovkg.triplestore import check_http_url, check_timeout
 
 DEFAULT_TIMEOUT = 30
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+# "typed-literal" is the SPARQL 1.0-era spelling some servers (Virtuoso) still send
+TERM_TYPES = ("uri", "literal", "typed-literal", "bnode")
 
 
-def _term(binding: dict[str, Any]) -> URIRef | Literal | BNode:
-    kind = binding.get("type")
-    value = binding.get("value", "")
+class BadReply(ValueError):
+    """What is wrong with a reply, as a path into its JSON: 'head.vars is not a list'."""
+
+
+def _plain(text: str) -> str:
+    """A library's message as printable text: Oxigraph quotes the offending character raw."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    # a reply's text quoted in a message: repr escapes control and bidi characters
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)[:200]
+    return repr(text[:limit] + ("…" if len(text) > limit else ""))
+
+
+@contextlib.contextmanager
+def _quiet_ill_typed_literals() -> Iterator[None]:
+    """rdflib logs a warning with a traceback for every ill-typed literal it builds
+    ("abc"^^xsd:integer), which is legal RDF an endpoint may return; the term is kept as is."""
+
+    def drop(record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to convert Literal lexical form")
+
+    logger = logging.getLogger("rdflib.term")
+    logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop)
+
+
+def _term(where: str, value: Any) -> URIRef | Literal | BNode:
+    """One RDF term of a binding; every part checked with Oxigraph's own term rules, so
+    what is accepted here is what the result writers (Oxigraph's) accept too."""
+    import pyoxigraph as ox
+
+    if not isinstance(value, dict):
+        raise BadReply(f"{where} is not an object")
+    kind, text = value.get("type"), value.get("value")
+    if kind not in TERM_TYPES:
+        raise BadReply(f"{where}.type {_show(kind)} is not uri, literal or bnode")
+    if not isinstance(text, str):
+        raise BadReply(f"{where}.value is not a string")
     if kind == "uri":
-        return URIRef(value)
+        try:
+            ox.NamedNode(text)
+        except ValueError as exc:
+            raise BadReply(f"{where}.value {_show(text)} is not an IRI ({_plain(str(exc))})") from exc
+        return URIRef(text)
     if kind == "bnode":
-        return BNode(value)
-    if kind in ("literal", "typed-literal"):
-        lang = binding.get("xml:lang")
-        datatype = binding.get("datatype")
-        return Literal(value, lang=lang) if lang else Literal(value, datatype=URIRef(datatype) if datatype else None)
-    raise EndpointError(f"unexpected term type in the endpoint's JSON results: {kind!r}")
+        try:
+            ox.BlankNode(text)
+        except ValueError:
+            # Some servers use labels such as 'nodeID://b10' that are not valid blank node
+            # labels; a label only names a node within one reply, so a one-to-one rename is safe.
+            return BNode("b" + text.encode("utf-8").hex())
+        return BNode(text)
+    lang, datatype = value.get("xml:lang"), value.get("datatype")
+    if datatype is not None:
+        if not isinstance(datatype, str):
+            raise BadReply(f"{where}.datatype is not a string")
+        try:
+            ox.NamedNode(datatype)
+        except ValueError as exc:
+            raise BadReply(f"{where}.datatype {_show(datatype)} is not an IRI ({_plain(str(exc))})") from exc
+    if lang is not None:
+        if not isinstance(lang, str):
+            raise BadReply(f"{where}.xml:lang is not a string")
+        try:
+            ox.Literal(text, language=lang)
+        except ValueError as exc:
+            raise BadReply(f"{where}.xml:lang {_show(lang)} is not a language tag ({_plain(str(exc))})") from exc
+        if datatype not in (None, RDF_LANG_STRING):
+            raise BadReply(f"{where} has both xml:lang and datatype {_show(datatype)}")
+        return Literal(text, lang=lang)
+    if datatype == RDF_LANG_STRING:
+        raise BadReply(f"{where} has datatype rdf:langString but no xml:lang")
+    return Literal(text, datatype=URIRef(datatype) if datatype else None)
+
+
+def _results(data: Any) -> QueryResult:
+    """A parsed SPARQL 1.1 JSON results document as a QueryResult; BadReply if it is not one."""
+    import pyoxigraph as ox
+
+    if not isinstance(data, dict):
+        raise BadReply(f"not a JSON object but {_show(data)}")
+    head = data.get("head", {})
+    if not isinstance(head, dict):
+        raise BadReply("head is not an object")
+    if "boolean" in data:
+        if not isinstance(data["boolean"], bool):
+            raise BadReply(f"boolean is {_show(data['boolean'])}, not true or false")
+        return QueryResult("ask", boolean=data["boolean"])
+    if "head" not in data:
+        raise BadReply("there is no head")
+    names = head.get("vars")
+    if not isinstance(names, list):
+        raise BadReply("head.vars is not a list" if "vars" in head else "head.vars is missing")
+    for i, name in enumerate(names):
+        if not isinstance(name, str):
+            raise BadReply(f"head.vars[{i}] is not a string")
+        try:
+            ox.Variable(name)
+        except ValueError as exc:
+            raise BadReply(f"head.vars[{i}] {_show(name)} is not a variable name") from exc
+        if name in names[:i]:
+            raise BadReply(f"head.vars names {_show(name)} twice")
+    results = data.get("results")
+    if not isinstance(results, dict):
+        raise BadReply("there is neither results nor boolean" if results is None else "results is not an object")
+    bindings = results.get("bindings")
+    if not isinstance(bindings, list):
+        raise BadReply("results.bindings is not a list" if "bindings" in results else "results.bindings is missing")
+    declared = set(names)
+    rows = []
+    with _quiet_ill_typed_literals():
+        for i, binding in enumerate(bindings):
+            where = f"results.bindings[{i}]"
+            if not isinstance(binding, dict):
+                raise BadReply(f"{where} is not an object")
+            row = {}
+            for name, value in binding.items():
+                if name not in declared:
+                    # a writer shows only declared columns: the value would silently vanish
+                    raise BadReply(f"{where} binds {_show(name)}, which head.vars does not name")
+                row[name] = _term(f"{where}.{name}", value)
+            rows.append(row)
+    return QueryResult("select", vars=names, rows=rows)
+
+
+def parse_results(url: str, raw: bytes, content_type: str = "") -> QueryResult:
+    """An endpoint's SELECT or ASK reply, checked; EndpointError naming ``url`` if it is not SPARQL JSON results."""
+    prefix = f"{url}: the reply is not SPARQL JSON results"
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:  # RecursionError: hostile nesting like [[[[...
+        raise EndpointError(f"{prefix} ({content_type or 'no content type'})") from exc
+    try:
+        return _results(data)
+    except BadReply as exc:
+        raise EndpointError(f"{prefix}: {one_line(str(exc))}") from exc
+
+
+def _from_oxigraph(term: Any) -> URIRef | Literal | BNode:
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == XSD_STRING:  # a plain literal, as rdflib reads one from N-Triples
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise BadReply(f"it holds an RDF-star triple term {_show(str(term))}, which egovkg does not read")
+
+
+def parse_graph(url: str, raw: bytes, content_type: str = "") -> QueryResult:
+    """An endpoint's CONSTRUCT or DESCRIBE reply (N-Triples or Turtle), checked.
+
+    Parsed by Oxigraph with no base IRI: a relative or malformed IRI is an error, where
+    rdflib would resolve it against the working folder or keep it and fail when writing."""
+    import pyoxigraph as ox
+
+    fmt = ox.RdfFormat.N_TRIPLES if "n-triples" in content_type else ox.RdfFormat.TURTLE
+    g = Graph()
+    try:
+        with _quiet_ill_typed_literals():
+            for quad in ox.parse(raw, format=fmt):
+                g.add((_from_oxigraph(quad.subject), _from_oxigraph(quad.predicate), _from_oxigraph(quad.object)))
+    except (SyntaxError, ValueError) as exc:  # BadReply is a ValueError
+        reason = _plain(one_line(str(exc)))
+        raise EndpointError(f"{url}: the reply is not RDF ({content_type or 'no content type'}): {reason}") from exc
+    return QueryResult("graph", graph=g)
 
 
 @dataclass
@@ -37,12 +218,18 @@ class Endpoint:
     timeout: int = DEFAULT_TIMEOUT
     user: str | None = None
     password: str | None = None
+    _request_url: str = field(default="", init=False, repr=False)  # the URL as sent: ASCII
+
+    def __post_init__(self) -> None:
+        # checked here, so a bad --endpoint or --timeout fails before any data is read or sent
+        self._request_url = urllib.parse.urlunsplit(check_http_url(self.url))  # messages keep the URL as given
+        check_timeout(self.timeout)
 
     def query(self, text: str) -> QueryResult:
         from SPARQLWrapper import JSON, N3, SPARQLWrapper
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-        sw = SPARQLWrapper(self.url)
+        sw = SPARQLWrapper(self._request_url)
         sw.setTimeout(self.timeout)
         sw.setMethod("POST")
         if self.user is not None:
@@ -73,25 +260,8 @@ class Endpoint:
             raise EndpointError(f"{self.url}: no answer within {self.timeout} s") from exc
         except OSError as exc:
             raise EndpointError(f"{self.url}: {exc}") from exc
+        except http.client.HTTPException as exc:  # not HTTP at all (BadStatusLine), a cut reply (IncompleteRead)
+            raise EndpointError(f"{self.url}: not a valid HTTP reply ({type(exc).__name__})") from exc
         if graph_query:
-            fmt = "nt" if "n-triples" in content_type else "turtle"
-            g = Graph()
-            try:
-                g.parse(data=raw.decode("utf-8"), format=fmt)
-            except Exception as exc:
-                raise EndpointError(f"{self.url}: the reply is not RDF ({content_type or 'no content type'})") from exc
-            return QueryResult("graph", graph=g)
-        try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            raise EndpointError(
-                f"{self.url}: the reply is not SPARQL JSON results ({content_type or 'no content type'})"
-            ) from exc
-        if "boolean" in data:
-            return QueryResult("ask", boolean=bool(data["boolean"]))
-        try:
-            names = list(data["head"].get("vars", []))
-            rows = [{k: _term(v) for k, v in b.items()} for b in data["results"]["bindings"]]
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise EndpointError(f"{self.url}: the reply is not SPARQL JSON results") from exc
-        return QueryResult("select", vars=names, rows=rows)
+            return parse_graph(self.url, raw, content_type)
+        return parse_results(self.url, raw, content_type)
