@@ -281,6 +281,32 @@ def test_serve_starts_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         Endpoint(f"http://127.0.0.1:{port}/query", timeout=2).query(COUNT)
 
 
+def test_serve_says_so_when_the_server_dies_under_it(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "EGOVKG_HOME": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "egovkg", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "Ctrl-C" not in (line := proc.stdout.readline()) and line:
+            pass
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert len(children) == 1, children  # the oxigraph server
+        os.kill(int(children[0]), signal.SIGKILL)
+        _out, err = proc.communicate(timeout=20)
+        assert proc.returncode == 2
+        assert err.startswith(f"error: oxigraph stopped serving on 127.0.0.1:{port}: ") and err.count("\n") == 1, err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
 def test_transient_faults_are_retried_for_idempotent_requests(stub) -> None:
     stub.statuses = [503, 502, 204]
     assert put_graph(stub.url + "/store", b"<urn:a> <urn:b> <urn:c> .\n") == 204

@@ -403,8 +403,7 @@ def serve(
             signal.signal(signal.SIGINT, interrupt)
             signal.signal(signal.SIGTERM, interrupt)
             try:
-                while server.process is not None and server.process.poll() is None:
-                    time.sleep(0.5)
+                server.wait()
             except KeyboardInterrupt:
                 click.echo("stopping")
 

@@ -431,6 +431,18 @@ class OxigraphServer:
         self.stop()
         raise ServerError(f"oxigraph did not answer on port {self.port} within {timeout:g} s")
 
+    def wait(self, poll: float = 0.5) -> None:
+        """Block while the server runs (until Ctrl-C); ServerError with oxigraph's reason if it stops by itself."""
+        while self.process is not None:
+            code = self.process.poll()
+            if code is not None:
+                if self._reader is not None:
+                    self._reader.join(timeout=5)
+                reason = oxigraph_reason(list(self._stderr), code)
+                self._close()
+                raise ServerError(f"oxigraph stopped serving on 127.0.0.1:{self.port}: {reason}")
+            time.sleep(poll)
+
     def _close(self) -> None:
         if self._reader is not None:
             self._reader.join(timeout=5)
