@@ -45,6 +45,10 @@ class CrossCheckError(EgovkgError):
     """Curated records disagree with what the extractor read from the source."""
 
 
+class OutputError(EgovkgError):
+    """An output file could not be written: a missing or read-only folder, a full disk, no file name."""
+
+
 class RDFInputError(EgovkgError):
     """An RDF file could not be parsed."""
 

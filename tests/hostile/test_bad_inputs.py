@@ -186,3 +186,58 @@ def test_a_store_path_is_never_left_half_loaded_or_deleted_in_use(tmp_path) -> N
         assert (folder / "egovkg-inputs.sha256").is_file(), "the store in use was not deleted"
     finally:
         holder.communicate("", timeout=30)
+
+
+GRAPHS = {
+    "quad.nq": ('<http://e/s> <http://e/p> "x" <http://e/g> .\n', "has named graphs, which N-Triples cannot hold"),
+    "formula.n3": ("@prefix : <http://e/> .\n{ :a :b :c } :says :d .\n", "N3 formulas ({ ... }) cannot be converted"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRAPHS))
+@pytest.mark.parametrize(
+    "command",
+    [["export", "--format", "nt", "-o", "{out}"], ["push", "--endpoint", "http://127.0.0.1:9/store"]],
+    ids=["export", "push"],
+)
+def test_graphs_into_a_triple_format_are_one_error_naming_the_file(
+    tmp_path: Path, name: str, command: list[str]
+) -> None:
+    text, message = GRAPHS[name]
+    src = tmp_path / name
+    src.write_text(text, encoding="utf-8")
+    out = tmp_path / "out.nt"
+    result = CliRunner().invoke(main, [a.replace("{out}", str(out)) for a in command] + ["--data", str(src)])
+    assert result.exit_code == 2, result.output
+    lines = [x for x in result.output.splitlines() if x.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"error: {src}: {message}"), result.output
+    assert "--format trig" in lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        ("{tmp}/afile/out.ttl", "cannot write {tmp}/afile/out.ttl: Not a directory"),
+        ("{tmp}/afile/sub/out.ttl", "cannot write {tmp}/afile/sub/out.ttl: Not a directory"),
+        ("/proc/x.ttl", "cannot write /proc/x.ttl: No such file or directory"),
+        ("", "cannot write an empty path: give a file name"),
+        ("{tmp}/full", "cannot write {tmp}/full: No space left on device"),
+    ],
+    ids=["file-as-folder", "file-as-grandparent", "proc", "empty", "disk-full"],
+)
+@pytest.mark.parametrize("data", [True, False], ids=["converted", "built"])
+def test_an_output_that_cannot_be_written_is_one_error(
+    tmp_path: Path, monkeypatch, output: str, message: str, data: bool
+) -> None:
+    (tmp_path / "afile").write_bytes(b"")
+    (tmp_path / "full").symlink_to("/dev/full")  # a link here: the test never touches /dev itself
+    src = tmp_path / "good.nt"
+    src.write_text('<http://e/s> <http://e/p> "x" .\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    args = ["export", "-o", output.replace("{tmp}", str(tmp_path))] + (["--data", str(src)] if data else [])
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines() == [f"error: {message.replace('{tmp}', str(tmp_path))}"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

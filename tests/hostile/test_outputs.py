@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -81,3 +83,72 @@ def test_no_environment_secret_reaches_the_output(monkeypatch) -> None:
     assert result.exit_code == 2
     assert "hunter2" not in result.output
     assert os.environ["EGOVKG_PASSWORD"] == "hunter2-secret"
+
+
+def _written_by(command: str, target: Path, tmp_path: Path) -> None:
+    src = tmp_path / "good.nt"
+    src.write_text('<http://e/s> <http://e/p> "x" .\n', encoding="utf-8")
+    args = {
+        "export": ["export", "--format", "nt", "--data", str(src), "-o", str(target)],
+        "extract": ["extract", str(ROOT / "data/sources/announcement-2012.txt"), "-o", str(target)],
+    }[command]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("command", ["export", "extract"])
+def test_output_to_a_fifo_streams_and_keeps_the_fifo(tmp_path: Path, command: str) -> None:
+    fifo = tmp_path / "myfifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    done = threading.Event()
+    # the reader is opened first, non-blocking, so a writer that renames over the FIFO fails the test, not hangs it
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+
+    def drain() -> None:  # concurrently: the output may be larger than the pipe's buffer
+        while True:
+            try:
+                chunk = os.read(reader, 1 << 16)
+            except BlockingIOError:  # a writer, nothing written yet
+                chunk = b""
+            if chunk:
+                received.append(chunk)
+            elif done.is_set():
+                return
+            else:
+                time.sleep(0.01)
+
+    thread = threading.Thread(target=drain, daemon=True)
+    thread.start()
+    try:
+        _written_by(command, fifo, tmp_path)
+    finally:
+        done.set()
+        thread.join(30)
+        os.close(reader)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    data = b"".join(received)
+    assert data.startswith(b"<http://e/s>" if command == "export" else b'{"')
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.nt", "myfifo"]
+
+
+@pytest.mark.parametrize("command", ["export", "extract"])
+def test_output_through_a_symlink_replaces_the_target_and_keeps_the_link(tmp_path: Path, command: str) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real/out").write_bytes(b"previous")
+    link = tmp_path / "link"
+    link.symlink_to("real/out")
+    _written_by(command, link, tmp_path)
+    assert link.is_symlink() and os.readlink(link) == "real/out"
+    assert (tmp_path / "real/out").read_bytes().startswith(b"<http://e/s>" if command == "export" else b'{"')
+    assert sorted(p.name for p in (tmp_path / "real").iterdir()) == ["out"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mknod needs root")
+@pytest.mark.parametrize("command", ["export", "extract"])
+def test_output_to_a_device_node_keeps_the_device(tmp_path: Path, command: str) -> None:
+    node = tmp_path / "mynull"
+    os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    _written_by(command, node, tmp_path)
+    assert stat.S_ISCHR(node.lstat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.nt", "mynull"]

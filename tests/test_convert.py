@@ -1,0 +1,141 @@
+"""convert_files: blank nodes kept apart per file and labelled deterministically; graphs refused by triple formats."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from egovkg import convert
+from egovkg.convert import convert_files
+from egovkg.errors import OutputError, RDFInputError
+
+FORMATS = ["ttl", "nt", "jsonld", "xml", "trig"]
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _convert(files: list[Path], fmt: str, out: Path) -> bytes:
+    convert_files(files, fmt, out)
+    return out.read_bytes()
+
+
+def test_blank_nodes_of_two_files_stay_two_nodes(tmp_path: Path) -> None:
+    a = _write(tmp_path, "a.ttl", '_:n1 <http://e/p> "a" .\n')
+    b = _write(tmp_path, "b.ttl", '_:n1 <http://e/p> "b" .\n')
+    out = _convert([a, b], "nt", tmp_path / "out.nt")
+    subjects = {q.subject for q in ox.parse(out, format=ox.RdfFormat.N_TRIPLES)}
+    assert len(subjects) == 2, out.decode()
+
+
+def test_blank_nodes_are_labelled_by_file_and_first_appearance(tmp_path: Path) -> None:
+    a = _write(tmp_path, "a.ttl", '_:n1 <http://e/p> "a" .\n<http://e/a> <http://e/b> [ <http://e/c> _:n1 ] .\n')
+    b = _write(tmp_path, "b.nt", '_:x <http://e/p> _:n1 .\n_:n1 <http://e/p> "b" .\n')
+    assert _convert([a, b], "nt", tmp_path / "out.nt") == (
+        b'_:f1b1 <http://e/p> "a" .\n'
+        b"_:f1b2 <http://e/c> _:f1b1 .\n"  # Oxigraph gives the triples inside [ ] first
+        b"<http://e/a> <http://e/b> _:f1b2 .\n"
+        b"_:f2b1 <http://e/p> _:f2b2 .\n"
+        b'_:f2b2 <http://e/p> "b" .\n'
+    )
+
+
+# Every syntax of each input format that makes a blank node, anonymous ones included.
+BLANK_INPUTS = {
+    "bn.ttl": '<http://e/a> <http://e/b> [ <http://e/c> "x" ] .\n',
+    "list.ttl": '@prefix : <http://e/> .\n:a :b ( 1 "two" ) .\n',
+    "reified.ttl": "@prefix : <http://e/> .\n<< :a :b :c >> :d :e .\n:a :b :c ~ .\n:f :g :h {| :i :j |} .\n",
+    "graphs.trig": "@prefix : <http://e/> .\n[] { :a :b [ :c 1 ] }\n_:g { :a :b :c }\n",
+    "quads.nq": "_:s <http://e/p> _:o _:g .\n",
+    "doc.rdf": (
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:e="http://e/">'
+        '<rdf:Description rdf:about="http://e/a"><e:b><rdf:Description><e:c>x</e:c></rdf:Description></e:b>'
+        '<e:d rdf:parseType="Resource"><e:f>y</e:f></e:d></rdf:Description></rdf:RDF>\n'
+    ),
+    "doc.jsonld": json.dumps({"@id": "http://e/a", "http://e/b": {"http://e/c": "x"}}),
+    "doc.n3": "@prefix : <http://e/> .\n:a :b [ :c 1 ] .\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BLANK_INPUTS))
+def test_the_same_input_gives_the_same_bytes(tmp_path: Path, name: str) -> None:
+    src = _write(tmp_path, name, BLANK_INPUTS[name])
+    dataset = name.endswith((".trig", ".nq"))
+    for fmt in ["trig", "jsonld"] if dataset else FORMATS:
+        if fmt == "jsonld" and name == "reified.ttl":
+            continue  # JSON-LD holds no RDF 1.2 triple terms (see the test below)
+        first = _convert([src], fmt, tmp_path / f"1.{fmt}")
+        second = _convert([src], fmt, tmp_path / f"2.{fmt}")
+        assert first == second, fmt
+        assert b"f1b1" in first, f"{fmt}: {first.decode()}"
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(BLANK_INPUTS) if n.endswith((".ttl", ".trig", ".nq"))])
+def test_the_blank_node_scan_sees_every_syntax_that_makes_one(tmp_path: Path, name: str, monkeypatch) -> None:
+    src = _write(tmp_path, name, BLANK_INPUTS[name])
+    kind = convert.input_format(src)
+    quads = ox.parse(path=str(src), format=getattr(ox.RdfFormat, kind))
+    assert any(isinstance(t, ox.BlankNode) for q in quads for t in q)
+    assert convert._may_hold_blank_nodes(src, kind)
+    monkeypatch.setattr(convert, "SCAN_CHUNK", 1)  # every mark straddles two reads
+    assert convert._may_hold_blank_nodes(src, kind)
+
+
+def test_a_file_without_blank_nodes_skips_the_relabelling(tmp_path: Path, monkeypatch) -> None:
+    src = _write(tmp_path, "plain.nt", '<http://e/a> <http://e/b> "c_ [x] (y) ~ {z}" .\n' * 3)
+    assert not convert._may_hold_blank_nodes(src, "N_TRIPLES")
+    assert convert._may_hold_blank_nodes(src, "TURTLE"), "in Turtle, '[' may open a blank node"
+    assert not convert._may_hold_blank_nodes(_write(tmp_path, "empty.ttl", ""), "TURTLE")
+
+    def unused(*_a: object) -> None:
+        raise AssertionError("relabelled a file without blank nodes")
+
+    monkeypatch.setattr(convert, "_relabel", unused)
+    assert _convert([src], "nt", tmp_path / "out.nt") == src.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "fmt", "message"),
+    [
+        ("quad.nq", '<http://e/s> <http://e/p> "x" <http://e/g> .\n', "nt", "has named graphs, which N-Triples"),
+        ("g.trig", "<http://e/g> { <http://e/s> <http://e/p> 1 }\n", "ttl", "has named graphs, which Turtle"),
+        ("quad.nq", '<http://e/s> <http://e/p> "x" <http://e/g> .\n', "xml", "has named graphs, which RDF/XML"),
+        ("f.n3", "@prefix : <http://e/> .\n{ :a :b :c } :says :d .\n", "nt", "N3 formulas ({ ... }) cannot be"),
+    ],
+)
+def test_graphs_in_a_triple_format_are_one_error_naming_the_file(
+    tmp_path: Path, name: str, text: str, fmt: str, message: str
+) -> None:
+    good = _write(tmp_path, "good.nt", '<http://e/s> <http://e/p> "y" .\n')
+    bad = _write(tmp_path, name, text)
+    out = tmp_path / f"out.{fmt}"
+    with pytest.raises(RDFInputError, match="choose --format trig") as caught:
+        convert_files([good, bad], fmt, out)
+    assert str(caught.value).startswith(f"{bad}: {message}")
+    assert "\n" not in str(caught.value)
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == sorted(["good.nt", name])
+
+
+def test_named_graphs_convert_to_trig(tmp_path: Path) -> None:
+    src = _write(tmp_path, "quad.nq", '<http://e/s> <http://e/p> "x" <http://e/g> .\n')
+    assert b'<http://e/g> {\n\t<http://e/s> <http://e/p> "x" .\n}\n' in _convert([src], "trig", tmp_path / "o.trig")
+
+
+def test_a_triple_term_in_json_ld_is_one_error_naming_the_file(tmp_path: Path) -> None:
+    src = _write(tmp_path, "r.ttl", "<http://e/s> <http://e/p> <<( <http://e/a> <http://e/b> <http://e/c> )>> .\n")
+    with pytest.raises(RDFInputError, match=f"^{src}: cannot be written as JSON-LD: .*RDF 1.2"):
+        convert_files([src], "jsonld", tmp_path / "out.jsonld")
+    assert not (tmp_path / "out.jsonld").exists()
+
+
+def test_an_unwritable_output_is_an_output_error(tmp_path: Path) -> None:
+    src = _write(tmp_path, "good.nt", '<http://e/s> <http://e/p> "y" .\n')
+    (tmp_path / "afile").write_bytes(b"")
+    with pytest.raises(OutputError, match=f"^cannot write {tmp_path}/afile/out.nt: Not a directory$"):
+        convert_files([src], "nt", tmp_path / "afile/out.nt")
