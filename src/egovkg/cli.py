@@ -294,6 +294,7 @@ def push(
     import tempfile
 
     from egovkg.convert import convert_files
+    from egovkg.errors import NamedGraphsError, RDFInputError
     from egovkg.triplestore import Credentials, graph_store_url, put_graph
 
     target = graph_store_url(endpoint, graph_iri)
@@ -301,7 +302,12 @@ def push(
     with tempfile.TemporaryDirectory(prefix="egovkg-push-") as tmp:
         # N-Triples streamed from disk: any size, constant memory
         body = Path(tmp) / "graph.nt"
-        convert_files(graph_files(data, base), "nt", body)
+        try:
+            convert_files(graph_files(data, base), "nt", body)
+        except NamedGraphsError as exc:  # the hint to choose --format trig is for export
+            raise RDFInputError(
+                f"{exc.file}: has named graphs (or N3 formulas); push sends one graph: give it a file of triples"
+            ) from exc
         size = body.stat().st_size
         t0 = time.perf_counter()
         if sys.stderr.isatty():

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from egovkg.errors import EgovkgError, RDFInputError
+from egovkg.errors import EgovkgError, NamedGraphsError, RDFInputError
 
 DEFAULT_BASE = "https://w3id.org/egovkg/id/"
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -185,11 +185,14 @@ def _named(path: Path, stream: Iterator[Any], triples_fmt: str | None, reading: 
         if triples_fmt and "named graph" in str(exc).lower():
             name = FORMAT_NAMES[triples_fmt]
             if path.suffix.lower() == ".n3":  # Oxigraph reads each N3 formula as a named graph
-                raise RDFInputError(
+                raise NamedGraphsError(
                     f"{path}: N3 formulas ({{ ... }}) cannot be converted to {name}; "
-                    "choose --format trig to keep each formula as a named graph"
+                    "choose --format trig to keep each formula as a named graph",
+                    file=str(path),
                 ) from exc
-            raise RDFInputError(f"{path}: has named graphs, which {name} cannot hold; choose --format trig") from exc
+            raise NamedGraphsError(
+                f"{path}: has named graphs, which {name} cannot hold; choose --format trig", file=str(path)
+            ) from exc
         raise RDFInputError(f"{path}: not valid RDF: {exc}") from exc
     except OSError as exc:
         raise RDFInputError(f"{path}: cannot read: {exc.strerror or exc}") from exc

@@ -53,6 +53,14 @@ class RDFInputError(EgovkgError):
     """An RDF file could not be parsed."""
 
 
+class NamedGraphsError(RDFInputError):
+    """An input holds named graphs (or N3 formulas) where one graph of triples is wanted."""
+
+    def __init__(self, message: str, *, file: str) -> None:
+        self.file = file
+        super().__init__(message)
+
+
 class QueryError(EgovkgError):
     """A SPARQL query is unknown, malformed or failed."""
 
