@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,3 +49,47 @@ def kg(layout: Layout) -> KnowledgeGraph:
 @pytest.fixture(scope="session")
 def graph(kg: KnowledgeGraph):
     return kg.union()
+
+
+# -- a stub HTTP endpoint, for the remote and triplestore tests ----------------------
+
+
+class _Stub(http.server.BaseHTTPRequestHandler):
+    """An HTTP endpoint that answers what a test sets: status (or statuses, in turn), type and body."""
+
+    status = 500
+    body = b"boom"
+    content_type = "text/plain"
+    delay = 0.0
+    seen_headers: list[dict[str, str]] = []
+    statuses: list[int] = []  # when set, one status per request, in order
+
+    def _reply(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        type(self).seen_headers.append({**self.headers, "path": self.path})
+        time.sleep(self.delay)
+        status = type(self).statuses.pop(0) if type(self).statuses else self.status
+        self.send_response(status)
+        self.send_header("Content-Type", self.content_type)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    do_GET = do_POST = do_PUT = _reply
+
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+
+@pytest.fixture()
+def stub() -> Iterator[type[_Stub]]:
+    handler = type("Handler", (_Stub,), {"seen_headers": [], "statuses": []})
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    handler.url = f"http://127.0.0.1:{srv.server_address[1]}"
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield handler
+    srv.shutdown()
+    srv.server_close()

@@ -160,45 +160,6 @@ def test_a_stopped_server(tmp_path: Path) -> None:
         Endpoint(srv.query_url, timeout=2).query(COUNT)
 
 
-class _Stub(http.server.BaseHTTPRequestHandler):
-    status = 500
-    body = b"boom"
-    content_type = "text/plain"
-    delay = 0.0
-    seen_headers: list[dict[str, str]] = []
-    statuses: list[int] = []  # when set, one status per request, in order
-
-    def _reply(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
-        type(self).seen_headers.append(dict(self.headers))
-        time.sleep(self.delay)
-        status = type(self).statuses.pop(0) if type(self).statuses else self.status
-        self.send_response(status)
-        self.send_header("Content-Type", self.content_type)
-        self.send_header("Content-Length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
-
-    do_GET = do_POST = do_PUT = _reply
-
-    def log_message(self, *args) -> None:  # keep test output clean
-        pass
-
-
-@pytest.fixture()
-def stub() -> Iterator[type[_Stub]]:
-    handler = type("Handler", (_Stub,), {"seen_headers": [], "statuses": []})
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    handler.url = f"http://127.0.0.1:{srv.server_address[1]}"
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield handler
-    srv.shutdown()
-    srv.server_close()
-
-
 @pytest.mark.parametrize(
     ("status", "message"),
     [
@@ -248,17 +209,21 @@ def test_credentials_are_sent_but_never_shown(stub, monkeypatch) -> None:
     assert "s3cret" not in repr(Credentials.from_env())
 
 
-def test_serve_starts_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
-    port = free_port()
-    env = {**os.environ, "EGOVKG_HOME": str(ROOT)}
-    proc = subprocess.Popen(
+def _serve(tmp_path: Path, port: int) -> subprocess.Popen[str]:
+    """`egovkg serve` on the shipped graph, in its own process."""
+    return subprocess.Popen(
         [sys.executable, "-m", "egovkg", "serve", "--port", str(port)],
         cwd=tmp_path,
-        env=env,
+        env={**os.environ, "EGOVKG_HOME": str(ROOT)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_serve_starts_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    port = free_port()
+    proc = _serve(tmp_path, port)
     try:
         lines = []
         deadline = time.monotonic() + 60
@@ -283,15 +248,7 @@ def test_serve_starts_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
 
 def test_serve_says_so_when_the_server_dies_under_it(tmp_path: Path) -> None:
     port = free_port()
-    env = {**os.environ, "EGOVKG_HOME": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "egovkg", "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _serve(tmp_path, port)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and "Ctrl-C" not in (line := proc.stdout.readline()) and line:

@@ -23,11 +23,11 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from egovkg.errors import EndpointError, one_line
 from egovkg.query import QueryResult
+from egovkg.store import to_rdflib
 from egovkg.triplestore import check_http_url, check_timeout
 
 DEFAULT_TIMEOUT = 30
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 # "typed-literal" is the SPARQL 1.0-era spelling some servers (Virtuoso) still send
 TERM_TYPES = ("uri", "literal", "typed-literal", "bnode")
 
@@ -175,22 +175,6 @@ def parse_results(url: str, raw: bytes, content_type: str = "") -> QueryResult:
         raise EndpointError(f"{prefix}: {one_line(str(exc))}") from exc
 
 
-def _from_oxigraph(term: Any) -> URIRef | Literal | BNode:
-    import pyoxigraph as ox
-
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == XSD_STRING:  # a plain literal, as rdflib reads one from N-Triples
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise BadReply(f"it holds an RDF-star triple term {_show(str(term))}, which egovkg does not read")
-
-
 def parse_graph(url: str, raw: bytes, content_type: str = "") -> QueryResult:
     """An endpoint's CONSTRUCT or DESCRIBE reply (N-Triples or Turtle), checked.
 
@@ -203,7 +187,7 @@ def parse_graph(url: str, raw: bytes, content_type: str = "") -> QueryResult:
     try:
         with _quiet_ill_typed_literals():
             for quad in ox.parse(raw, format=fmt):
-                g.add((_from_oxigraph(quad.subject), _from_oxigraph(quad.predicate), _from_oxigraph(quad.object)))
+                g.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     except (SyntaxError, ValueError) as exc:  # BadReply is a ValueError
         reason = _plain(one_line(str(exc)))
         raise EndpointError(f"{url}: the reply is not RDF ({content_type or 'no content type'}): {reason}") from exc

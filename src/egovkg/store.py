@@ -80,7 +80,8 @@ def load_turtle(path: Path, identifier: URIRef | None = None) -> Graph:
     return g
 
 
-def _to_rdflib(term: Any) -> URIRef | Literal | BNode:
+def to_rdflib(term: Any) -> URIRef | Literal | BNode:
+    """An Oxigraph term as the rdflib term; ValueError for what rdflib cannot hold (RDF-star triple terms)."""
     import pyoxigraph as ox
 
     if isinstance(term, ox.NamedNode):
@@ -93,7 +94,7 @@ def _to_rdflib(term: Any) -> URIRef | Literal | BNode:
         if term.datatype.value == XSD_STRING:  # a plain literal, as rdflib and SPARQL JSON give it
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise QueryError(f"unsupported term from Oxigraph: {term!r}")
+    raise ValueError(f"it holds an RDF-star triple term {term}, which egovkg does not read")
 
 
 class MemoryStore:
@@ -177,7 +178,7 @@ class OxigraphStore:
             if isinstance(result, ox.QueryTriples):
                 g = Graph()
                 for t in result:
-                    g.add((_to_rdflib(t.subject), _to_rdflib(t.predicate), _to_rdflib(t.object)))
+                    g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
                 return QueryResult("graph", graph=g)
             names = [v.value for v in result.variables]
             rows = []
@@ -186,7 +187,7 @@ class OxigraphStore:
                 for n in names:
                     value = solution[n]
                     if value is not None:
-                        row[n] = _to_rdflib(value)
+                        row[n] = to_rdflib(value)
                 rows.append(row)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc

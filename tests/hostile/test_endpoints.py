@@ -3,7 +3,6 @@ results, replies that are not HTTP, and secrets with stray characters."""
 
 from __future__ import annotations
 
-import http.server
 import json
 import socket
 import threading
@@ -22,37 +21,11 @@ SELECT = "SELECT ?x WHERE { ?x ?p ?o }"
 NT = b"<urn:a> <urn:b> <urn:c> .\n"
 
 
-class _Reply(http.server.BaseHTTPRequestHandler):
-    """Answers every request with 200 and ``body``; records the headers it was sent."""
-
-    body = b""
-    seen: list[dict[str, str]] = []
-
-    def _reply(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        type(self).seen.append({**self.headers, "path": self.path})
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
-
-    do_GET = do_POST = do_PUT = _reply
-
-    def log_message(self, *args) -> None:  # keep test output clean
-        pass
-
-
 @pytest.fixture()
-def reply() -> Iterator[type[_Reply]]:
-    handler = type("Handler", (_Reply,), {"seen": []})
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    handler.url = f"http://127.0.0.1:{srv.server_address[1]}/query"
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield handler
-    srv.shutdown()
-    srv.server_close()
+def reply(stub):  # noqa: ANN001, ANN201 - conftest's stub, answering 200 with SPARQL JSON at /query
+    stub.status, stub.content_type = 200, "application/sparql-results+json"
+    stub.body, stub.seen, stub.url = b"", stub.seen_headers, stub.url + "/query"
+    return stub
 
 
 # ---- --endpoint and --timeout values ----------------------------------------------
