@@ -60,6 +60,15 @@ def check_http_url(url: str, option: str = "--endpoint") -> urllib.parse.SplitRe
     (urllib's own errors are ValueErrors with no URL in them). A non-ASCII path or host
     (an IRI such as http://例子.cn/数据) is mapped to its URI, percent-encoded and IDNA,
     which http.client needs: it refuses anything but ASCII in a request line."""
+    try:
+        netloc = urllib.parse.urlsplit(url).netloc
+    except ValueError:
+        netloc = ""
+    if "@" in netloc:  # refused before the URL is shown anywhere: it may hold a password
+        raise EndpointError(
+            f"{option}: the URL holds a user name or password; give them in EGOVKG_USER and "
+            "EGOVKG_PASSWORD (or EGOVKG_TOKEN), never in the URL"
+        )
     bad = EndpointError(f"{option} {url}: not an http(s) URL")
     if any(c.isspace() or not c.isprintable() for c in url):
         raise bad  # http.client refuses control characters and spaces in a request line

@@ -44,6 +44,18 @@ def test_a_bad_endpoint_url_is_refused_when_named(url: str) -> None:
         put_graph(url, NT)
 
 
+@pytest.mark.parametrize("url", ["http://u:s3cret@127.0.0.1:9/q", "ftp://u:s3cret@h/store", "http://u@h/q"])
+@pytest.mark.parametrize("command", ["query", "push"])
+def test_credentials_in_an_endpoint_url_are_refused_and_never_shown(command: str, url: str) -> None:
+    args = ["query", "dataset-summary"] if command == "query" else ["push"]
+    result = CliRunner().invoke(main, [*args, "--endpoint", url])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: --endpoint: the URL holds a user name or password; give them in EGOVKG_USER and "
+        "EGOVKG_PASSWORD (or EGOVKG_TOKEN), never in the URL\n"
+    )
+
+
 @pytest.mark.parametrize("command", ["query", "push"])
 @pytest.mark.parametrize("url", ["foo", "http://[::1"])
 def test_a_bad_endpoint_on_the_command_line_is_one_line(command: str, url: str) -> None:
