@@ -64,8 +64,23 @@ def load_rdf(paths: Iterable[Path]) -> Graph:
             else:
                 g.parse(path, format=fmt)
         except Exception as exc:
-            raise RDFInputError(f"{path}: not valid {fmt}: {one_line(str(exc))}") from exc
+            raise RDFInputError(f"{path}: not valid {fmt}: {_located(path) or one_line(str(exc))}") from exc
     return g
+
+
+def _located(path: Path) -> str | None:
+    """Oxigraph's message for a file rdflib refused, which names the line and column (rdflib's
+    N-Triples parser names neither, and its Turtle parser can miscount at the end of a file)."""
+    import pyoxigraph as ox
+
+    try:
+        for _ in ox.parse(path=str(path), format=getattr(ox.RdfFormat, input_format(path))):
+            pass
+    except SyntaxError as exc:
+        return one_line(str(exc))
+    except (OSError, ValueError, RDFInputError):
+        return None
+    return None
 
 
 def load_turtle(path: Path, identifier: URIRef | None = None) -> Graph:
@@ -76,7 +91,7 @@ def load_turtle(path: Path, identifier: URIRef | None = None) -> Graph:
     except FileNotFoundError as exc:
         raise RDFInputError(f"{path}: no such file") from exc
     except Exception as exc:  # rdflib raises several parser-specific types
-        raise RDFInputError(f"{path}: not valid turtle: {one_line(str(exc))}") from exc
+        raise RDFInputError(f"{path}: not valid turtle: {_located(path) or one_line(str(exc))}") from exc
     return g
 
 
