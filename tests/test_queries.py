@@ -1091,6 +1091,17 @@ def test_a_federated_query_that_fails_is_one_line(where: tuple[str, ...], data_f
     assert err.startswith("error: query failed: ") and "refused" in err.lower() and err.count("\n") == 1, err
 
 
+@pytest.mark.parametrize("store", ["oxigraph", "memory"])
+def test_blank_nodes_in_results_are_named_in_order(store: str, tmp_path: Path) -> None:
+    data = tmp_path / "bn.ttl"
+    data.write_text('@prefix e: <http://e/> .\ne:a e:b [ e:c "x" ] , [ e:c "y" ] .\n', encoding="utf-8")
+    text = "SELECT ?o ?v WHERE { ?s ?p ?o . ?o ?q ?v } ORDER BY ?v"
+    runs = [cli("query", "-e", text, "--format", "csv", "--store", store, "--data", str(data)) for _ in range(2)]
+    assert runs[0] == runs[1] == (0, "o,v\n_:b1,x\n_:b2,y\n", "")
+    code, out, _err = cli("query", "-e", text, "--store", store, "--data", str(data))
+    assert "│ _:b1 │ x │" in out and "│ _:b2 │ y │" in out
+
+
 def test_construct_gives_turtle_that_parses(data_file: Path) -> None:
     for fmt in ("ttl", "table"):
         code, out, err = cli(

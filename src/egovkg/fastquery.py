@@ -33,7 +33,7 @@ def cell(term: Any, prefixes: Sequence[tuple[str, str]]) -> str:
         return s
     if isinstance(term, ox.Literal):
         return term.value + (f"@{term.language}" if term.language not in (None, "zh", "en") else "")
-    return term.value
+    return f"_:{term.value}"  # a blank node
 
 
 def serialize_results(result: Any, fmt: str) -> bytes:

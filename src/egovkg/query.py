@@ -456,6 +456,7 @@ def format_result(result: QueryResult, fmt: str, *, base: str | None = None, wid
             f"{fmt} is an RDF format, for CONSTRUCT and DESCRIBE queries; a {result.kind.upper()} query gives "
             f"one of {', '.join(RESULT_FORMATS)}"
         )
+    result = stable_blank_nodes(result)
     if fmt in ("csv", "tsv", "json", "xml"):
         return _w3c_results(result, fmt)
     if fmt == "table":
@@ -477,6 +478,22 @@ def _json_term(term: Any) -> dict[str, str]:
     elif term.datatype is not None and term.datatype != XSD.string:
         out["datatype"] = str(term.datatype)
     return out
+
+
+def stable_blank_nodes(result: QueryResult) -> QueryResult:
+    """The rows with blank nodes named b1, b2, … in order of appearance: a blank node's label
+    is arbitrary (Oxigraph's are random), and the same data should print the same bytes."""
+    from rdflib import BNode
+
+    names: dict[Any, Any] = {}
+
+    def one(term: Any) -> Any:
+        if isinstance(term, BNode):
+            return names.setdefault(term, BNode(f"b{len(names) + 1}"))
+        return term
+
+    rows = [{k: one(v) for k, v in r.items()} for r in result.rows]
+    return QueryResult(result.kind, vars=result.vars, rows=rows, boolean=result.boolean, graph=result.graph)
 
 
 def to_json_results(result: QueryResult) -> dict[str, Any]:
@@ -519,7 +536,7 @@ def short(term: Any, prefixes: Sequence[tuple[str, str]] = ()) -> str:
         return s
     if isinstance(term, Literal):
         return str(term) + (f"@{term.language}" if term.language not in (None, "zh", "en") else "")
-    return str(term)
+    return f"_:{term}"  # a blank node, written as in N-Triples so it is not taken for text
 
 
 def table_prefixes() -> list[tuple[str, str]]:
