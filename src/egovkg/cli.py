@@ -55,6 +55,8 @@ def extract(source: Path, output: Path | None, fmt: str) -> None:
 
     Example: egovkg extract data/sources/announcement-2012.txt -o records.jsonl
     """
+    import json
+
     from egovkg.atomic import write_text
     from egovkg.curated import SCHEMAS, read_table
     from egovkg.errors import DataError
@@ -70,8 +72,6 @@ def extract(source: Path, output: Path | None, fmt: str) -> None:
     categories = [r["name_zh"] for r in read_table(layout.curated / "categories.csv", SCHEMAS["categories"])]
     extractor = Extractor(Lexicon.load(layout.lexicon), Gazetteer.load(layout.gazetteer), categories)
     result = extractor.extract(text, source=str(source))
-    import json
-
     if fmt == "json":
         out = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
     else:
