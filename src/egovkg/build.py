@@ -319,9 +319,10 @@ def _emit_organisations(em: _Emitter, linked: Linked) -> None:
         if row["parent"]:
             g.add((a, ORG.subOrganizationOf, em.iri("agency", row["parent"])))
         em.cite(a, row)
-        for sp in linked.mentions.get(f"agency:{row['id']}", ()):
+        spans = linked.mentions.get(f"agency:{row['id']}", ())
+        for sp in spans:
             em.derived(a, sp)
-        if f"agency:{row['id']}" not in linked.mentions:
+        if not spans:  # not an applicant in the table: where the text first names it, if it does
             em.derived_from_mention(a, [row["name_zh"], *row["alt_names_zh"]])
     for row in em.cur["persons"].values():
         p = em.iri("person", row["id"])

@@ -15,6 +15,7 @@ structure: ``"} ; DROP ALL ; #`` becomes one string literal.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -216,15 +217,22 @@ def blank_literals(text: str) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=4)
+def _code(query: str) -> str:
+    """The query as the parser reads it (escapes applied), strings, IRIs and comments blanked.
+    Cached: the guard, the SERVICE check and the update check each read the same text."""
+    return blank_literals(unescape_codepoints(query))
+
+
 def uses_service(query: str) -> bool:
     """Whether a query may contain a SERVICE clause (errs on the side of yes)."""
-    return bool(_SERVICE.search(blank_literals(unescape_codepoints(query))))
+    return bool(_SERVICE.search(_code(query)))
 
 
 def nesting_depth(query: str) -> int:
     """How deep groups, brackets and parentheses nest outside strings, IRIs and comments."""
     depth = deepest = 0
-    for c in blank_literals(unescape_codepoints(query)):
+    for c in _code(query):
         if c in "{([":
             depth += 1
             deepest = max(deepest, depth)
@@ -242,7 +250,7 @@ def guard(text: str, source: str = "<query>") -> None:
 
 def is_update(text: str) -> bool:
     """Whether ``text`` opens like a SPARQL Update (INSERT, DELETE, DROP, LOAD …)."""
-    return bool(_UPDATE.match(blank_literals(unescape_codepoints(text))))
+    return bool(_UPDATE.match(_code(text)))
 
 
 def check_syntax(text: str, source: str = "<query>") -> None:
