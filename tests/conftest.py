@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import http.server
+import os
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from egovkg.build import KnowledgeGraph, build
 from egovkg.curated import SCHEMAS, read_table
 from egovkg.extract import Extractor, Gazetteer, Lexicon
 from egovkg.model import Extraction
 from egovkg.paths import Layout
+
+# CI runs the property tests on a fixed set of examples (HYPOTHESIS_PROFILE=ci), so that a run
+# passes or fails the same way each time; elsewhere each run draws new examples.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -811,20 +811,39 @@ ECHO = NamedQuery(
 )
 
 
+# Any text, and text made of the pieces that escapes are built from.
+PIECES = ["\\", "u", "U", "0000", "0041", "D800", "0010FFFF", "1F600", "ffff", '"', "'", "\n", "x", "#", "}"]
+VALUES = st.text() | st.lists(st.sampled_from(PIECES), max_size=12).map("".join)
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.text())
+@given(VALUES)
 def test_any_string_value_is_one_literal(value: str) -> None:
+    import pyoxigraph
+
     text = bind(ECHO, {"q": value})
-    result = run_local(Graph(), text)
-    assert [str(r["q"]) for r in result.rows] == [value]
+    assert [str(r["q"]) for r in run_local(Graph(), text).rows] == [value]
+    assert [s["q"].value for s in pyoxigraph.Store().query(text)] == [value]
 
 
-@pytest.mark.parametrize(
-    "value", ['a"\nb"', 'x\t"y"\\', '\n\\"""', "'''", INJECTION, '"} } ; INSERT DATA { <a:b> <a:b> <a:b> } #']
-)
+# The last five hold a backslash before u/U: the code point pass that runs before parsing must
+# not read it (rdflib's turned "\\U0000" into a NUL and the query no longer parsed).
+AWKWARD = ['a"\nb"', 'x\t"y"\\', '\n\\"""', "'''", INJECTION, '"} } ; INSERT DATA { <a:b> <a:b> <a:b> } #']
+AWKWARD += ["\\U0000", "\\u0041", "\\\\u0041", '\\"u', "\\U0001F600x"]
+
+
+@pytest.mark.parametrize("value", AWKWARD)
 def test_awkward_string_values_round_trip(value: str) -> None:
     result = run_local(Graph(), bind(ECHO, {"q": value}))
     assert [str(r["q"]) for r in result.rows] == [value]
+
+
+@pytest.mark.parametrize("value", AWKWARD)
+def test_awkward_string_values_round_trip_on_oxigraph(value: str) -> None:
+    import pyoxigraph
+
+    solutions = pyoxigraph.Store().query(bind(ECHO, {"q": value}))
+    assert [s["q"].value for s in solutions] == [value]
 
 
 def test_the_values_block_goes_after_the_real_where() -> None:

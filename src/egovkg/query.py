@@ -297,6 +297,19 @@ _ECHAR = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b":
 _STRING = re.compile(r'"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\'')
 
 
+# A u or U after a backslash would start a code point escape: rdflib reads \u and \U escapes in
+# a pass before parsing (and takes \U with four digits, and ``\\u0041`` as ``\`` + ``A``), while
+# Oxigraph reads them inside strings. Written as an eight-digit escape, the letter is the same to both.
+def _escaped(value: str) -> str:
+    out = []
+    for i, c in enumerate(value):
+        if c in "uU" and i and value[i - 1] == "\\":
+            out.append(f"\\U{ord(c):08X}")
+        else:
+            out.append(_ECHAR.get(c, c))
+    return "".join(out)
+
+
 def sparql_term(term: URIRef | Literal) -> str:
     """A term in SPARQL syntax, always as a short string with escapes.
 
@@ -308,7 +321,7 @@ def sparql_term(term: URIRef | Literal) -> str:
 
     if isinstance(term, URIRef):
         return f"<{term}>"  # Param.term has rejected every character an IRIREF may not hold
-    lexical = "".join(_ECHAR.get(c, c) for c in str(term))
+    lexical = _escaped(str(term))
     if term.language:
         return f'"{lexical}"@{term.language}'
     if term.datatype is not None and term.datatype != XSD.string:  # RDF 1.1: "x"^^xsd:string is "x"
