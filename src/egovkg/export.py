@@ -60,6 +60,9 @@ def _via_oxigraph(graph: Graph | Dataset, fmt: str) -> bytes:
     import pyoxigraph as ox
 
     prefixes = {p: str(ns) for p, ns in PREFIXES.items() if p != "id"}
+    if fmt == "trig" and not graph.context_aware:  # one graph (a CONSTRUCT result): TriG's default graph
+        quads = ox.parse(serialise(graph, "nt"), format=ox.RdfFormat.N_QUADS)
+        return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes)
     if fmt == "trig":
         lines = graph.serialize(format="nquads", encoding="utf-8").decode("utf-8").splitlines()
         # one block per named graph: sort by the graph name (the last term), then the triple

@@ -4,8 +4,9 @@ A repeat query on an unchanged graph reads the cached N-Triples into an
 in-memory Oxigraph store, runs the query and writes the W3C result formats with
 Oxigraph's own serialisers, or the terminal table from Oxigraph's terms. rdflib
 (about 100 ms to import) is never loaded, so a one-off query starts about as
-fast as Python itself. CONSTRUCT and DESCRIBE, and anything this path does not
-cover, return None and go through the general runner.
+fast as Python itself. CONSTRUCT and DESCRIBE, queries that may make blank nodes
+(BNODE(), SERVICE), graphs that hold any, and anything else this path does not
+cover return None and go through the general runner, which names blank nodes stably.
 """
 
 from __future__ import annotations
@@ -52,12 +53,15 @@ def run_cached(nt: Path, text: str, fmt: str, *, width: int | None = None) -> by
     """Run ``text`` (already checked and bound) on the graph in ``nt``; None where this path does not apply."""
     import pyoxigraph as ox
 
-    from egovkg.query import TABLE_WIDTH, render_cells, table_prefixes
+    from egovkg.query import TABLE_WIDTH, may_make_blank_nodes, render_cells, table_prefixes
 
-    if fmt != "table" and fmt not in RESULT_FORMATS:
+    if fmt != "table" and fmt not in RESULT_FORMATS or may_make_blank_nodes(text):
+        return None
+    data = nt.read_bytes()
+    if b"_:" in data:  # blank nodes are renamed _:b1, _:b2 … by the general runner; Oxigraph's are random
         return None
     store = ox.Store()
-    store.bulk_load(path=str(nt), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+    store.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
     # Oxigraph evaluates lazily (a SERVICE call can fail while results are read), so the
     # reading is guarded too.
     try:

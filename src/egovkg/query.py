@@ -229,6 +229,15 @@ def uses_service(query: str) -> bool:
     return bool(_SERVICE.search(_code(query)))
 
 
+_BNODE_CALL = re.compile(r"(?<![\w?$:])bnode\s*\(", re.IGNORECASE)
+
+
+def may_make_blank_nodes(query: str) -> bool:
+    """Whether a query may give blank nodes that are not in the data: BNODE() or a SERVICE
+    (errs on the side of yes)."""
+    return bool(_BNODE_CALL.search(_code(query))) or uses_service(query)
+
+
 def nesting_depth(query: str) -> int:
     """How deep groups, brackets and parentheses nest outside strings, IRIs and comments."""
     depth = deepest = 0
@@ -468,7 +477,7 @@ def format_result(result: QueryResult, fmt: str, *, base: str | None = None, wid
             raise QueryError(
                 f"a CONSTRUCT or DESCRIBE query gives RDF: choose --format {', '.join(GRAPH_FORMATS)}, not {fmt}"
             )
-        g = result.graph if result.graph is not None else Graph()
+        g = canonical_blank_nodes(result.graph if result.graph is not None else Graph())
         if base:
             bind_prefixes(g, base)
         return serialise(g, "ttl" if fmt == "table" else fmt, base)
@@ -498,6 +507,21 @@ def _json_term(term: Any) -> dict[str, str]:
         out["xml:lang"] = term.language
     elif term.datatype is not None and term.datatype != XSD.string:
         out["datatype"] = str(term.datatype)
+    return out
+
+
+def canonical_blank_nodes(graph: Graph) -> Graph:
+    """The graph with its blank nodes named by rdflib's canonical labelling (a hash of each
+    one's place in the graph), so that the same triples serialise to the same bytes however
+    the store named them (Oxigraph's names are random)."""
+    from rdflib import BNode, Graph
+    from rdflib.compare import to_canonical_graph
+
+    if not any(isinstance(t, BNode) for triple in graph for t in triple):
+        return graph
+    out = Graph()
+    for triple in to_canonical_graph(graph):
+        out.add(triple)
     return out
 
 
