@@ -180,6 +180,15 @@ def test_span_description_holds_its_selectors(out: Path, graph: Graph, kg) -> No
 # -- the pages -----------------------------------------------------------------
 
 
+def test_a_selector_page_is_named_by_its_type_and_its_span(out: Path) -> None:
+    page = (out / "id/span/announcement-2012/1044-1055/quote.html").read_text(encoding="utf-8")
+    title = page.split("<title>")[1].split("</title>")[0]
+    zh, en = "文本引文选择器：公告第1044–1055字符", "Text quote selector: Characters 1044–1055 of the announcement"
+    assert title == f"{zh} · {en}"
+    span = (out / "id/span/announcement-2012/1044-1055.html").read_text(encoding="utf-8")
+    assert "文本位置选择器：公告第1044–1055字符" in span and "Text position selector: Characters 1044–1055" in span
+
+
 def test_award_page_shows_both_languages_links_and_the_source_text(out: Path, graph: Graph, kg) -> None:
     page = (out / f"id/{AWARD}.html").read_text(encoding="utf-8")
     award = URIRef(kg.base + AWARD)

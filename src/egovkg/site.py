@@ -353,12 +353,33 @@ class Site:
         return f"<{iri}>"
 
     def labels(self, node: URIRef) -> dict[str, str]:
+        out = self._own_labels(node)
+        if not out:
+            out = self._selector_labels(node)
+        return out
+
+    def _own_labels(self, node: URIRef) -> dict[str, str]:
         out: dict[str, str] = {}
         for p in LABELS:
             for lit in sorted(self.graph.objects(node, p), key=_term_key):
                 key = _lang_key(lit.language) if isinstance(lit, Literal) else None
                 if key and key not in out:
                     out[key] = str(lit)
+        return out
+
+    def _selector_labels(self, node: URIRef) -> dict[str, str]:
+        """A selector has no label of its own: it is named by its type and its span,
+        "文本引文选择器：公告第1044–1055字符" / "Text quote selector: Characters 1044–1055 of the announcement"."""
+        span = next(iter(sorted(self.graph.subjects(OA.hasSelector, node), key=str)), None)
+        kind = next(iter(sorted(self.graph.objects(node, RDF.type), key=str)), None)
+        if span is None or kind is None:
+            return {}
+        of_span, of_kind = self._own_labels(span), self._own_labels(kind)
+        out = {}
+        if of_span.get("zh") and of_kind.get("zh"):
+            out["zh"] = f"{of_kind['zh']}：{of_span['zh']}"
+        if of_span.get("en") and of_kind.get("en"):
+            out["en"] = f"{of_kind['en'][:1].upper()}{of_kind['en'][1:]}: {of_span['en']}"
         return out
 
     def href(self, target: URIRef, page: str) -> tuple[str | None, bool]:
