@@ -6,7 +6,7 @@ import http.server
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -62,7 +62,11 @@ def graph(kg: KnowledgeGraph):
 
 
 class _Stub(http.server.BaseHTTPRequestHandler):
-    """An HTTP endpoint that answers what a test sets: status (or statuses, in turn), type and body."""
+    """An HTTP endpoint that answers what a test sets: status (or statuses, in turn), type and body.
+
+    With ``stream`` (a function giving the body in pieces) the body is sent piece by piece,
+    chunked unless ``length`` declares a Content-Length; ``sent`` counts the body bytes the
+    stub managed to send before the client hung up, and ``done`` is set when a reply ends."""
 
     status = 500
     body = b"boom"
@@ -70,19 +74,44 @@ class _Stub(http.server.BaseHTTPRequestHandler):
     delay = 0.0
     seen_headers: list[dict[str, str]] = []
     statuses: list[int] = []  # when set, one status per request, in order
+    reply_headers: dict[str, str] = {}  # more headers to send (the fixture gives each test its own)
+    stream: Callable[[], Iterable[bytes]] | None = None
+    length: int | None = None  # a Content-Length to declare instead of the body's own
+    sent = 0
+    done: threading.Event
 
     def _reply(self) -> None:
+        cls = type(self)
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
-        type(self).seen_headers.append({**self.headers, "path": self.path})
+        cls.seen_headers.append({**self.headers, "path": self.path})
         time.sleep(self.delay)
-        status = type(self).statuses.pop(0) if type(self).statuses else self.status
+        status = cls.statuses.pop(0) if cls.statuses else self.status
+        chunked = cls.stream is not None and cls.length is None
+        if chunked:
+            self.protocol_version = "HTTP/1.1"  # chunked transfer coding is HTTP/1.1's
+            self.close_connection = True
         self.send_response(status)
         self.send_header("Content-Type", self.content_type)
-        self.send_header("Content-Length", str(len(self.body)))
+        for name, value in cls.reply_headers.items():
+            self.send_header(name, value)
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("Connection", "close")
+        else:
+            self.send_header("Content-Length", str(len(self.body) if cls.length is None else cls.length))
         self.end_headers()
-        self.wfile.write(self.body)
+        try:
+            for piece in [self.body] if cls.stream is None else cls.stream():
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+                cls.sent += len(piece)
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
+        except OSError:  # the client hung up: what it read is all it wanted
+            self.close_connection = True
+        finally:
+            cls.done.set()
 
     do_GET = do_POST = do_PUT = _reply
 
@@ -92,7 +121,9 @@ class _Stub(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture()
 def stub() -> Iterator[type[_Stub]]:
-    handler = type("Handler", (_Stub,), {"seen_headers": [], "statuses": []})
+    handler = type(
+        "Handler", (_Stub,), {"seen_headers": [], "statuses": [], "reply_headers": {}, "done": threading.Event()}
+    )
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     handler.url = f"http://127.0.0.1:{srv.server_address[1]}"
     thread = threading.Thread(target=srv.serve_forever, daemon=True)

@@ -21,6 +21,7 @@ from egovkg.cli_common import (  # re-exported for commands and notebooks
     data_option,
     graph_files,
     handle_errors,
+    max_reply_option,
     quiet_library_logging,
     store_options,
     table_width,
@@ -212,6 +213,7 @@ def list_queries() -> None:
     type=click.IntRange(min=1),
     help="Seconds to wait for a remote endpoint.",
 )
+@max_reply_option
 @data_option
 @store_options
 @base_option
@@ -223,6 +225,7 @@ def query(
     fmt: str,
     endpoint: str | None,
     timeout: int,
+    max_reply_size: int,
     data: tuple[Path, ...],
     store_kind: str,
     store_path: Path | None,
@@ -256,7 +259,7 @@ def query(
     if endpoint:
         from egovkg.remote import Endpoint
 
-        target: Any = Endpoint(endpoint, timeout=timeout)
+        target: Any = Endpoint(endpoint, timeout=timeout, max_reply_size=max_reply_size)
     else:
         target = the_store(data, base, store_kind, store_path)
     result = target.query(text)

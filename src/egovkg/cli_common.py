@@ -74,6 +74,44 @@ def base_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+class ByteSize(click.ParamType):
+    """A size in bytes: 1048576, or a whole number with K, M, G or T (binary: 1M = 1 MiB; KB,
+    KiB and the like are read the same). Above 0."""
+
+    name = "size"
+    UNITS = "kmgt"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        import re
+
+        if isinstance(value, int) and not isinstance(value, bool):
+            n = value
+        else:
+            m = re.fullmatch(r"\s*(\d{1,20})\s*(?:([kmgt])(?:i?b)?|b)?\s*", str(value), re.IGNORECASE)
+            if not m:
+                hint = "give bytes, or a whole number with K, M or G (1M = 1 MiB)"
+                self.fail(f"{value!r} is not a size: {hint}", param, ctx)
+            n = int(m[1]) << (10 * (self.UNITS.index(m[2].lower()) + 1) if m[2] else 0)
+        if n < 1:
+            self.fail(f"{value!r} is not above 0 bytes", param, ctx)
+        return n
+
+
+def max_reply_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    # the default is triplestore.DEFAULT_MAX_REPLY (a test keeps them equal), spelled out here
+    # so the CLI does not import the HTTP modules to start
+    return click.option(
+        "--max-reply-size",
+        "max_reply_size",
+        type=ByteSize(),
+        default="256M",
+        show_default=True,
+        envvar="EGOVKG_MAX_REPLY_SIZE",
+        help="Read at most this much of an endpoint's reply (bytes, or K/M/G: 1M = 1 MiB); "
+        "a larger reply is an error and nothing is written. Or EGOVKG_MAX_REPLY_SIZE.",
+    )(fn)
+
+
 def data_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--data",

@@ -5,6 +5,12 @@ against the SPARQL 1.1 Query Results JSON format (head.vars a list of variable
 names, results.bindings a list of objects whose values are well-formed uri,
 literal or bnode terms, or a boolean) before any of it reaches a writer, and
 anything else is one EndpointError naming the URL and what is wrong.
+
+Every reply body, an error's too, is read through ``triplestore.read_reply``: at most
+``max_reply_size`` bytes (default 256 MiB, ``--max-reply-size``), never decompressed.
+SPARQLWrapper builds the request; the request is sent here rather than by
+``SPARQLWrapper.query``, which reads an error reply's body whole, and redirects are not
+followed (urllib reads a redirect's body whole too).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import json
 import logging
 import urllib.error
 import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +31,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from egovkg.errors import EndpointError, one_line
 from egovkg.query import QueryResult
 from egovkg.store import to_rdflib
-from egovkg.triplestore import check_http_url, check_timeout
+from egovkg.triplestore import DEFAULT_MAX_REPLY, check_http_url, check_max_reply, check_timeout, read_reply
 
 DEFAULT_TIMEOUT = 30
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -194,24 +201,58 @@ def parse_graph(url: str, raw: bytes, content_type: str = "") -> QueryResult:
     return QueryResult("graph", graph=g)
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an error, never followed: urllib would read the redirect's body whole
+    (no cap), send a POST query on as a GET without the query, and forward the Authorization
+    header to whatever host the Location names."""
+
+    def redirect_request(self, *_args: Any, **_kwargs: Any) -> None:
+        return None  # urllib then raises the 3xx as an HTTPError, its body unread
+
+
+def _status_error(url: str, exc: urllib.error.HTTPError) -> EndpointError:
+    """An HTTP error reply as one line: the status, and the Location of a redirect or the first
+    line of the server's own message (at most 300 bytes of it are read, never markup)."""
+    status = f"{url}: HTTP {exc.code} {_plain(one_line(str(exc.reason)))[:100]}".rstrip()
+    if 300 <= exc.code < 400:
+        where = exc.headers.get("Location") if exc.headers else None
+        return EndpointError(
+            f"{status}: redirected to {_show(where or '')}; redirects are not followed "
+            "(a POST query would arrive as an empty GET): give that URL as the endpoint"
+        )
+    detail = ""
+    content_type = (exc.headers.get("Content-Type") or "") if exc.headers else ""
+    if "html" not in content_type.lower():
+        try:
+            text = exc.read(300).decode("utf-8", "replace")
+        except (OSError, http.client.HTTPException):  # the message is only a hint
+            text = ""
+        detail = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return EndpointError(status + (f": {_plain(one_line(detail, 200))}" if detail else ""))
+
+
 @dataclass
 class Endpoint:
-    """A SPARQL 1.1 query endpoint (e.g. Oxigraph's /query, Fuseki's /ds/sparql)."""
+    """A SPARQL 1.1 query endpoint (e.g. Oxigraph's /query, Fuseki's /ds/sparql).
+
+    ``max_reply_size`` caps the bytes read of any one reply (see triplestore.DEFAULT_MAX_REPLY
+    for why 256 MiB); a reply past it is one EndpointError naming the URL and the cap."""
 
     url: str
     timeout: int = DEFAULT_TIMEOUT
     user: str | None = None
     password: str | None = None
+    max_reply_size: int = DEFAULT_MAX_REPLY
     _request_url: str = field(default="", init=False, repr=False)  # the URL as sent: ASCII
 
     def __post_init__(self) -> None:
         # checked here, so a bad --endpoint or --timeout fails before any data is read or sent
         self._request_url = urllib.parse.urlunsplit(check_http_url(self.url))  # messages keep the URL as given
         check_timeout(self.timeout)
+        check_max_reply(self.max_reply_size)
 
     def query(self, text: str) -> QueryResult:
         from SPARQLWrapper import JSON, N3, SPARQLWrapper
-        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
         sw = SPARQLWrapper(self._request_url)
         sw.setTimeout(self.timeout)
@@ -227,17 +268,20 @@ class Endpoint:
             sw.addCustomHttpHeader("Accept", "application/n-triples, text/turtle;q=0.9")
         from egovkg.retry import retrying
 
+        # SPARQLWrapper's request builder (method, conneg, Basic auth; an underscore method in its
+        # API docs, sparqlwrapper pinned <3), sent here so every reply body is read through
+        # read_reply's cap: sw.query() reads an error reply's body whole
+        request = sw._createRequest()
+        opener = urllib.request.build_opener(_NoRedirects)
         try:
             for attempt in retrying():  # a query is read-only: transient faults are retried
                 with attempt:
-                    response = sw.query()
-                    raw = response.response.read()
-                    content_type = response.response.headers.get("Content-Type", "")
+                    with opener.open(request, timeout=self.timeout) as response:
+                        content_type = response.headers.get("Content-Type", "")
+                        raw = read_reply(response, self.url, self.max_reply_size)
         except urllib.error.HTTPError as exc:
-            raise EndpointError(f"{self.url}: HTTP {exc.code} {exc.reason}") from exc
-        except SPARQLWrapperException as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise EndpointError(f"{self.url}: {first}") from exc
+            with exc:  # closed: the rest of its body is never read
+                raise _status_error(self.url, exc) from exc
         except urllib.error.URLError as exc:
             raise EndpointError(f"{self.url}: cannot connect ({exc.reason})") from exc
         except TimeoutError as exc:

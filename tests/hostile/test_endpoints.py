@@ -1,20 +1,26 @@
 """Hostile endpoints: bad --endpoint and --timeout values, replies that are not SPARQL JSON
-results, replies that are not HTTP, and secrets with stray characters."""
+results, replies that are not HTTP, secrets with stray characters, and replies larger than
+--max-reply-size (declared, streamed, compressed, error and redirect replies)."""
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import socket
 import threading
+import tracemalloc
+import zlib
 from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
 
 from egovkg.cli import main
+from egovkg.cli_common import ByteSize
 from egovkg.errors import EndpointError
 from egovkg.remote import Endpoint, parse_results
-from egovkg.triplestore import Credentials, check_http_url, graph_store_url, put_graph
+from egovkg.triplestore import DEFAULT_MAX_REPLY, Credentials, check_http_url, graph_store_url, put_graph, read_reply
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 SELECT = "SELECT ?x WHERE { ?x ?p ?o }"
@@ -348,3 +354,185 @@ def test_a_graph_reply_with_an_ill_typed_literal_is_kept_quietly(reply, caplog) 
     graph = Endpoint(reply.url).query(CONSTRUCT).graph
     assert sorted(o.n3() for o in graph.objects()) == ['"plain"', '"x"^^<http://www.w3.org/2001/XMLSchema#integer>']
     assert not [r for r in caplog.records if r.name.startswith("rdflib")]
+
+
+# ---- replies larger than --max-reply-size ---------------------------------------------
+
+MiB = 1 << 20
+PIECE = b" " * 65536  # whitespace: valid JSON padding, so only the size can fail
+
+
+def _rows_reply(n: int, size: int | None = None) -> bytes:
+    """A SELECT reply of n rows, padded with trailing whitespace to exactly ``size`` bytes."""
+    rows = [{"x": {"type": "uri", "value": f"urn:x:{i}"}} for i in range(n)]
+    body = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": rows}}).encode()
+    return body if size is None else body.ljust(size)
+
+
+def _fifty_mib() -> Iterator[bytes]:
+    return (PIECE for _ in range(50 * MiB // len(PIECE)))
+
+
+def test_a_reply_declared_larger_than_the_cap_fails_before_reading(reply) -> None:
+    # Content-Length says 50 MiB and no body follows: reading any of it would end in IncompleteRead
+    reply.length, reply.stream = 50 * MiB, lambda: iter(())
+    with pytest.raises(EndpointError) as info:
+        Endpoint(reply.url, max_reply_size=MiB).query(SELECT)
+    assert str(info.value) == f"{reply.url}: the reply is larger than 1 MiB (--max-reply-size)"
+    assert len(reply.seen) == 1  # not retried
+
+
+def test_a_streamed_reply_past_the_cap_stops_early(reply) -> None:
+    """50 MiB sent chunked (no Content-Length) against a 1 MiB cap: the client hangs up after
+    the cap, so the stub gets out only what fits the two sockets' buffers (measured 1.5-4.6 MiB),
+    and the client's memory holds about the cap (measured peak 1.9 MiB)."""
+    reply.stream = _fifty_mib
+    tracemalloc.start()
+    try:
+        with pytest.raises(EndpointError) as info:
+            Endpoint(reply.url, max_reply_size=MiB).query(SELECT)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert str(info.value) == f"{reply.url}: the reply is larger than 1 MiB (--max-reply-size)"
+    assert reply.done.wait(10)
+    assert MiB < reply.sent < 16 * MiB  # of 50 MiB
+    assert peak < 4 * MiB
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_reply_of_exactly_the_cap_is_read_whole(reply, chunked: bool) -> None:
+    cap = 256 * 1024
+    body = _rows_reply(3000, cap)
+    if chunked:
+        reply.stream = lambda: (body[i : i + 10_000] for i in range(0, len(body), 10_000))
+    else:
+        reply.body = body
+    result = Endpoint(reply.url, max_reply_size=cap).query(SELECT)
+    assert [row["x"].n3() for row in result.rows] == [f"<urn:x:{i}>" for i in range(3000)]
+    with pytest.raises(EndpointError, match=r": the reply is larger than 262143 bytes \(--max-reply-size\)$"):
+        Endpoint(reply.url, max_reply_size=cap - 1).query(SELECT)
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+def test_a_compressed_reply_is_refused_never_inflated(reply, coding: str) -> None:
+    """egovkg asks for no compression (http.client sends Accept-Encoding: identity) and inflates
+    nothing, so a bomb (80 KiB on the wire, 50 MiB inflated) is one error, under any cap."""
+    inflated = _rows_reply(1) + b" " * (50 * MiB)
+    reply.body = gzip.compress(inflated) if coding == "gzip" else zlib.compress(inflated)
+    reply.reply_headers["Content-Encoding"] = coding
+    assert len(reply.body) < 100_000
+    with pytest.raises(EndpointError) as info:
+        Endpoint(reply.url, max_reply_size=MiB).query(SELECT)
+    assert str(info.value) == f"{reply.url}: the reply is compressed ({coding}), which egovkg does not ask for"
+    assert reply.seen[-1]["Accept-Encoding"] == "identity"
+
+
+def test_an_error_reply_is_capped_too(reply) -> None:
+    """SPARQLWrapper read the body of a 400/401/404/414/500 whole: now at most 300 bytes of it."""
+    reply.status = 500
+    reply.stream = lambda: iter([b"boom\x1b[31m\nmore\n", *_fifty_mib()])
+    with pytest.raises(EndpointError) as info:
+        Endpoint(reply.url, max_reply_size=MiB).query(SELECT)
+    assert str(info.value) == rf"{reply.url}: HTTP 500 Internal Server Error: boom\x1b[31m"
+    assert reply.done.wait(10)
+    assert reply.sent < 16 * MiB
+
+
+def test_a_redirect_is_an_error_and_its_body_is_not_read(reply, monkeypatch) -> None:
+    """urllib reads a redirect's body whole, then sends a POST query on as a GET without the
+    query, with the Authorization header, to any host: redirects are not followed."""
+    reply.status, reply.stream = 302, _fifty_mib
+    reply.reply_headers["Location"] = "http://elsewhere.test/sparql"
+    with pytest.raises(EndpointError) as info:
+        Endpoint(reply.url, user="u", password="pw", max_reply_size=MiB).query(SELECT)
+    assert str(info.value) == (
+        f"{reply.url}: HTTP 302 Found: redirected to 'http://elsewhere.test/sparql'; redirects are not "
+        "followed (a POST query would arrive as an empty GET): give that URL as the endpoint"
+    )
+    assert len(reply.seen) == 1
+    assert reply.done.wait(10)
+    assert reply.sent < 16 * MiB
+
+
+class _Endless(io.RawIOBase):
+    """A reply body that never ends, counting the bytes asked of it."""
+
+    def __init__(self, headers: dict[str, str] | None = None) -> None:
+        self.headers = headers or {}
+        self.given = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # noqa: ANN001 - memoryview
+        b[:] = b"x" * len(b)
+        self.given += len(b)
+        return len(b)
+
+
+@pytest.mark.parametrize("cap", [1, 1000, 65536, 65537, 3 * 65536 + 5])
+def test_read_reply_stops_at_the_first_byte_past_the_cap(cap: int) -> None:
+    body = _Endless()
+    with pytest.raises(EndpointError, match=r"^http://h/q: the reply is larger than "):
+        read_reply(body, "http://h/q", cap)
+    assert body.given == cap + 1
+
+
+def test_read_reply_refuses_a_declared_length_without_reading() -> None:
+    body = _Endless({"Content-Length": str(MiB + 1)})
+    with pytest.raises(EndpointError, match=r"larger than 1 MiB \(--max-reply-size\)$"):
+        read_reply(body, "http://h/q", MiB)
+    assert body.given == 0
+
+
+@pytest.mark.parametrize(
+    ("given", "size"),
+    [("1048576", MiB), ("64M", 64 * MiB), ("64mib", 64 * MiB), ("1G", 1 << 30), ("512k", 512 * 1024), ("64b", 64)],
+)
+def test_max_reply_size_on_the_command_line(reply, monkeypatch, given: str, size: int) -> None:
+    seen = {}
+    real = Endpoint.__init__
+
+    def spy(self, *args, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+        seen.update(kwargs)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Endpoint, "__init__", spy)
+    reply.body = b'{"head": {}, "boolean": true}'
+    for args, env in (["--max-reply-size", given], {}), ([], {"EGOVKG_MAX_REPLY_SIZE": given}):
+        seen.clear()
+        result = CliRunner(env=env).invoke(main, ["query", "-e", "ASK {}", "--endpoint", reply.url, *args])
+        assert (result.exit_code, result.stdout) == (0, "true\n"), result.output
+        assert seen["max_reply_size"] == size
+
+
+def test_the_default_cap_is_256_mib_on_both_sides() -> None:
+    assert DEFAULT_MAX_REPLY == 256 * MiB == ByteSize().convert("256M", None, None)
+    option = next(p for p in main.commands["query"].params if p.name == "max_reply_size")
+    assert ByteSize().convert(option.default, None, None) == DEFAULT_MAX_REPLY
+    assert Endpoint("http://h/q").max_reply_size == DEFAULT_MAX_REPLY
+
+
+def test_a_reply_past_the_cap_on_the_command_line_is_one_line_and_no_output(reply) -> None:
+    reply.stream = _fifty_mib
+    args = ["query", "-e", SELECT, "--endpoint", reply.url, "--max-reply-size", "1M", "--format", "csv"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == f"error: {reply.url}: the reply is larger than 1 MiB (--max-reply-size)\n"
+
+
+@pytest.mark.parametrize("given", ["0", "-1", "64X", "1.5G", "M", ""])
+def test_a_bad_max_reply_size_is_a_usage_error(given: str) -> None:
+    result = CliRunner().invoke(
+        main, ["query", "dataset-summary", "--endpoint", "http://127.0.0.1:9/q", "--max-reply-size", given]
+    )
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1].startswith("Error: Invalid value for '--max-reply-size': ")
+
+
+@pytest.mark.parametrize("cap", [0, -1, 1.5, True, "1M"])
+def test_a_bad_max_reply_size_is_refused_by_the_library(cap: object) -> None:
+    with pytest.raises(EndpointError, match=r"^--max-reply-size .*: must be a whole number of bytes above 0$"):
+        Endpoint("http://h/q", max_reply_size=cap)  # type: ignore[arg-type]
