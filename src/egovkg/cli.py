@@ -18,6 +18,7 @@ from egovkg import __version__
 from egovkg.cli_common import (  # re-exported for commands and notebooks
     _terminate,
     base_option,
+    credential_options,
     data_option,
     graph_files,
     handle_errors,
@@ -214,6 +215,7 @@ def list_queries() -> None:
     help="Seconds to wait for a remote endpoint.",
 )
 @max_reply_option
+@credential_options
 @data_option
 @store_options
 @base_option
@@ -226,6 +228,8 @@ def query(
     endpoint: str | None,
     timeout: int,
     max_reply_size: int,
+    user: str | None,
+    password: str | None,
     data: tuple[Path, ...],
     store_kind: str,
     store_path: Path | None,
@@ -258,8 +262,10 @@ def query(
             return
     if endpoint:
         from egovkg.remote import Endpoint
+        from egovkg.triplestore import Credentials
 
-        target: Any = Endpoint(endpoint, timeout=timeout, max_reply_size=max_reply_size)
+        credentials = Credentials.from_env(user, password)
+        target: Any = Endpoint(endpoint, timeout=timeout, credentials=credentials, max_reply_size=max_reply_size)
     else:
         target = the_store(data, base, store_kind, store_path)
     result = target.query(text)
@@ -273,8 +279,7 @@ def query(
     help="Graph Store Protocol URL (Oxigraph: http://HOST:7878/store; Fuseki: http://HOST:3030/DS/data).",
 )
 @click.option("--graph", "graph_iri", help="Named graph to replace (default: the default graph).")
-@click.option("--user", help="User name (or EGOVKG_USER); the password comes from EGOVKG_PASSWORD.")
-@click.option("--password", help="Password (prefer EGOVKG_PASSWORD; a token in EGOVKG_TOKEN is sent as Bearer).")
+@credential_options
 @click.option(
     "--timeout", default=300, show_default=True, type=click.IntRange(min=1), help="Seconds to wait for the server."
 )

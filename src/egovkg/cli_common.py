@@ -112,6 +112,14 @@ def max_reply_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def credential_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--user and --password for an endpoint; a token in EGOVKG_TOKEN is sent as Bearer instead."""
+    fn = click.option(
+        "--password", help="Password (prefer EGOVKG_PASSWORD; a token in EGOVKG_TOKEN is sent as Bearer)."
+    )(fn)
+    return click.option("--user", help="User name (or EGOVKG_USER); the password comes from EGOVKG_PASSWORD.")(fn)
+
+
 def data_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--data",

@@ -31,7 +31,16 @@ from rdflib import BNode, Graph, Literal, URIRef
 from egovkg.errors import EndpointError, one_line
 from egovkg.query import QueryResult
 from egovkg.store import to_rdflib
-from egovkg.triplestore import DEFAULT_MAX_REPLY, check_http_url, check_max_reply, check_timeout, read_reply
+from egovkg.triplestore import (
+    DEFAULT_MAX_REPLY,
+    PASSWORD_ENV,
+    TOKEN_ENV,
+    Credentials,
+    check_http_url,
+    check_max_reply,
+    check_timeout,
+    read_reply,
+)
 
 DEFAULT_TIMEOUT = 30
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -220,6 +229,10 @@ def _status_error(url: str, exc: urllib.error.HTTPError) -> EndpointError:
             f"{status}: redirected to {_show(where or '')}; redirects are not followed "
             "(a POST query would arrive as an empty GET): give that URL as the endpoint"
         )
+    if exc.code == 401:
+        return EndpointError(
+            f"{status}: authentication required or refused (--user with {PASSWORD_ENV}, or {TOKEN_ENV})"
+        )
     detail = ""
     content_type = (exc.headers.get("Content-Type") or "") if exc.headers else ""
     if "html" not in content_type.lower():
@@ -240,8 +253,7 @@ class Endpoint:
 
     url: str
     timeout: int = DEFAULT_TIMEOUT
-    user: str | None = None
-    password: str | None = None
+    credentials: Credentials | None = None  # Basic (user, password) or Bearer (token)
     max_reply_size: int = DEFAULT_MAX_REPLY
     _request_url: str = field(default="", init=False, repr=False)  # the URL as sent: ASCII
 
@@ -257,8 +269,6 @@ class Endpoint:
         sw = SPARQLWrapper(self._request_url)
         sw.setTimeout(self.timeout)
         sw.setMethod("POST")
-        if self.user is not None:
-            sw.setCredentials(self.user, self.password or "")
         sw.setQuery(text)
         kind = sw.queryType
         graph_query = kind in ("CONSTRUCT", "DESCRIBE")
@@ -272,6 +282,8 @@ class Endpoint:
         # API docs, sparqlwrapper pinned <3), sent here so every reply body is read through
         # read_reply's cap: sw.query() reads an error reply's body whole
         request = sw._createRequest()
+        for name, value in (self.credentials.header() if self.credentials else {}).items():
+            request.add_header(name, value)  # Basic with an empty password, or Bearer: SPARQLWrapper does neither
         opener = urllib.request.build_opener(_NoRedirects)
         try:
             for attempt in retrying():  # a query is read-only: transient faults are retried

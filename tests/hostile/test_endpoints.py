@@ -4,6 +4,7 @@ results, replies that are not HTTP, secrets with stray characters, and replies l
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import json
@@ -320,6 +321,38 @@ def test_a_token_with_a_bad_character_is_refused_unshown(monkeypatch, token: str
     assert result.output.startswith("error: EGOVKG_TOKEN:") and "s3c" not in result.output
 
 
+ASK_TRUE = b'{"head": {}, "boolean": true}'
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "header"),
+    [
+        (["--user", "ann"], {"EGOVKG_PASSWORD": "pw"}, "Basic " + base64.b64encode(b"ann:pw").decode()),
+        (["--user", "ann", "--password", "pw"], {}, "Basic " + base64.b64encode(b"ann:pw").decode()),
+        ([], {"EGOVKG_USER": "ann"}, "Basic " + base64.b64encode(b"ann:").decode()),  # an empty password
+        ([], {"EGOVKG_TOKEN": "t0k"}, "Bearer t0k"),
+        ([], {}, None),
+    ],
+)
+def test_query_sends_the_credentials_push_does(reply, args: list[str], env: dict[str, str], header: str | None) -> None:
+    reply.body = ASK_TRUE
+    env = {"EGOVKG_USER": "", "EGOVKG_PASSWORD": "", "EGOVKG_TOKEN": "", **env}
+    result = CliRunner(env=env).invoke(main, ["query", "-e", "ASK {}", "--endpoint", reply.url, *args])
+    assert (result.exit_code, result.stdout) == (0, "true\n"), result.output
+    assert reply.seen[-1].get("Authorization") == header
+    assert "pw" not in result.output and "t0k" not in result.output
+
+
+def test_a_refused_query_names_the_credentials_to_give(reply) -> None:
+    reply.status, reply.body = 401, b"who are you?"
+    result = CliRunner(env={"EGOVKG_TOKEN": ""}).invoke(main, ["query", "-e", "ASK {}", "--endpoint", reply.url])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {reply.url}: HTTP 401 Unauthorized: authentication required or refused "
+        "(--user with EGOVKG_PASSWORD, or EGOVKG_TOKEN)\n"
+    )
+
+
 def test_a_user_name_with_a_colon_is_refused() -> None:
     with pytest.raises(EndpointError, match="a user name cannot contain ':'"):
         Credentials(user="a:b", password="pw")
@@ -445,7 +478,7 @@ def test_a_redirect_is_an_error_and_its_body_is_not_read(reply, monkeypatch) -> 
     reply.status, reply.stream = 302, _fifty_mib
     reply.reply_headers["Location"] = "http://elsewhere.test/sparql"
     with pytest.raises(EndpointError) as info:
-        Endpoint(reply.url, user="u", password="pw", max_reply_size=MiB).query(SELECT)
+        Endpoint(reply.url, credentials=Credentials("u", "pw"), max_reply_size=MiB).query(SELECT)
     assert str(info.value) == (
         f"{reply.url}: HTTP 302 Found: redirected to 'http://elsewhere.test/sparql'; redirects are not "
         "followed (a POST query would arrive as an empty GET): give that URL as the endpoint"
