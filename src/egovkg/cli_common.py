@@ -16,10 +16,12 @@ import click
 
 from egovkg.errors import EgovkgError
 from egovkg.paths import Layout
+from egovkg.terminal import terminal_safe
 
 
 def _fail(exc: EgovkgError) -> None:
-    click.echo(f"error: {exc}", err=True)
+    # a message may quote a server's reply, a file name or a label: shown as data, never as controls
+    click.echo(f"error: {terminal_safe(str(exc))}", err=True)
     sys.exit(exc.exit_code)
 
 

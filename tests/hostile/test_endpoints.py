@@ -353,6 +353,20 @@ def test_a_refused_query_names_the_credentials_to_give(reply) -> None:
     )
 
 
+@pytest.mark.parametrize("command", ["push", "query"])
+def test_a_server_message_reaches_the_terminal_as_text(reply, command: str) -> None:
+    """An error reply's own words are quoted in the message, with its controls escaped."""
+    reply.status, reply.body = 500, b"disk \x1b]0;pwned\x07full \x1b[2J\xe2\x80\xae!"
+    url = reply.url.replace("/query", "/store") if command == "push" else reply.url
+    args = ["push", "--endpoint", url] if command == "push" else ["query", "-e", "ASK {}", "--endpoint", url]
+    result = CliRunner(env={"EGOVKG_TOKEN": ""}).invoke(main, args)
+    assert result.exit_code == 2
+    said = "disk \\x1b]0;pwned\\x07full \\x1b[2J\\u202e!"
+    status = "HTTP 500" if command == "push" else "HTTP 500 Internal Server Error"
+    assert result.stderr == f"error: {url}{'?default' if command == 'push' else ''}: {status}: {said}\n"
+    assert not any(c in result.stderr for c in "\x1b\x07\u202e")
+
+
 def test_a_user_name_with_a_colon_is_refused() -> None:
     with pytest.raises(EndpointError, match="a user name cannot contain ':'"):
         Credentials(user="a:b", password="pw")
