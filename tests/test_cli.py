@@ -272,3 +272,29 @@ def test_a_table_on_a_terminal_fits_its_width(runner: CliRunner) -> None:
     assert max(cell_len(line) for line in lines) == 100
     piped = runner.invoke(main, ["query", "winners-by-category"]).output.splitlines()
     assert max(cell_len(line) for line in piped) > 100
+
+
+ILL_TYPED = '<http://example.org/s> <http://example.org/n> "notanint"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["query", "-e", "SELECT ?o WHERE { ?s ?p ?o }", "--format", "csv", "--store", "memory"],
+        ["query", "-e", "SELECT ?o WHERE { ?s ?p ?o }", "--format", "csv", "--store", "oxigraph"],
+        ["query", "-e", "CONSTRUCT WHERE { ?s ?p ?o }", "--format", "nt", "--store", "oxigraph"],
+        ["validate"],
+    ],
+)
+def test_an_ill_typed_literal_in_data_is_read_without_a_logged_traceback(
+    runner: CliRunner, tmp_path: Path, caplog: pytest.LogCaptureFixture, args: list[str]
+) -> None:
+    data = tmp_path / "ill.nt"
+    data.write_text(ILL_TYPED, encoding="utf-8")
+    result = runner.invoke(main, [*args, "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    assert {"validate": "conforms\n", "SELECT": "o\nnotanint\n", "CONSTRUCT": ILL_TYPED}[
+        args[0] if args[0] == "validate" else args[2].split()[0]
+    ] == result.stdout
+    assert result.stderr == ""
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("rdflib")]

@@ -8,7 +8,9 @@ can keep its data on disk (``--store-path``) for repeat use.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import logging
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,23 @@ RDF_SUFFIXES = {
 MAX_MEMORY_INPUT = 50 * 1024 * 1024  # bytes of RDF files rdflib's memory store will parse
 
 
+@contextlib.contextmanager
+def quiet_ill_typed_literals() -> Iterator[None]:
+    """rdflib logs a warning with a traceback for every ill-typed literal it builds
+    ("abc"^^xsd:integer), which is legal RDF a file or an endpoint may hold; the term is kept
+    as is. Errors are one line on stderr, so reading data stays quiet."""
+
+    def drop(record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to convert Literal lexical form")
+
+    logger = logging.getLogger("rdflib.term")
+    logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop)
+
+
 def load_rdf(paths: Iterable[Path]) -> Graph:
     """Parse RDF files into one rdflib graph; a bad file names itself and the parser's message."""
     from rdflib import Dataset
@@ -56,13 +75,14 @@ def load_rdf(paths: Iterable[Path]) -> Graph:
                 f"(limit {MAX_MEMORY_INPUT / 1e6:.0f} MB); use --store oxigraph, which streams it"
             )
         try:
-            if fmt in ("trig", "nquads"):
-                ds = Dataset()
-                ds.parse(path, format=fmt)
-                for s, p, o, _g in ds.quads():
-                    g.add((s, p, o))
-            else:
-                g.parse(path, format=fmt)
+            with quiet_ill_typed_literals():
+                if fmt in ("trig", "nquads"):
+                    ds = Dataset()
+                    ds.parse(path, format=fmt)
+                    for s, p, o, _g in ds.quads():
+                        g.add((s, p, o))
+                else:
+                    g.parse(path, format=fmt)
         except Exception as exc:
             raise RDFInputError(f"{path}: not valid {fmt}: {_located(path) or one_line(str(exc))}") from exc
     return g
@@ -182,6 +202,10 @@ class OxigraphStore:
         return len(self.store)
 
     def query(self, text: str) -> QueryResult:
+        with quiet_ill_typed_literals():  # results become rdflib terms: data may hold "x"^^xsd:integer
+            return self._query(text)
+
+    def _query(self, text: str) -> QueryResult:
         import pyoxigraph as ox
 
         # Oxigraph evaluates lazily: a SERVICE call or a type error can fail while the
