@@ -139,3 +139,19 @@ def test_an_unwritable_output_is_an_output_error(tmp_path: Path) -> None:
     (tmp_path / "afile").write_bytes(b"")
     with pytest.raises(OutputError, match=f"^cannot write {tmp_path}/afile/out.nt: Not a directory$"):
         convert_files([src], "nt", tmp_path / "afile/out.nt")
+
+
+def test_rdf_xml_keeps_a_carriage_return_and_refuses_what_xml_cannot_hold(tmp_path: Path) -> None:
+    cr = _write(tmp_path, "cr.nt", '<http://e/s> <http://e/p> "a\\rb" .\n')
+    data = _convert([cr], "xml", tmp_path / "cr.rdf")
+    assert b"a&#13;b" in data
+    assert [q.object for q in ox.parse(data, format=ox.RdfFormat.RDF_XML)] == [ox.Literal("a\rb")]
+    esc = _write(tmp_path, "esc.nt", '<http://e/s> <http://e/p> "a\\u001Bb" .\n')
+    out = tmp_path / "esc.rdf"
+    with pytest.raises(convert.NotXMLError) as err:
+        convert_files([cr, esc], "xml", out)
+    assert str(err.value) == (
+        f"{esc}: cannot be written as RDF/XML: a value holds U+001B, a character XML 1.0 cannot hold; "
+        "choose another format"
+    )
+    assert not out.exists()

@@ -108,6 +108,61 @@ def resource_prefixes(base: str = "https://w3id.org/egovkg/id/") -> dict[str, st
     return {kind.replace("-", ""): f"{base}{kind}/" for kind in RESOURCE_TYPES}
 
 
+# XML 1.0 cannot hold these, not even as character references: C0 controls other than tab,
+# line feed and carriage return, and U+FFFE, U+FFFF. Oxigraph's XML writers copy them raw,
+# giving a file no XML parser reads.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_XML_BYTES = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+
+
+class NotXMLError(EgovkgError):
+    """A value holds a character XML 1.0 cannot hold."""
+
+
+def _not_xml(char: str, what: str) -> NotXMLError:
+    return NotXMLError(
+        f"{what}: a value holds U+{ord(char):04X}, a character XML 1.0 cannot hold; choose another format"
+    )
+
+
+def xml_safe(data: bytes, what: str) -> bytes:
+    """XML written by Oxigraph, made to read back as written: a carriage return in a value
+    becomes ``&#13;`` (an XML parser turns a raw one into a line feed), and a character XML
+    cannot hold at all is a NotXMLError naming ``what`` (Oxigraph writes only values raw)."""
+    bad = _NOT_XML_BYTES.search(data)
+    if bad:
+        raise _not_xml(bad.group().decode("utf-8"), what)
+    return data.replace(b"\r", b"&#13;")
+
+
+class _XMLWriter:
+    """A binary file for ox.serialize that writes each carriage return as ``&#13;``."""
+
+    def __init__(self, fh: Any) -> None:
+        self.fh = fh
+
+    def write(self, data: bytes) -> int:
+        self.fh.write(bytes(data).replace(b"\r", b"&#13;"))
+        return len(data)  # Oxigraph counts what it handed over
+
+    def flush(self) -> None:
+        self.fh.flush()
+
+
+def _xml_checked(path: Path, quads: Iterator[Any]) -> Iterator[Any]:
+    """``quads``, refusing a literal XML 1.0 cannot hold (RDF/XML output), naming the file."""
+    import pyoxigraph as ox
+
+    literal = ox.Literal
+    for q in quads:
+        o = q.object
+        if type(o) is literal:
+            bad = _NOT_XML.search(o.value)
+            if bad:
+                raise _not_xml(bad.group(), f"{path}: cannot be written as RDF/XML")
+        yield q
+
+
 def input_format(path: Path) -> str:
     """The pyoxigraph RdfFormat name of an RDF file, by suffix; the file must exist."""
     kind = OX_FORMATS.get(path.suffix.lower())
@@ -139,12 +194,14 @@ def convert_files(files: list[Path], fmt: str, path: Path) -> None:
     triples_only = not out.supports_datasets
     reading: list[Path] = []  # the file being read, to name in errors only the serializer sees
     streams = [_read(i, f, fmt, triples_only, reading) for i, f in enumerate(files, 1)]
+    if fmt == "xml":
+        streams = [_xml_checked(f, stream) for f, stream in zip(files, streams, strict=True)]
     kwargs: dict[str, Any] = {"format": out}
     if fmt in ("ttl", "trig", "xml"):
         kwargs["prefixes"] = {**STANDARD_PREFIXES, **resource_prefixes()}
     with atomic_open(path, "wb") as fh:
         try:
-            ox.serialize(itertools.chain(*streams), fh, **kwargs)
+            ox.serialize(itertools.chain(*streams), _XMLWriter(fh) if fmt == "xml" else fh, **kwargs)
         except OSError as exc:
             if exc.errno is not None:
                 raise  # the disk's: atomic_open names the output
