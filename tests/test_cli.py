@@ -298,3 +298,38 @@ def test_an_ill_typed_literal_in_data_is_read_without_a_logged_traceback(
     ] == result.stdout
     assert result.stderr == ""
     assert not [r.getMessage() for r in caplog.records if r.name.startswith("rdflib")]
+
+
+REMOTE = "--endpoint queries the remote graph: it cannot be used with"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            ["--store", "memory", "--store-path", "STORE"],
+            "--store-path keeps an Oxigraph store: it cannot be used with --store memory",
+        ),
+        (["--endpoint", "URL", "--data", "DATA"], f"{REMOTE} --data"),
+        (["--endpoint", "URL", "--store", "oxigraph"], f"{REMOTE} --store"),
+        (["--endpoint", "URL", "--store-path", "STORE"], f"{REMOTE} --store-path"),
+        (["--endpoint", ""], "--endpoint: the URL is empty"),
+    ],
+)
+def test_query_options_that_would_be_ignored_are_one_error(
+    runner: CliRunner, tmp_path: Path, options: list[str], message: str
+) -> None:
+    data = tmp_path / "one.nt"
+    data.write_text("<http://e/s> <http://e/p> <http://e/o> .\n", encoding="utf-8")
+    paths = {"STORE": str(tmp_path / "store"), "URL": "http://127.0.0.1:9/query", "DATA": str(data)}
+    result = runner.invoke(main, ["query", "-e", "ASK {}", *(paths.get(o, o) for o in options)])
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"error: {message}\n")
+    assert not (tmp_path / "store").exists()
+
+
+def test_egovkg_store_in_the_environment_does_not_conflict_with_an_endpoint(runner: CliRunner) -> None:
+    result = runner.invoke(
+        main, ["query", "-e", "ASK {}", "--endpoint", "http://127.0.0.1:9/query"], env={"EGOVKG_STORE": "memory"}
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: http://127.0.0.1:9/query: ") and "cannot be used" not in result.stderr
