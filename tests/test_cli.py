@@ -333,3 +333,14 @@ def test_egovkg_store_in_the_environment_does_not_conflict_with_an_endpoint(runn
     )
     assert result.exit_code == 2
     assert result.stderr.startswith("error: http://127.0.0.1:9/query: ") and "cannot be used" not in result.stderr
+
+
+@pytest.mark.parametrize("store", ["memory", "oxigraph", "path"])
+def test_query_reads_a_turtle_file_with_a_byte_order_mark(runner: CliRunner, tmp_path: Path, store: str) -> None:
+    data = tmp_path / "bom.ttl"
+    data.write_bytes(b'\xef\xbb\xbf@prefix e: <http://e/> .\ne:s e:p "\xe4\xb8\xad" .\n')
+    where = ["--store-path", str(tmp_path / "store")] if store == "path" else ["--store", store]
+    args = ["query", "-e", "SELECT ?s ?o WHERE { ?s ?p ?o }", "--format", "csv", "--data", str(data), *where]
+    result = runner.invoke(main, args)
+    assert (result.exit_code, result.stderr) == (0, ""), result.output
+    assert result.stdout == "s,o\nhttp://e/s,中\n"

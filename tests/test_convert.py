@@ -155,3 +155,20 @@ def test_rdf_xml_keeps_a_carriage_return_and_refuses_what_xml_cannot_hold(tmp_pa
         "choose another format"
     )
     assert not out.exists()
+
+
+BOM_INPUTS = {
+    "ttl": '@prefix e: <http://e/> .\ne:s e:p "中" .\n',
+    "nt": '<http://e/s> <http://e/p> "中" .\n',
+    "jsonld": '{"@id": "http://e/s", "http://e/p": "中"}',
+    "trig": '<http://e/s> <http://e/p> "中" .\n',
+    "rdf": '<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    '<rdf:Description rdf:about="http://e/s"><p xmlns="http://e/">中</p></rdf:Description></rdf:RDF>',
+}
+
+
+@pytest.mark.parametrize("suffix", sorted(BOM_INPUTS))
+def test_a_utf8_byte_order_mark_is_skipped(tmp_path: Path, suffix: str) -> None:
+    bom = tmp_path / f"bom.{suffix}"
+    bom.write_bytes(b"\xef\xbb\xbf" + BOM_INPUTS[suffix].encode("utf-8"))
+    assert _convert([bom], "nt", tmp_path / "out.nt") == '<http://e/s> <http://e/p> "中" .\n'.encode()

@@ -12,7 +12,7 @@ import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from egovkg.errors import EgovkgError, NamedGraphsError, RDFInputError
 
@@ -163,6 +163,23 @@ def _xml_checked(path: Path, quads: Iterator[Any]) -> Iterator[Any]:
         yield q
 
 
+BOM = b"\xef\xbb\xbf"
+
+
+def open_past_bom(path: Path) -> BinaryIO | None:
+    """``path`` opened past a leading UTF-8 byte order mark, or None when it has none (or
+    cannot be opened: the parser then says why). Oxigraph and rdflib read a BOM, which
+    Windows editors write, as a character of the document ("\ufeff is not a valid subject")."""
+    try:
+        fh = path.open("rb")
+    except OSError:
+        return None
+    if fh.read(len(BOM)) == BOM:
+        return fh
+    fh.close()
+    return None
+
+
 def input_format(path: Path) -> str:
     """The pyoxigraph RdfFormat name of an RDF file, by suffix; the file must exist."""
     kind = OX_FORMATS.get(path.suffix.lower())
@@ -219,9 +236,11 @@ def _read(index: int, path: Path, fmt: str, triples_only: bool, reading: list[Pa
     import pyoxigraph as ox
 
     kind = input_format(path)
+    past_bom = open_past_bom(path)
+    source: dict[str, Any] = {"input": past_bom} if past_bom else {"path": str(path)}
     try:
         quads = ox.parse(
-            path=str(path),
+            **source,
             format=getattr(ox.RdfFormat, kind),
             rename_blank_nodes=True,
             without_named_graphs=triples_only,
@@ -230,11 +249,13 @@ def _read(index: int, path: Path, fmt: str, triples_only: bool, reading: list[Pa
             quads = _relabel(quads, f"f{index}b")
     except OSError as exc:
         raise RDFInputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    return _named(path, quads, fmt if triples_only else None, reading)
+    return _named(path, quads, fmt if triples_only else None, reading, past_bom)
 
 
-def _named(path: Path, stream: Iterator[Any], triples_fmt: str | None, reading: list[Path]) -> Iterator[Any]:
-    """Re-raise a parse error of ``stream`` naming the file it came from."""
+def _named(
+    path: Path, stream: Iterator[Any], triples_fmt: str | None, reading: list[Path], fh: BinaryIO | None = None
+) -> Iterator[Any]:
+    """Re-raise a parse error of ``stream`` naming the file it came from; close ``fh`` when done."""
     reading.append(path)
     try:
         yield from stream
@@ -253,6 +274,9 @@ def _named(path: Path, stream: Iterator[Any], triples_fmt: str | None, reading: 
         raise RDFInputError(f"{path}: not valid RDF: {exc}") from exc
     except OSError as exc:
         raise RDFInputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    finally:
+        if fh is not None:
+            fh.close()
 
 
 def _relabel(quads: Iterator[Any], prefix: str) -> Iterator[Any]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from egovkg.convert import input_format
+from egovkg.convert import input_format, open_past_bom
 from egovkg.errors import QueryError, RDFInputError, one_line
 from egovkg.query import QueryResult, run_local
 
@@ -75,17 +75,29 @@ def load_rdf(paths: Iterable[Path]) -> Graph:
                 f"(limit {MAX_MEMORY_INPUT / 1e6:.0f} MB); use --store oxigraph, which streams it"
             )
         try:
-            with quiet_ill_typed_literals():
+            with quiet_ill_typed_literals(), _source(path) as source:
                 if fmt in ("trig", "nquads"):
                     ds = Dataset()
-                    ds.parse(path, format=fmt)
+                    ds.parse(**source, format=fmt)
                     for s, p, o, _g in ds.quads():
                         g.add((s, p, o))
                 else:
-                    g.parse(path, format=fmt)
+                    g.parse(**source, format=fmt)
         except Exception as exc:
             raise RDFInputError(f"{path}: not valid {fmt}: {_located(path) or one_line(str(exc))}") from exc
     return g
+
+
+@contextlib.contextmanager
+def _source(path: Path) -> Iterator[dict[str, Any]]:
+    """rdflib's parse arguments for ``path``: the file past a UTF-8 byte order mark if it has one,
+    read with the file's own URI as its base, as rdflib reads a path."""
+    past_bom = open_past_bom(path)
+    if past_bom is None:
+        yield {"source": path}
+        return
+    with past_bom:
+        yield {"source": past_bom, "publicID": path.absolute().as_uri()}
 
 
 def _located(path: Path) -> str | None:
@@ -93,13 +105,18 @@ def _located(path: Path) -> str | None:
     N-Triples parser names neither, and its Turtle parser can miscount at the end of a file)."""
     import pyoxigraph as ox
 
+    past_bom = open_past_bom(path)
+    source: dict[str, Any] = {"input": past_bom} if past_bom else {"path": str(path)}
     try:
-        for _ in ox.parse(path=str(path), format=getattr(ox.RdfFormat, input_format(path))):
+        for _ in ox.parse(**source, format=getattr(ox.RdfFormat, input_format(path))):
             pass
     except SyntaxError as exc:
         return one_line(str(exc))
     except (OSError, ValueError, RDFInputError):
         return None
+    finally:
+        if past_bom is not None:
+            past_bom.close()
     return None
 
 
@@ -188,8 +205,10 @@ class OxigraphStore:
         import pyoxigraph as ox
 
         fmt = input_format(path)
+        past_bom = open_past_bom(path)
         try:
-            kwargs: dict[str, Any] = {"path": str(path), "format": getattr(ox.RdfFormat, fmt)}
+            kwargs: dict[str, Any] = {"format": getattr(ox.RdfFormat, fmt)}
+            kwargs.update({"input": past_bom} if past_bom else {"path": str(path)})
             if fmt not in ("N_QUADS", "TRIG"):
                 kwargs["to_graph"] = ox.DefaultGraph()
             self.store.bulk_load(**kwargs)
@@ -197,6 +216,9 @@ class OxigraphStore:
             raise RDFInputError(f"{path}: not valid {fmt.lower().replace('_', '-')}: {exc}") from exc
         except OSError as exc:
             raise RDFInputError(f"{path}: {exc}") from exc
+        finally:
+            if past_bom is not None:
+                past_bom.close()
 
     def __len__(self) -> int:
         return len(self.store)
