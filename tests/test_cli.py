@@ -344,3 +344,20 @@ def test_query_reads_a_turtle_file_with_a_byte_order_mark(runner: CliRunner, tmp
     result = runner.invoke(main, args)
     assert (result.exit_code, result.stderr) == (0, ""), result.output
     assert result.stdout == "s,o\nhttp://e/s,中\n"
+
+
+def test_rdf_xml_in_a_ttl_file_is_one_error_line_on_the_memory_store(
+    runner: CliRunner, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    data = tmp_path / "wrong.ttl"
+    data.write_text(
+        '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+        '<rdf:Description rdf:about="http://e/s"/>\n</rdf:RDF>\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(main, ["query", "-e", "ASK {}", "--data", str(data), "--store", "memory"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"error: {data}: not valid turtle: ")
+    assert result.stderr.count("\n") == 1, result.stderr
+    # rdflib logs "... does not look like a valid URI" for each tag before its parser fails
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("rdflib")]

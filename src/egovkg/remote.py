@@ -20,7 +20,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from egovkg.errors import EndpointError, one_line
 from egovkg.query import QueryResult
-from egovkg.store import quiet_ill_typed_literals, to_rdflib
+from egovkg.store import quiet_term_warnings, to_rdflib
 from egovkg.triplestore import check_http_url, check_timeout
 
 DEFAULT_TIMEOUT = 30
@@ -128,7 +128,7 @@ def _results(data: Any) -> QueryResult:
         raise BadReply("results.bindings is not a list" if "bindings" in results else "results.bindings is missing")
     declared = set(names)
     rows = []
-    with quiet_ill_typed_literals():
+    with quiet_term_warnings():
         for i, binding in enumerate(bindings):
             where = f"results.bindings[{i}]"
             if not isinstance(binding, dict):
@@ -166,7 +166,7 @@ def parse_graph(url: str, raw: bytes, content_type: str = "") -> QueryResult:
     fmt = ox.RdfFormat.N_TRIPLES if "n-triples" in content_type else ox.RdfFormat.TURTLE
     g = Graph()
     try:
-        with quiet_ill_typed_literals():
+        with quiet_term_warnings():
             for quad in ox.parse(raw, format=fmt):
                 g.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     except (SyntaxError, ValueError) as exc:  # BadReply is a ValueError

@@ -35,17 +35,20 @@ RDF_SUFFIXES = {
     ".nq": "nquads",
     ".n3": "n3",
 }
+_DOUBTED_IRI = "does not look like a valid URI, trying to serialize this will break"
 MAX_MEMORY_INPUT = 50 * 1024 * 1024  # bytes of RDF files rdflib's memory store will parse
 
 
 @contextlib.contextmanager
-def quiet_ill_typed_literals() -> Iterator[None]:
+def quiet_term_warnings() -> Iterator[None]:
     """rdflib logs a warning with a traceback for every ill-typed literal it builds
-    ("abc"^^xsd:integer), which is legal RDF a file or an endpoint may hold; the term is kept
-    as is. Errors are one line on stderr, so reading data stays quiet."""
+    ("abc"^^xsd:integer), which is legal RDF a file or an endpoint may hold (the term is kept
+    as is), and one for every IRI it doubts, which its parser meets in a file of the wrong
+    format just before it fails (the failure is the one error line). Reading data stays quiet."""
 
     def drop(record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Failed to convert Literal lexical form")
+        message = record.getMessage()
+        return not (message.startswith("Failed to convert Literal lexical form") or _DOUBTED_IRI in message)
 
     logger = logging.getLogger("rdflib.term")
     logger.addFilter(drop)
@@ -75,7 +78,7 @@ def load_rdf(paths: Iterable[Path]) -> Graph:
                 f"(limit {MAX_MEMORY_INPUT / 1e6:.0f} MB); use --store oxigraph, which streams it"
             )
         try:
-            with quiet_ill_typed_literals(), _source(path) as source:
+            with quiet_term_warnings(), _source(path) as source:
                 if fmt in ("trig", "nquads"):
                     ds = Dataset()
                     ds.parse(**source, format=fmt)
@@ -224,7 +227,7 @@ class OxigraphStore:
         return len(self.store)
 
     def query(self, text: str) -> QueryResult:
-        with quiet_ill_typed_literals():  # results become rdflib terms: data may hold "x"^^xsd:integer
+        with quiet_term_warnings():  # results become rdflib terms: data may hold "x"^^xsd:integer
             return self._query(text)
 
     def _query(self, text: str) -> QueryResult:
