@@ -1223,3 +1223,10 @@ def test_cli_xml_of_a_control_character_is_one_error_line(tmp_path: Path) -> Non
             f"error: cannot write {kind}: a value holds U+001B, a character XML 1.0 cannot hold; "
             "choose another format\n"
         )
+
+
+def test_a_query_file_with_a_byte_order_mark_runs(tmp_path: Path) -> None:
+    rq = tmp_path / "bom.rq"
+    rq.write_bytes(b"\xef\xbb\xbf#+ summary: one\nSELECT ?n WHERE { BIND(1 AS ?n) }\n")
+    result = CliRunner().invoke(main, ["query", str(rq), "--format", "csv"])
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "n\n1\n", "")
