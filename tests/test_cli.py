@@ -284,6 +284,16 @@ ILL_TYPED = '<http://example.org/s> <http://example.org/n> "notanint"^^<http://w
         ["query", "-e", "SELECT ?o WHERE { ?s ?p ?o }", "--format", "csv", "--store", "oxigraph"],
         ["query", "-e", "CONSTRUCT WHERE { ?s ?p ?o }", "--format", "nt", "--store", "oxigraph"],
         ["validate"],
+        # made while the query runs, not read from the data
+        [
+            "query",
+            "-e",
+            'SELECT (STRDT("notanint", <http://www.w3.org/2001/XMLSchema#integer>) AS ?o) {}',
+            "--format",
+            "csv",
+            "--store",
+            "memory",
+        ],
     ],
 )
 def test_an_ill_typed_literal_in_data_is_read_without_a_logged_traceback(
