@@ -371,3 +371,14 @@ def test_rdf_xml_in_a_ttl_file_is_one_error_line_on_the_memory_store(
     assert result.stderr.count("\n") == 1, result.stderr
     # rdflib logs "... does not look like a valid URI" for each tag before its parser fails
     assert not [r.getMessage() for r in caplog.records if r.name.startswith("rdflib")]
+
+
+@pytest.mark.parametrize("args", [["export", "--format", "nt"], ["query", "-e", "ASK {}", "--store", "memory"]])
+def test_a_fifo_as_data_is_named_as_not_a_regular_file(runner: CliRunner, tmp_path: Path, args: list[str]) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.ttl"
+    os.mkfifo(fifo)
+    result = runner.invoke(main, [*args, "--data", str(fifo)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"error: {fifo}: not a regular file (a folder, FIFO or device): give an RDF file\n"

@@ -180,13 +180,19 @@ def open_past_bom(path: Path) -> BinaryIO | None:
     return None
 
 
+def not_a_file(path: Path) -> str:
+    """Why ``path``, which is not a regular file, cannot be read as RDF: the files are read twice
+    (a scan for blank nodes, then the parser), which a FIFO or a device cannot give."""
+    return "not a regular file (a folder, FIFO or device): give an RDF file" if path.exists() else "no such file"
+
+
 def input_format(path: Path) -> str:
     """The pyoxigraph RdfFormat name of an RDF file, by suffix; the file must exist."""
     kind = OX_FORMATS.get(path.suffix.lower())
     if kind is None:
         raise RDFInputError(f"{path}: unknown RDF file type '{path.suffix}'")
     if not path.is_file():
-        raise RDFInputError(f"{path}: no such file")
+        raise RDFInputError(f"{path}: {not_a_file(path)}")
     return kind
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from egovkg.convert import input_format, open_past_bom
+from egovkg.convert import input_format, not_a_file, open_past_bom
 from egovkg.errors import QueryError, RDFInputError, one_line
 from egovkg.query import QueryResult, run_local
 
@@ -70,7 +70,7 @@ def load_rdf(paths: Iterable[Path]) -> Graph:
                 f"{path}: unknown RDF file type '{path.suffix}' (use one of {', '.join(sorted(RDF_SUFFIXES))})"
             )
         if not path.is_file():
-            raise RDFInputError(f"{path}: no such file")
+            raise RDFInputError(f"{path}: {not_a_file(path)}")
         size = path.stat().st_size
         if size > MAX_MEMORY_INPUT:
             raise RDFInputError(
@@ -273,7 +273,7 @@ def reuse_or_load(path: Path, files: list[Path]) -> OxigraphStore:
     h = hashlib.sha256()
     for f in files:
         if not f.is_file():
-            raise RDFInputError(f"{f}: no such file")
+            raise RDFInputError(f"{f}: {not_a_file(f)}")
         st = f.stat()
         h.update(f"{f.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     marker = path / "egovkg-inputs.sha256"
