@@ -272,3 +272,113 @@ def test_a_table_on_a_terminal_fits_its_width(runner: CliRunner) -> None:
     assert max(cell_len(line) for line in lines) == 100
     piped = runner.invoke(main, ["query", "winners-by-category"]).output.splitlines()
     assert max(cell_len(line) for line in piped) > 100
+
+
+ILL_TYPED = '<http://example.org/s> <http://example.org/n> "notanint"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["query", "-e", "SELECT ?o WHERE { ?s ?p ?o }", "--format", "csv", "--store", "memory"],
+        ["query", "-e", "SELECT ?o WHERE { ?s ?p ?o }", "--format", "csv", "--store", "oxigraph"],
+        ["query", "-e", "CONSTRUCT WHERE { ?s ?p ?o }", "--format", "nt", "--store", "oxigraph"],
+        ["validate"],
+        # made while the query runs, not read from the data
+        [
+            "query",
+            "-e",
+            'SELECT (STRDT("notanint", <http://www.w3.org/2001/XMLSchema#integer>) AS ?o) {}',
+            "--format",
+            "csv",
+            "--store",
+            "memory",
+        ],
+    ],
+)
+def test_an_ill_typed_literal_in_data_is_read_without_a_logged_traceback(
+    runner: CliRunner, tmp_path: Path, caplog: pytest.LogCaptureFixture, args: list[str]
+) -> None:
+    data = tmp_path / "ill.nt"
+    data.write_text(ILL_TYPED, encoding="utf-8")
+    result = runner.invoke(main, [*args, "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    assert {"validate": "conforms\n", "SELECT": "o\nnotanint\n", "CONSTRUCT": ILL_TYPED}[
+        args[0] if args[0] == "validate" else args[2].split()[0]
+    ] == result.stdout
+    assert result.stderr == ""
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("rdflib")]
+
+
+REMOTE = "--endpoint queries the remote graph: it cannot be used with"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            ["--store", "memory", "--store-path", "STORE"],
+            "--store-path keeps an Oxigraph store: it cannot be used with --store memory",
+        ),
+        (["--endpoint", "URL", "--data", "DATA"], f"{REMOTE} --data"),
+        (["--endpoint", "URL", "--store", "oxigraph"], f"{REMOTE} --store"),
+        (["--endpoint", "URL", "--store-path", "STORE"], f"{REMOTE} --store-path"),
+        (["--endpoint", ""], "--endpoint: the URL is empty"),
+    ],
+)
+def test_query_options_that_would_be_ignored_are_one_error(
+    runner: CliRunner, tmp_path: Path, options: list[str], message: str
+) -> None:
+    data = tmp_path / "one.nt"
+    data.write_text("<http://e/s> <http://e/p> <http://e/o> .\n", encoding="utf-8")
+    paths = {"STORE": str(tmp_path / "store"), "URL": "http://127.0.0.1:9/query", "DATA": str(data)}
+    result = runner.invoke(main, ["query", "-e", "ASK {}", *(paths.get(o, o) for o in options)])
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"error: {message}\n")
+    assert not (tmp_path / "store").exists()
+
+
+def test_egovkg_store_in_the_environment_does_not_conflict_with_an_endpoint(runner: CliRunner) -> None:
+    result = runner.invoke(
+        main, ["query", "-e", "ASK {}", "--endpoint", "http://127.0.0.1:9/query"], env={"EGOVKG_STORE": "memory"}
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: http://127.0.0.1:9/query: ") and "cannot be used" not in result.stderr
+
+
+@pytest.mark.parametrize("store", ["memory", "oxigraph", "path"])
+def test_query_reads_a_turtle_file_with_a_byte_order_mark(runner: CliRunner, tmp_path: Path, store: str) -> None:
+    data = tmp_path / "bom.ttl"
+    data.write_bytes(b'\xef\xbb\xbf@prefix e: <http://e/> .\ne:s e:p "\xe4\xb8\xad" .\n')
+    where = ["--store-path", str(tmp_path / "store")] if store == "path" else ["--store", store]
+    args = ["query", "-e", "SELECT ?s ?o WHERE { ?s ?p ?o }", "--format", "csv", "--data", str(data), *where]
+    result = runner.invoke(main, args)
+    assert (result.exit_code, result.stderr) == (0, ""), result.output
+    assert result.stdout == "s,o\nhttp://e/s,中\n"
+
+
+def test_rdf_xml_in_a_ttl_file_is_one_error_line_on_the_memory_store(
+    runner: CliRunner, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    data = tmp_path / "wrong.ttl"
+    data.write_text(
+        '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+        '<rdf:Description rdf:about="http://e/s"/>\n</rdf:RDF>\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(main, ["query", "-e", "ASK {}", "--data", str(data), "--store", "memory"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"error: {data}: not valid turtle: ")
+    assert result.stderr.count("\n") == 1, result.stderr
+    # rdflib logs "... does not look like a valid URI" for each tag before its parser fails
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("rdflib")]
+
+
+@pytest.mark.parametrize("args", [["export", "--format", "nt"], ["query", "-e", "ASK {}", "--store", "memory"]])
+def test_a_fifo_as_data_is_named_as_not_a_regular_file(runner: CliRunner, tmp_path: Path, args: list[str]) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.ttl"
+    os.mkfifo(fifo)
+    result = runner.invoke(main, [*args, "--data", str(fifo)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"error: {fifo}: not a regular file (a folder, FIFO or device): give an RDF file\n"

@@ -139,3 +139,36 @@ def test_an_unwritable_output_is_an_output_error(tmp_path: Path) -> None:
     (tmp_path / "afile").write_bytes(b"")
     with pytest.raises(OutputError, match=f"^cannot write {tmp_path}/afile/out.nt: Not a directory$"):
         convert_files([src], "nt", tmp_path / "afile/out.nt")
+
+
+def test_rdf_xml_keeps_a_carriage_return_and_refuses_what_xml_cannot_hold(tmp_path: Path) -> None:
+    cr = _write(tmp_path, "cr.nt", '<http://e/s> <http://e/p> "a\\rb" .\n')
+    data = _convert([cr], "xml", tmp_path / "cr.rdf")
+    assert b"a&#13;b" in data
+    assert [q.object for q in ox.parse(data, format=ox.RdfFormat.RDF_XML)] == [ox.Literal("a\rb")]
+    esc = _write(tmp_path, "esc.nt", '<http://e/s> <http://e/p> "a\\u001Bb" .\n')
+    out = tmp_path / "esc.rdf"
+    with pytest.raises(convert.NotXMLError) as err:
+        convert_files([cr, esc], "xml", out)
+    assert str(err.value) == (
+        f"{esc}: cannot be written as RDF/XML: a value holds U+001B, a character XML 1.0 cannot hold; "
+        "choose another format"
+    )
+    assert not out.exists()
+
+
+BOM_INPUTS = {
+    "ttl": '@prefix e: <http://e/> .\ne:s e:p "中" .\n',
+    "nt": '<http://e/s> <http://e/p> "中" .\n',
+    "jsonld": '{"@id": "http://e/s", "http://e/p": "中"}',
+    "trig": '<http://e/s> <http://e/p> "中" .\n',
+    "rdf": '<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    '<rdf:Description rdf:about="http://e/s"><p xmlns="http://e/">中</p></rdf:Description></rdf:RDF>',
+}
+
+
+@pytest.mark.parametrize("suffix", sorted(BOM_INPUTS))
+def test_a_utf8_byte_order_mark_is_skipped(tmp_path: Path, suffix: str) -> None:
+    bom = tmp_path / f"bom.{suffix}"
+    bom.write_bytes(b"\xef\xbb\xbf" + BOM_INPUTS[suffix].encode("utf-8"))
+    assert _convert([bom], "nt", tmp_path / "out.nt") == '<http://e/s> <http://e/p> "中" .\n'.encode()

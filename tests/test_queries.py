@@ -22,7 +22,7 @@ from rdflib.namespace import RDFS, XSD
 from rdflib.query import Result
 
 from egovkg.cli import main
-from egovkg.errors import QueryError
+from egovkg.errors import EgovkgError, QueryError
 from egovkg.namespaces import EGOV
 from egovkg.paths import Layout
 from egovkg.query import (
@@ -1198,3 +1198,35 @@ def test_the_readme_examples_are_real_output(layout: Layout, data_file: Path) ->
         code, out, err = cli(*command.split(), "--data", str(data_file))
         assert code == 0, err
         assert out == shown, f"queries/README.md shows stale output for 'egovkg {command}'"
+
+
+def test_xml_results_read_back_a_carriage_return_and_refuse_a_control_character() -> None:
+    import pyoxigraph as ox
+
+    data = format_result(QueryResult("select", vars=["o"], rows=[{"o": Literal("a\rb")}]), "xml")
+    assert [s["o"].value for s in ox.parse_query_results(data, format=ox.QueryResultsFormat.XML)] == ["a\rb"]
+    bad = QueryResult("select", vars=["o"], rows=[{"o": Literal("a\x1bb")}])
+    with pytest.raises(EgovkgError, match=r"^cannot write XML results: a value holds U\+001B, a character XML 1"):
+        format_result(bad, "xml")
+
+
+def test_cli_xml_of_a_control_character_is_one_error_line(tmp_path: Path) -> None:
+    data = tmp_path / "esc.nt"
+    data.write_text('<http://e/s> <http://e/p> "a\\u001Bb" .\n', encoding="utf-8")
+    for query, store in (("SELECT ?o WHERE { ?s ?p ?o }", "memory"), ("CONSTRUCT WHERE { ?s ?p ?o }", "oxigraph")):
+        args = ["query", "-e", query, "--format", "xml", "--data", str(data), "--store", store]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2
+        assert result.stdout == ""
+        kind = "XML results" if query.startswith("SELECT") else "RDF/XML"
+        assert result.stderr == (
+            f"error: cannot write {kind}: a value holds U+001B, a character XML 1.0 cannot hold; "
+            "choose another format\n"
+        )
+
+
+def test_a_query_file_with_a_byte_order_mark_runs(tmp_path: Path) -> None:
+    rq = tmp_path / "bom.rq"
+    rq.write_bytes(b"\xef\xbb\xbf#+ summary: one\nSELECT ?n WHERE { BIND(1 AS ?n) }\n")
+    result = CliRunner().invoke(main, ["query", str(rq), "--format", "csv"])
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "n\n1\n", "")

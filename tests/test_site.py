@@ -440,3 +440,16 @@ def test_site_command_writes_the_site_and_refuses_a_foreign_folder(tmp_path: Pat
     result = CliRunner().invoke(group, ["site", "-o", str(tmp_path / "foreign")])
     assert result.exit_code == 2
     assert result.output.startswith("error: ") and "Traceback" not in result.output
+
+
+def test_a_site_folder_that_cannot_be_made_is_one_output_error(kg: KnowledgeGraph, tmp_path: Path) -> None:
+    from egovkg.errors import OutputError
+
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(OutputError) as err:
+        site_mod.build_site(kg, tmp_path / "file" / "site")
+    assert str(err.value) == f"cannot write {tmp_path}/file/site: {tmp_path}/file is not a folder"
+    with pytest.raises(OutputError) as err:
+        site_mod.build_site(kg, Path("/proc/egovkg-site"))
+    assert str(err.value) == "cannot write /proc/egovkg-site: No such file or directory"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]

@@ -135,3 +135,15 @@ def test_stats_command(graph, tmp_path):
     assert chart.read_bytes()[:4] == b"\x89PNG"
     res = CliRunner().invoke(stats, ["--data", str(tmp_path / "missing.ttl")])
     assert res.exit_code == 2 and "no such file" in res.output
+
+
+def test_a_chart_that_cannot_be_written_fails_before_any_output(tmp_path):
+    from egovkg.cli_views import stats
+
+    data = tmp_path / "one.nt"
+    data.write_text("<http://e/s> <http://e/p> <http://e/o> .\n", encoding="utf-8")
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    chart = tmp_path / "file" / "chart.png"
+    res = CliRunner().invoke(stats, ["--format", "csv", "--chart", str(chart), "--data", str(data)])
+    assert (res.exit_code, res.stdout) == (2, "")
+    assert res.stderr == f"error: cannot write {chart}: Not a directory\n"

@@ -244,6 +244,7 @@ def query(
 
     if bool(name) == bool(expr):
         raise QueryError("give a query name or file, or -e 'SPARQL', not both")
+    _check_target(endpoint, data, store_kind, store_path)
     given = {}
     for item in params:
         key, sep, value = item.partition("=")
@@ -270,6 +271,23 @@ def query(
         target = the_store(data, base, store_kind, store_path)
     result = target.query(text)
     sys.stdout.buffer.write(format_result(result, fmt, base=base, width=width))
+
+
+def _check_target(endpoint: str | None, data: tuple[Path, ...], store_kind: str, store_path: Path | None) -> None:
+    """One place to query: options that would be silently ignored are an error instead."""
+    from egovkg.errors import QueryError
+
+    ctx = click.get_current_context()
+    # EGOVKG_STORE in the environment names the embedded store to use when one is used: not a conflict
+    store_given = ctx.get_parameter_source("store_kind") is click.core.ParameterSource.COMMANDLINE
+    if endpoint is not None:
+        if not endpoint:
+            raise QueryError("--endpoint: the URL is empty")
+        ignored = [opt for opt, on in (("--data", data), ("--store", store_given), ("--store-path", store_path)) if on]
+        if ignored:
+            raise QueryError(f"--endpoint queries the remote graph: it cannot be used with {', '.join(ignored)}")
+    if store_path is not None and store_kind == "memory":
+        raise QueryError("--store-path keeps an Oxigraph store: it cannot be used with --store memory")
 
 
 @main.command()

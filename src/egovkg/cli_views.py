@@ -82,9 +82,10 @@ def stats(fmt: str, chart: Path | None, data: tuple[Path, ...]) -> None:
         text = analytics.to_table(result, width=table_width(analytics.TABLE_WIDTH))
     else:
         text = {"csv": analytics.to_csv, "json": analytics.to_json}[fmt](result)
+    if chart:  # first: a chart that cannot be written fails the command before any output
+        write_bytes(chart, analytics.chart_png(result))
     sys.stdout.buffer.write(text.encode("utf-8"))
     if chart:
-        write_bytes(chart, analytics.chart_png(result))
         click.echo(f"wrote {chart}", err=True)
 
 

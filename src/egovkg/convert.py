@@ -12,7 +12,7 @@ import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from egovkg.errors import EgovkgError, NamedGraphsError, RDFInputError
 
@@ -108,13 +108,91 @@ def resource_prefixes(base: str = "https://w3id.org/egovkg/id/") -> dict[str, st
     return {kind.replace("-", ""): f"{base}{kind}/" for kind in RESOURCE_TYPES}
 
 
+# XML 1.0 cannot hold these, not even as character references: C0 controls other than tab,
+# line feed and carriage return, and U+FFFE, U+FFFF. Oxigraph's XML writers copy them raw,
+# giving a file no XML parser reads.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_XML_BYTES = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+
+
+class NotXMLError(EgovkgError):
+    """A value holds a character XML 1.0 cannot hold."""
+
+
+def _not_xml(char: str, what: str) -> NotXMLError:
+    return NotXMLError(
+        f"{what}: a value holds U+{ord(char):04X}, a character XML 1.0 cannot hold; choose another format"
+    )
+
+
+def xml_safe(data: bytes, what: str) -> bytes:
+    """XML written by Oxigraph, made to read back as written: a carriage return in a value
+    becomes ``&#13;`` (an XML parser turns a raw one into a line feed), and a character XML
+    cannot hold at all is a NotXMLError naming ``what`` (Oxigraph writes only values raw)."""
+    bad = _NOT_XML_BYTES.search(data)
+    if bad:
+        raise _not_xml(bad.group().decode("utf-8"), what)
+    return data.replace(b"\r", b"&#13;")
+
+
+class _XMLWriter:
+    """A binary file for ox.serialize that writes each carriage return as ``&#13;``."""
+
+    def __init__(self, fh: Any) -> None:
+        self.fh = fh
+
+    def write(self, data: bytes) -> int:
+        self.fh.write(bytes(data).replace(b"\r", b"&#13;"))
+        return len(data)  # Oxigraph counts what it handed over
+
+    def flush(self) -> None:
+        self.fh.flush()
+
+
+def _xml_checked(path: Path, quads: Iterator[Any]) -> Iterator[Any]:
+    """``quads``, refusing a literal XML 1.0 cannot hold (RDF/XML output), naming the file."""
+    import pyoxigraph as ox
+
+    literal = ox.Literal
+    for q in quads:
+        o = q.object
+        if type(o) is literal:
+            bad = _NOT_XML.search(o.value)
+            if bad:
+                raise _not_xml(bad.group(), f"{path}: cannot be written as RDF/XML")
+        yield q
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+def open_past_bom(path: Path) -> BinaryIO | None:
+    """``path`` opened past a leading UTF-8 byte order mark, or None when it has none (or
+    cannot be opened: the parser then says why). Oxigraph and rdflib read a BOM, which
+    Windows editors write, as a character of the document ("\ufeff is not a valid subject")."""
+    try:
+        fh = path.open("rb")
+    except OSError:
+        return None
+    if fh.read(len(BOM)) == BOM:
+        return fh
+    fh.close()
+    return None
+
+
+def not_a_file(path: Path) -> str:
+    """Why ``path``, which is not a regular file, cannot be read as RDF: the files are read twice
+    (a scan for blank nodes, then the parser), which a FIFO or a device cannot give."""
+    return "not a regular file (a folder, FIFO or device): give an RDF file" if path.exists() else "no such file"
+
+
 def input_format(path: Path) -> str:
     """The pyoxigraph RdfFormat name of an RDF file, by suffix; the file must exist."""
     kind = OX_FORMATS.get(path.suffix.lower())
     if kind is None:
         raise RDFInputError(f"{path}: unknown RDF file type '{path.suffix}'")
     if not path.is_file():
-        raise RDFInputError(f"{path}: no such file")
+        raise RDFInputError(f"{path}: {not_a_file(path)}")
     return kind
 
 
@@ -139,12 +217,14 @@ def convert_files(files: list[Path], fmt: str, path: Path) -> None:
     triples_only = not out.supports_datasets
     reading: list[Path] = []  # the file being read, to name in errors only the serializer sees
     streams = [_read(i, f, fmt, triples_only, reading) for i, f in enumerate(files, 1)]
+    if fmt == "xml":
+        streams = [_xml_checked(f, stream) for f, stream in zip(files, streams, strict=True)]
     kwargs: dict[str, Any] = {"format": out}
     if fmt in ("ttl", "trig", "xml"):
         kwargs["prefixes"] = {**STANDARD_PREFIXES, **resource_prefixes()}
     with atomic_open(path, "wb") as fh:
         try:
-            ox.serialize(itertools.chain(*streams), fh, **kwargs)
+            ox.serialize(itertools.chain(*streams), _XMLWriter(fh) if fmt == "xml" else fh, **kwargs)
         except OSError as exc:
             if exc.errno is not None:
                 raise  # the disk's: atomic_open names the output
@@ -162,9 +242,11 @@ def _read(index: int, path: Path, fmt: str, triples_only: bool, reading: list[Pa
     import pyoxigraph as ox
 
     kind = input_format(path)
+    past_bom = open_past_bom(path)
+    source: dict[str, Any] = {"input": past_bom} if past_bom else {"path": str(path)}
     try:
         quads = ox.parse(
-            path=str(path),
+            **source,
             format=getattr(ox.RdfFormat, kind),
             rename_blank_nodes=True,
             without_named_graphs=triples_only,
@@ -173,11 +255,13 @@ def _read(index: int, path: Path, fmt: str, triples_only: bool, reading: list[Pa
             quads = _relabel(quads, f"f{index}b")
     except OSError as exc:
         raise RDFInputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    return _named(path, quads, fmt if triples_only else None, reading)
+    return _named(path, quads, fmt if triples_only else None, reading, past_bom)
 
 
-def _named(path: Path, stream: Iterator[Any], triples_fmt: str | None, reading: list[Path]) -> Iterator[Any]:
-    """Re-raise a parse error of ``stream`` naming the file it came from."""
+def _named(
+    path: Path, stream: Iterator[Any], triples_fmt: str | None, reading: list[Path], fh: BinaryIO | None = None
+) -> Iterator[Any]:
+    """Re-raise a parse error of ``stream`` naming the file it came from; close ``fh`` when done."""
     reading.append(path)
     try:
         yield from stream
@@ -196,6 +280,9 @@ def _named(path: Path, stream: Iterator[Any], triples_fmt: str | None, reading: 
         raise RDFInputError(f"{path}: not valid RDF: {exc}") from exc
     except OSError as exc:
         raise RDFInputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    finally:
+        if fh is not None:
+            fh.close()
 
 
 def _relabel(quads: Iterator[Any], prefix: str) -> Iterator[Any]:

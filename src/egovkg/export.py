@@ -16,6 +16,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
 
 from egovkg.atomic import write_bytes
+from egovkg.convert import xml_safe
 from egovkg.errors import EgovkgError
 from egovkg.namespaces import PREFIXES, bind_prefixes
 
@@ -71,7 +72,7 @@ def _via_oxigraph(graph: Graph | Dataset, fmt: str) -> bytes:
         quads = ox.parse(data, format=ox.RdfFormat.N_QUADS)
         return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes)
     triples = ox.parse(serialise(graph, "nt"), format=ox.RdfFormat.N_TRIPLES)
-    return ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=prefixes)
+    return xml_safe(ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=prefixes), "cannot write RDF/XML")
 
 
 def _canonical_json(value: Any) -> Any:

@@ -46,6 +46,10 @@ def serialize_results(result: Any, fmt: str) -> bytes:
     import pyoxigraph as ox
 
     data = result.serialize(format=getattr(ox.QueryResultsFormat, RESULT_FORMATS[fmt]))
+    if fmt == "xml":
+        from egovkg.convert import xml_safe
+
+        data = xml_safe(data, "cannot write XML results")
     return data if data.endswith(b"\n") else data + b"\n"
 
 

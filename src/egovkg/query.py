@@ -117,7 +117,8 @@ def read_query_file(path: Path) -> str:
     except OSError as exc:
         raise QueryError(f"{path}: cannot read: {exc.strerror}") from exc
     try:
-        return data.decode("utf-8")
+        # a byte order mark (Windows editors write one) is not part of the query
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise QueryError(f"{path}:{line}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from exc

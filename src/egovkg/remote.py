@@ -15,14 +15,11 @@ followed (urllib reads a redirect's body whole too).
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
-import logging
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +27,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from egovkg.errors import EndpointError, one_line
 from egovkg.query import QueryResult
-from egovkg.store import to_rdflib
+from egovkg.store import quiet_term_warnings, to_rdflib
 from egovkg.triplestore import (
     DEFAULT_MAX_REPLY,
     PASSWORD_ENV,
@@ -61,22 +58,6 @@ def _show(value: Any, limit: int = 60) -> str:
     # a reply's text quoted in a message: repr escapes control and bidi characters
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)[:200]
     return repr(text[:limit] + ("…" if len(text) > limit else ""))
-
-
-@contextlib.contextmanager
-def _quiet_ill_typed_literals() -> Iterator[None]:
-    """rdflib logs a warning with a traceback for every ill-typed literal it builds
-    ("abc"^^xsd:integer), which is legal RDF an endpoint may return; the term is kept as is."""
-
-    def drop(record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Failed to convert Literal lexical form")
-
-    logger = logging.getLogger("rdflib.term")
-    logger.addFilter(drop)
-    try:
-        yield
-    finally:
-        logger.removeFilter(drop)
 
 
 def _term(where: str, value: Any) -> URIRef | Literal | BNode:
@@ -163,7 +144,7 @@ def _results(data: Any) -> QueryResult:
         raise BadReply("results.bindings is not a list" if "bindings" in results else "results.bindings is missing")
     declared = set(names)
     rows = []
-    with _quiet_ill_typed_literals():
+    with quiet_term_warnings():
         for i, binding in enumerate(bindings):
             where = f"results.bindings[{i}]"
             if not isinstance(binding, dict):
@@ -201,7 +182,7 @@ def parse_graph(url: str, raw: bytes, content_type: str = "") -> QueryResult:
     fmt = ox.RdfFormat.N_TRIPLES if "n-triples" in content_type else ox.RdfFormat.TURTLE
     g = Graph()
     try:
-        with _quiet_ill_typed_literals():
+        with quiet_term_warnings():
             for quad in ox.parse(raw, format=fmt):
                 g.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     except (SyntaxError, ValueError) as exc:  # BadReply is a ValueError

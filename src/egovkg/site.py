@@ -59,7 +59,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, VANN
 
 from egovkg.build import KnowledgeGraph
-from egovkg.errors import EgovkgError
+from egovkg.errors import EgovkgError, OutputError
 from egovkg.export import FORMATS, describe, serialise
 from egovkg.namespaces import OA, ONTOLOGY_IRI, PREFIXES, bind_prefixes
 
@@ -661,6 +661,16 @@ def build_site(kg: KnowledgeGraph, out_dir: Path, *, sparql_endpoint: str | None
     out = Path(out_dir).absolute()
     _check_target(out)
     site = Site(kg, sparql_endpoint=sparql_endpoint)
+    try:
+        return _write_site(site, out, t0)
+    except OSError as exc:  # a missing or read-only parent, a full disk: one line naming the folder
+        raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from exc
+
+
+def _write_site(site: Site, out: Path, t0: float) -> SiteReport:
+    blocking = next((p for p in out.parents if p.exists()), None)
+    if blocking is not None and not blocking.is_dir():  # mkdir would say only "File exists"
+        raise OutputError(f"cannot write {out}: {blocking} is not a folder")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:

@@ -8,13 +8,15 @@ can keep its data on disk (``--store-path``) for repeat use.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import logging
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from egovkg.convert import input_format
+from egovkg.convert import input_format, not_a_file, open_past_bom
 from egovkg.errors import QueryError, RDFInputError, one_line
 from egovkg.query import QueryResult, run_local
 
@@ -33,7 +35,27 @@ RDF_SUFFIXES = {
     ".nq": "nquads",
     ".n3": "n3",
 }
+_DOUBTED_IRI = "does not look like a valid URI, trying to serialize this will break"
 MAX_MEMORY_INPUT = 50 * 1024 * 1024  # bytes of RDF files rdflib's memory store will parse
+
+
+@contextlib.contextmanager
+def quiet_term_warnings() -> Iterator[None]:
+    """rdflib logs a warning with a traceback for every ill-typed literal it builds
+    ("abc"^^xsd:integer), which is legal RDF a file or an endpoint may hold (the term is kept
+    as is), and one for every IRI it doubts, which its parser meets in a file of the wrong
+    format just before it fails (the failure is the one error line). Reading data stays quiet."""
+
+    def drop(record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (message.startswith("Failed to convert Literal lexical form") or _DOUBTED_IRI in message)
+
+    logger = logging.getLogger("rdflib.term")
+    logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop)
 
 
 def load_rdf(paths: Iterable[Path]) -> Graph:
@@ -48,7 +70,7 @@ def load_rdf(paths: Iterable[Path]) -> Graph:
                 f"{path}: unknown RDF file type '{path.suffix}' (use one of {', '.join(sorted(RDF_SUFFIXES))})"
             )
         if not path.is_file():
-            raise RDFInputError(f"{path}: no such file")
+            raise RDFInputError(f"{path}: {not_a_file(path)}")
         size = path.stat().st_size
         if size > MAX_MEMORY_INPUT:
             raise RDFInputError(
@@ -56,16 +78,29 @@ def load_rdf(paths: Iterable[Path]) -> Graph:
                 f"(limit {MAX_MEMORY_INPUT / 1e6:.0f} MB); use --store oxigraph, which streams it"
             )
         try:
-            if fmt in ("trig", "nquads"):
-                ds = Dataset()
-                ds.parse(path, format=fmt)
-                for s, p, o, _g in ds.quads():
-                    g.add((s, p, o))
-            else:
-                g.parse(path, format=fmt)
+            with quiet_term_warnings(), _source(path) as source:
+                if fmt in ("trig", "nquads"):
+                    ds = Dataset()
+                    ds.parse(**source, format=fmt)
+                    for s, p, o, _g in ds.quads():
+                        g.add((s, p, o))
+                else:
+                    g.parse(**source, format=fmt)
         except Exception as exc:
             raise RDFInputError(f"{path}: not valid {fmt}: {_located(path) or one_line(str(exc))}") from exc
     return g
+
+
+@contextlib.contextmanager
+def _source(path: Path) -> Iterator[dict[str, Any]]:
+    """rdflib's parse arguments for ``path``: the file past a UTF-8 byte order mark if it has one,
+    read with the file's own URI as its base, as rdflib reads a path."""
+    past_bom = open_past_bom(path)
+    if past_bom is None:
+        yield {"source": path}
+        return
+    with past_bom:
+        yield {"source": past_bom, "publicID": path.absolute().as_uri()}
 
 
 def _located(path: Path) -> str | None:
@@ -73,13 +108,18 @@ def _located(path: Path) -> str | None:
     N-Triples parser names neither, and its Turtle parser can miscount at the end of a file)."""
     import pyoxigraph as ox
 
+    past_bom = open_past_bom(path)
+    source: dict[str, Any] = {"input": past_bom} if past_bom else {"path": str(path)}
     try:
-        for _ in ox.parse(path=str(path), format=getattr(ox.RdfFormat, input_format(path))):
+        for _ in ox.parse(**source, format=getattr(ox.RdfFormat, input_format(path))):
             pass
     except SyntaxError as exc:
         return one_line(str(exc))
     except (OSError, ValueError, RDFInputError):
         return None
+    finally:
+        if past_bom is not None:
+            past_bom.close()
     return None
 
 
@@ -124,7 +164,8 @@ class MemoryStore:
         return len(self.graph)
 
     def query(self, text: str) -> QueryResult:
-        return run_local(self.graph, text)
+        with quiet_term_warnings():  # STRDT("x", xsd:integer) builds an ill-typed literal while it runs
+            return run_local(self.graph, text)
 
 
 class OxigraphStore:
@@ -168,8 +209,10 @@ class OxigraphStore:
         import pyoxigraph as ox
 
         fmt = input_format(path)
+        past_bom = open_past_bom(path)
         try:
-            kwargs: dict[str, Any] = {"path": str(path), "format": getattr(ox.RdfFormat, fmt)}
+            kwargs: dict[str, Any] = {"format": getattr(ox.RdfFormat, fmt)}
+            kwargs.update({"input": past_bom} if past_bom else {"path": str(path)})
             if fmt not in ("N_QUADS", "TRIG"):
                 kwargs["to_graph"] = ox.DefaultGraph()
             self.store.bulk_load(**kwargs)
@@ -177,11 +220,18 @@ class OxigraphStore:
             raise RDFInputError(f"{path}: not valid {fmt.lower().replace('_', '-')}: {exc}") from exc
         except OSError as exc:
             raise RDFInputError(f"{path}: {exc}") from exc
+        finally:
+            if past_bom is not None:
+                past_bom.close()
 
     def __len__(self) -> int:
         return len(self.store)
 
     def query(self, text: str) -> QueryResult:
+        with quiet_term_warnings():  # results become rdflib terms: data may hold "x"^^xsd:integer
+            return self._query(text)
+
+    def _query(self, text: str) -> QueryResult:
         import pyoxigraph as ox
 
         # Oxigraph evaluates lazily: a SERVICE call or a type error can fail while the
@@ -223,7 +273,7 @@ def reuse_or_load(path: Path, files: list[Path]) -> OxigraphStore:
     h = hashlib.sha256()
     for f in files:
         if not f.is_file():
-            raise RDFInputError(f"{f}: no such file")
+            raise RDFInputError(f"{f}: {not_a_file(f)}")
         st = f.stat()
         h.update(f"{f.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     marker = path / "egovkg-inputs.sha256"
