@@ -337,6 +337,19 @@ def test_query_options_that_would_be_ignored_are_one_error(
     assert not (tmp_path / "store").exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "give a query: a name from the catalogue (egovkg queries), an .rq file, or -e 'SPARQL'"),
+        (["-e", ""], "the query given with -e is empty"),
+        (["winners-by-category", "-e", "ASK {}"], "give a query name or file, or -e 'SPARQL', not both"),
+    ],
+)
+def test_a_missing_empty_or_doubled_query_is_named(runner: CliRunner, args: list[str], message: str) -> None:
+    result = runner.invoke(main, ["query", *args])
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"error: {message}\n")
+
+
 def test_egovkg_store_in_the_environment_does_not_conflict_with_an_endpoint(runner: CliRunner) -> None:
     result = runner.invoke(
         main, ["query", "-e", "ASK {}", "--endpoint", "http://127.0.0.1:9/query"], env={"EGOVKG_STORE": "memory"}

@@ -56,11 +56,25 @@ def count(server: OxigraphServer, where: str = "?s ?p ?o") -> int:
 
 def test_graph_store_urls() -> None:
     assert graph_store_url("http://h:1/store", None) == "http://h:1/store?default"
-    assert graph_store_url("http://h:1/store", "https://w3id.org/egovkg/graph/a b") == (
-        "http://h:1/store?graph=https%3A%2F%2Fw3id.org%2Fegovkg%2Fgraph%2Fa%20b"
+    assert graph_store_url("http://h:1/store", "https://w3id.org/egovkg/graph/中文?x=1&y") == (
+        "http://h:1/store?graph=https%3A%2F%2Fw3id.org%2Fegovkg%2Fgraph%2F%E4%B8%AD%E6%96%87%3Fx%3D1%26y"
     )
     with pytest.raises(EndpointError, match="not an http"):
         graph_store_url("ftp://h/store", None)
+
+
+@pytest.mark.parametrize(
+    ("graph", "message"),
+    [
+        ("", "--graph: the IRI is empty"),  # not a way to say the default graph
+        ("graph/all", "--graph: not an absolute IRI (no scheme such as https:): 'graph/all'"),
+        ("https://e/a b", "--graph: not an IRI: it holds ' ' at character 11"),
+        ("https://e/<x>", "--graph: not an IRI: it holds '<' at character 10"),
+    ],
+)
+def test_push_refuses_a_graph_name_that_is_not_an_iri(graph: str, message: str) -> None:
+    result = CliRunner().invoke(main, ["push", "--endpoint", "http://127.0.0.1:9/store", "--graph", graph])
+    assert (result.exit_code, result.stderr) == (2, f"error: {message}\n")
 
 
 def test_push_then_the_server_holds_the_graph(pushed: OxigraphServer, graph) -> None:

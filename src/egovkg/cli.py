@@ -243,7 +243,11 @@ def query(
     from egovkg.query import TABLE_WIDTH, format_result, load_catalogue, prepare
 
     if bool(name) == bool(expr):
-        raise QueryError("give a query name or file, or -e 'SPARQL', not both")
+        if name:
+            raise QueryError("give a query name or file, or -e 'SPARQL', not both")
+        if expr == "":
+            raise QueryError("the query given with -e is empty")
+        raise QueryError("give a query: a name from the catalogue (egovkg queries), an .rq file, or -e 'SPARQL'")
     _check_target(endpoint, data, store_kind, store_path)
     given = {}
     for item in params:

@@ -210,6 +210,8 @@ def _status_error(url: str, exc: urllib.error.HTTPError) -> EndpointError:
             f"{status}: redirected to {_show(where or '')}; redirects are not followed "
             "(a POST query would arrive as an empty GET): give that URL as the endpoint"
         )
+    if exc.code == 404:
+        return EndpointError(f"{status}: is this the query endpoint (Oxigraph: /query, Fuseki: /DATASET/sparql)?")
     if exc.code == 401:
         return EndpointError(
             f"{status}: authentication required or refused (--user with {PASSWORD_ENV}, or {TOKEN_ENV})"

@@ -367,6 +367,15 @@ def test_a_server_message_reaches_the_terminal_as_text(reply, command: str) -> N
     assert not any(c in result.stderr for c in "\x1b\x07\u202e")
 
 
+def test_a_query_sent_to_the_wrong_path_says_where_endpoints_live(reply) -> None:
+    reply.status, reply.content_type, reply.body = 404, "text/html", b"<h1>Not Found</h1>"
+    with pytest.raises(EndpointError) as info:
+        Endpoint(reply.url).query("ASK {}")
+    assert str(info.value) == (
+        f"{reply.url}: HTTP 404 Not Found: is this the query endpoint (Oxigraph: /query, Fuseki: /DATASET/sparql)?"
+    )
+
+
 def test_a_user_name_with_a_colon_is_refused() -> None:
     with pytest.raises(EndpointError, match="a user name cannot contain ':'"):
         Credentials(user="a:b", password="pw")
