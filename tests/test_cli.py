@@ -350,6 +350,15 @@ def test_a_missing_empty_or_doubled_query_is_named(runner: CliRunner, args: list
     assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"error: {message}\n")
 
 
+def test_store_path_wins_over_egovkg_store_in_the_environment(runner: CliRunner, tmp_path: Path) -> None:
+    data = tmp_path / "one.nt"
+    data.write_text('<http://e/s> <http://e/p> "o" .\n', encoding="utf-8")
+    args = ["query", "-e", "SELECT ?o WHERE { ?s ?p ?o }", "--format", "csv", "--data", str(data)]
+    result = runner.invoke(main, [*args, "--store-path", str(tmp_path / "store")], env={"EGOVKG_STORE": "memory"})
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "o\no\n", "")
+    assert (tmp_path / "store" / "egovkg-inputs.sha256").is_file(), "the Oxigraph store was made"
+
+
 def test_egovkg_store_in_the_environment_does_not_conflict_with_an_endpoint(runner: CliRunner) -> None:
     result = runner.invoke(
         main, ["query", "-e", "ASK {}", "--endpoint", "http://127.0.0.1:9/query"], env={"EGOVKG_STORE": "memory"}

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
@@ -91,6 +92,77 @@ def test_push_to_a_second_named_graph_leaves_the_first(pushed: OxigraphServer, g
     put_graph(pushed.store_url, body, graph="urn:x:second")
     assert count(pushed) == len(graph)
     assert count(pushed, "GRAPH <urn:x:second> { ?s ?p ?o }") == 1
+
+
+@pytest.fixture(scope="module")
+def server2(tmp_path_factory) -> Iterator[OxigraphServer]:
+    """A second server for pushes that replace the default graph the others read."""
+    srv = OxigraphServer(tmp_path_factory.mktemp("oxigraph2") / "store", port=free_port(), read_only=False)
+    with srv:
+        yield srv
+
+
+def graph_sizes(server: OxigraphServer, names: list[str]) -> dict[str, int]:
+    values = " ".join(f"<{n}>" for n in names)
+    res = Endpoint(server.query_url).query(
+        f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g"
+    )
+    return {str(r["g"]): int(r["n"]) for r in res.rows}
+
+
+def test_push_named_graphs_sends_each_graph_of_the_built_dataset_to_its_name(server2: OxigraphServer, kg) -> None:
+    expected = {str(iri): len(getattr(kg, name)) for name, iri in kg.graph_iris.items()}
+    assert sorted(expected.values()) == [564, 2378, 3975]  # ontology, curated, announcement
+    for _ in range(2):  # the second push replaces, never appends
+        result = CliRunner().invoke(main, ["push", "--endpoint", server2.store_url, "--named-graphs"])
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        assert [line.split(" in ")[0] for line in lines] == [
+            f"pushed {n} triples ({size} bytes) to {server2.store_url}?graph={quote(g, safe='')}"
+            for g, n, size in _sizes(lines, expected)
+        ]
+        assert graph_sizes(server2, list(expected)) == expected
+
+
+def _sizes(lines: list[str], expected: dict[str, int]) -> list[tuple[str, int, str]]:
+    # the byte counts are the N-Triples files' sizes: taken from the lines, checked to be positive
+    sizes = [line.split("(")[1].split(" bytes")[0] for line in lines]
+    assert all(int(x.replace(",", "")) > 0 for x in sizes)
+    return [(g, n, size) for (g, n), size in zip(sorted(expected.items()), sizes, strict=True)]
+
+
+def test_push_named_graphs_from_a_trig_file(server2: OxigraphServer, tmp_path: Path) -> None:
+    data = tmp_path / "two.trig"
+    data.write_text(
+        "@prefix e: <urn:e:> .\ne:loose e:p 1 .\ne:g1 { e:a e:p 1 , 2 . _:n e:p 3 }\ne:g2 { e:b e:p 1 }\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["push", "--endpoint", server2.store_url, "--named-graphs", "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    targets = [line.split(" to ")[1].split(" in ")[0] for line in result.stdout.splitlines()]
+    store = server2.store_url
+    assert targets == [f"{store}?default", f"{store}?graph=urn%3Ae%3Ag1", f"{store}?graph=urn%3Ae%3Ag2"]
+    assert graph_sizes(server2, ["urn:e:g1", "urn:e:g2"]) == {"urn:e:g1": 3, "urn:e:g2": 1}
+    assert count(server2, "<urn:e:loose> ?p ?o") == 1
+
+
+def test_push_named_graphs_refuses_what_it_cannot_send(server2: OxigraphServer, tmp_path: Path) -> None:
+    blank = tmp_path / "blank.trig"
+    blank.write_text("_:g { <urn:e:a> <urn:e:p> 1 }\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["push", "--endpoint", server2.store_url, "--named-graphs", "--data", str(blank)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: a graph is named by the blank node _:")
+    assert result.stderr.endswith(": only graphs named by an IRI can be sent\n")
+    both = ["push", "--endpoint", server2.store_url, "--named-graphs", "--graph", "urn:e:g"]
+    result = CliRunner().invoke(main, both)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: --named-graphs sends each graph to its own name: it cannot be used with --graph\n",
+    )
+    result = CliRunner().invoke(main, ["push", "--endpoint", server2.store_url, "--data", str(blank)])
+    assert result.exit_code == 2 and result.stderr.endswith("add --named-graphs to send each graph to its name\n"), (
+        result.stderr
+    )
 
 
 def test_a_push_that_fails_midway_leaves_the_old_graph(pushed: OxigraphServer, graph) -> None:

@@ -2,16 +2,22 @@
 
 The key is the sha256 of every input file (data/, the ontology, the package's
 own code), the base IRI and the version; any change gives a new key and a
-rebuild. The cached graph is N-Triples under build/cache/, written atomically.
+rebuild. The cached graph is N-Triples under build/cache/ (and, for `push
+--named-graphs`, the dataset as TriG), written atomically.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from egovkg import __version__
 from egovkg.paths import Layout
+
+if TYPE_CHECKING:
+    from egovkg.build import KnowledgeGraph
 
 CACHE_DIR = "cache"
 
@@ -34,19 +40,34 @@ def inputs_digest(layout: Layout, base: str) -> str:
 
 
 def cached_ntriples(layout: Layout, base: str) -> Path:
-    """The built graph as N-Triples, built only when an input changed since the last call."""
+    """The built graph as N-Triples (all named graphs in one), built only when an input changed
+    since the last call."""
+    return _cached(layout, base, "nt", lambda kg: _serialised(kg.union(), "nt"))
+
+
+def cached_trig(layout: Layout, base: str) -> Path:
+    """The built dataset as TriG, one named graph per origin (announcement, curated, ontology),
+    built only when an input changed since the last call."""
+    return _cached(layout, base, "trig", lambda kg: _serialised(kg.dataset(), "trig"))
+
+
+def _serialised(graph: Any, fmt: str) -> bytes:
+    from egovkg.export import serialise  # imports rdflib: only when the cache is (re)built
+
+    return serialise(graph, fmt)
+
+
+def _cached(layout: Layout, base: str, suffix: str, render: Callable[[KnowledgeGraph], bytes]) -> Path:
     digest = inputs_digest(layout.check(), base)
     folder = layout.build / CACHE_DIR
-    target = folder / f"graph-{digest[:20]}.nt"
+    target = folder / f"graph-{digest[:20]}.{suffix}"
     if target.is_file():
         return target
     from egovkg.atomic import write_bytes
     from egovkg.build import build
-    from egovkg.export import serialise
 
-    data = serialise(build(layout, base=base).union(), "nt")
-    write_bytes(target, data)
-    for old in folder.glob("graph-*.nt"):
+    write_bytes(target, render(build(layout, base=base)))
+    for old in folder.glob(f"graph-*.{suffix}"):
         if old != target:
             old.unlink(missing_ok=True)
     return target

@@ -248,7 +248,7 @@ def query(
         if expr == "":
             raise QueryError("the query given with -e is empty")
         raise QueryError("give a query: a name from the catalogue (egovkg queries), an .rq file, or -e 'SPARQL'")
-    _check_target(endpoint, data, store_kind, store_path)
+    store_kind = _check_target(endpoint, data, store_kind, store_path)
     given = {}
     for item in params:
         key, sep, value = item.partition("=")
@@ -277,8 +277,9 @@ def query(
     sys.stdout.buffer.write(format_result(result, fmt, base=base, width=width))
 
 
-def _check_target(endpoint: str | None, data: tuple[Path, ...], store_kind: str, store_path: Path | None) -> None:
-    """One place to query: options that would be silently ignored are an error instead."""
+def _check_target(endpoint: str | None, data: tuple[Path, ...], store_kind: str, store_path: Path | None) -> str:
+    """One place to query: options that would be silently ignored are an error instead. Returns
+    the store to use: --store-path names an Oxigraph store, over EGOVKG_STORE's default."""
     from egovkg.errors import QueryError
 
     ctx = click.get_current_context()
@@ -291,7 +292,10 @@ def _check_target(endpoint: str | None, data: tuple[Path, ...], store_kind: str,
         if ignored:
             raise QueryError(f"--endpoint queries the remote graph: it cannot be used with {', '.join(ignored)}")
     if store_path is not None and store_kind == "memory":
-        raise QueryError("--store-path keeps an Oxigraph store: it cannot be used with --store memory")
+        if store_given:
+            raise QueryError("--store-path keeps an Oxigraph store: it cannot be used with --store memory")
+        return "oxigraph"
+    return store_kind
 
 
 @main.command()
@@ -301,6 +305,12 @@ def _check_target(endpoint: str | None, data: tuple[Path, ...], store_kind: str,
     help="Graph Store Protocol URL (Oxigraph: http://HOST:7878/store; Fuseki: http://HOST:3030/DS/data).",
 )
 @click.option("--graph", "graph_iri", help="Named graph to replace (default: the default graph).")
+@click.option(
+    "--named-graphs",
+    is_flag=True,
+    help="Keep the data's named graphs, each replaced by its own PUT (the built graph: its announcement, "
+    "curated and ontology graphs; or the graphs of --data TriG/N-Quads files). Not with --graph.",
+)
 @credential_options
 @click.option(
     "--timeout", default=300, show_default=True, type=click.IntRange(min=1), help="Seconds to wait for the server."
@@ -311,54 +321,76 @@ def _check_target(endpoint: str | None, data: tuple[Path, ...], store_kind: str,
 def push(
     endpoint: str,
     graph_iri: str | None,
+    named_graphs: bool,
     user: str | None,
     password: str | None,
     timeout: int,
     data: tuple[Path, ...],
     base: str,
 ) -> None:
-    """Upload the graph to a triplestore, replacing one graph in a single PUT.
+    """Upload the graph to a triplestore, replacing one graph in a single PUT (or, with
+    --named-graphs, each named graph in its own PUT).
 
     Example: egovkg push --endpoint http://127.0.0.1:7878/store --graph https://w3id.org/egovkg/graph/all
     """
     import tempfile
 
     from egovkg.convert import convert_files
-    from egovkg.errors import NamedGraphsError, RDFInputError
-    from egovkg.triplestore import Credentials, graph_store_url, put_graph
+    from egovkg.errors import EndpointError, NamedGraphsError, RDFInputError
+    from egovkg.triplestore import Credentials, graph_store_url
 
-    target = graph_store_url(endpoint, graph_iri)
+    if named_graphs and graph_iri is not None:
+        raise EndpointError("--named-graphs sends each graph to its own name: it cannot be used with --graph")
+    graph_store_url(endpoint, graph_iri)  # a bad URL or graph name fails before any data is read
     credentials = Credentials.from_env(user, password)
     with tempfile.TemporaryDirectory(prefix="egovkg-push-") as tmp:
-        # N-Triples streamed from disk: any size, constant memory
-        body = Path(tmp) / "graph.nt"
-        try:
-            convert_files(graph_files(data, base), "nt", body)
-        except NamedGraphsError as exc:  # the hint to choose --format trig is for export
-            raise RDFInputError(
-                f"{exc.file}: has named graphs (or N3 formulas); push sends one graph: give it a file of triples"
-            ) from exc
-        size = body.stat().st_size
-        t0 = time.perf_counter()
-        if sys.stderr.isatty():
-            from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+        if named_graphs:
+            from egovkg.cache import cached_trig
+            from egovkg.convert import DEFAULT_BASE
+            from egovkg.store import OxigraphStore
 
-            columns = ("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn())
-            with Progress(*columns, transient=True) as bar:
-                task = bar.add_task("uploading", total=size)
-                put_graph(
-                    endpoint,
-                    body,
-                    graph=graph_iri,
-                    credentials=credentials,
-                    timeout=timeout,
-                    progress=lambda done, _total: bar.update(task, completed=done),
-                )
+            files = list(data) if data else [cached_trig(Layout.default(), base or DEFAULT_BASE)]
+            parts = OxigraphStore.from_files(files, Path(tmp) / "store").graphs_as_ntriples(Path(tmp))
         else:
-            put_graph(endpoint, body, graph=graph_iri, credentials=credentials, timeout=timeout)
-        with body.open("rb") as fh:
-            triples = sum(1 for line in fh if line.strip())
-    click.echo(f"pushed {triples} triples ({size:,} bytes) to {target} in {time.perf_counter() - t0:.2f} s")
+            # N-Triples streamed from disk: any size, constant memory
+            body = Path(tmp) / "graph.nt"
+            try:
+                convert_files(graph_files(data, base), "nt", body)
+            except NamedGraphsError as exc:  # the hint to choose --format trig is for export
+                raise RDFInputError(
+                    f"{exc.file}: has named graphs (or N3 formulas); push sends one graph: "
+                    "give it a file of triples, or add --named-graphs to send each graph to its name"
+                ) from exc
+            parts = [(graph_iri, body)]
+        for name, body in parts:
+            t0 = time.perf_counter()
+            _upload(endpoint, body, name, credentials, timeout)
+            with body.open("rb") as fh:
+                triples = sum(1 for line in fh if line.strip())
+            size, target = body.stat().st_size, graph_store_url(endpoint, name)
+            click.echo(f"pushed {triples} triples ({size:,} bytes) to {target} in {time.perf_counter() - t0:.2f} s")
+
+
+def _upload(endpoint: str, body: Path, graph: str | None, credentials: Any, timeout: int) -> None:
+    """One PUT, with a progress bar when stderr is a terminal."""
+    from egovkg.triplestore import put_graph
+
+    if not sys.stderr.isatty():
+        put_graph(endpoint, body, graph=graph, credentials=credentials, timeout=timeout)
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+    columns = ("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task("uploading", total=body.stat().st_size)
+        put_graph(
+            endpoint,
+            body,
+            graph=graph,
+            credentials=credentials,
+            timeout=timeout,
+            progress=lambda done, _total: bar.update(task, completed=done),
+        )
 
 
 @main.command()

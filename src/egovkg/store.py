@@ -227,6 +227,27 @@ class OxigraphStore:
     def __len__(self) -> int:
         return len(self.store)
 
+    def graphs_as_ntriples(self, folder: Path) -> list[tuple[str | None, Path]]:
+        """Each graph of the store as its own N-Triples file in ``folder``: (the graph's IRI, or
+        None for the default graph; the file), the default graph first when it holds anything,
+        then the named graphs by IRI. A graph named by a blank node cannot be addressed from
+        outside (the Graph Store Protocol names graphs by IRI) and is an RDFInputError."""
+        import pyoxigraph as ox
+
+        graphs: list[tuple[str | None, Any]] = []
+        if next(self.store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is not None:
+            graphs.append((None, ox.DefaultGraph()))
+        for g in sorted(self.store.named_graphs(), key=str):
+            if not isinstance(g, ox.NamedNode):
+                raise RDFInputError(f"a graph is named by the blank node {g}: only graphs named by an IRI can be sent")
+            graphs.append((g.value, g))
+        out = []
+        for i, (name, g) in enumerate(graphs, 1):
+            path = folder / f"graph-{i}.nt"
+            self.store.dump(str(path), ox.RdfFormat.N_TRIPLES, from_graph=g)
+            out.append((name, path))
+        return out
+
     def query(self, text: str) -> QueryResult:
         with quiet_term_warnings():  # results become rdflib terms: data may hold "x"^^xsd:integer
             return self._query(text)
