@@ -6,6 +6,7 @@ import csv
 import http.client
 import io
 import json
+import logging
 import threading
 import urllib.parse
 import xml.etree.ElementTree as ET
@@ -441,3 +442,25 @@ def test_serve_linked_data_runs_until_a_signal(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+DROPPED = [ConnectionResetError(104, "Connection reset by peer"), BrokenPipeError(), TimeoutError()]
+
+
+@pytest.mark.parametrize("error", DROPPED)
+def test_a_client_that_drops_its_connection_is_not_logged_as_an_error(server: LinkedDataServer, caplog, error) -> None:
+    """A keep-alive client may reset the connection between requests: routine, no traceback on the console."""
+    caplog.set_level(logging.DEBUG, logger="egovkg.ldserver")
+    try:
+        raise error
+    except OSError:
+        server.handle_error(None, ("127.0.0.1", 1))
+    records = [r for r in caplog.records if r.name == "egovkg.ldserver"]
+    assert [(r.levelname, r.exc_info) for r in records] == [("DEBUG", None)]
+    caplog.clear()
+    try:
+        raise ValueError("a real bug")
+    except ValueError:
+        server.handle_error(None, ("127.0.0.1", 1))
+    records = [r for r in caplog.records if r.name == "egovkg.ldserver"]
+    assert [r.levelname for r in records] == ["ERROR"] and records[0].exc_info is not None

@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import threading
 import urllib.parse
 from collections.abc import Sequence
@@ -221,6 +222,11 @@ class LinkedDataServer(ThreadingHTTPServer):
         self.void = serialise(site.void(sparql_endpoint=f"{self.url}/sparql"), "ttl")
 
     def handle_error(self, request: Any, client_address: Any) -> None:  # never print a traceback
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            # a client that resets or drops a keep-alive connection, or goes quiet: routine, not a bug
+            LOG.debug("connection from %s ended: %s", client_address, exc)
+            return
         LOG.exception("error while serving %s", client_address)
 
 
