@@ -342,6 +342,13 @@ def test_query_options_that_would_be_ignored_are_one_error(
     [
         ([], "give a query: a name from the catalogue (egovkg queries), an .rq file, or -e 'SPARQL'"),
         (["-e", ""], "the query given with -e is empty"),
+        (["-e", "  \n "], "the query given with -e is empty"),
+        (["winners-by-category", "-e", ""], "the query given with -e is empty"),
+        (["-e", "ASK {}", "--user", "bob"], "--user: only for a query sent to an --endpoint"),
+        (
+            ["-e", "ASK {}", "--password", "x", "--max-reply-size", "1M"],
+            "--password, --max-reply-size: only for a query sent to an --endpoint",
+        ),
         (["winners-by-category", "-e", "ASK {}"], "give a query name or file, or -e 'SPARQL', not both"),
     ],
 )
@@ -357,6 +364,18 @@ def test_store_path_wins_over_egovkg_store_in_the_environment(runner: CliRunner,
     result = runner.invoke(main, [*args, "--store-path", str(tmp_path / "store")], env={"EGOVKG_STORE": "memory"})
     assert (result.exit_code, result.stdout, result.stderr) == (0, "o\no\n", "")
     assert (tmp_path / "store" / "egovkg-inputs.sha256").is_file(), "the Oxigraph store was made"
+
+
+def test_a_bad_max_reply_size_in_the_environment_matters_only_for_an_endpoint(runner: CliRunner) -> None:
+    env = {"EGOVKG_MAX_REPLY_SIZE": "junk"}
+    local = runner.invoke(main, ["query", "-e", "ASK {}"], env=env)
+    assert (local.exit_code, local.stdout, local.stderr) == (0, "true\n", "")
+    remote = runner.invoke(main, ["query", "-e", "ASK {}", "--endpoint", "http://127.0.0.1:9/query"], env=env)
+    assert (remote.exit_code, remote.stderr) == (
+        2,
+        "error: EGOVKG_MAX_REPLY_SIZE: 'junk' is not a size: "
+        "give bytes, or a whole number with K, M or G (1M = 1 MiB)\n",
+    )
 
 
 def test_egovkg_store_in_the_environment_does_not_conflict_with_an_endpoint(runner: CliRunner) -> None:

@@ -24,6 +24,7 @@ from egovkg.cli_common import (  # re-exported for commands and notebooks
     handle_errors,
     max_reply_option,
     quiet_library_logging,
+    reply_cap,
     store_options,
     table_width,
     the_graph,
@@ -242,11 +243,11 @@ def query(
     from egovkg.errors import QueryError
     from egovkg.query import TABLE_WIDTH, format_result, load_catalogue, prepare
 
+    if expr is not None and not expr.strip():
+        raise QueryError("the query given with -e is empty")
     if bool(name) == bool(expr):
         if name:
             raise QueryError("give a query name or file, or -e 'SPARQL', not both")
-        if expr == "":
-            raise QueryError("the query given with -e is empty")
         raise QueryError("give a query: a name from the catalogue (egovkg queries), an .rq file, or -e 'SPARQL'")
     store_kind = _check_target(endpoint, data, store_kind, store_path)
     given = {}
@@ -270,7 +271,8 @@ def query(
         from egovkg.triplestore import Credentials
 
         credentials = Credentials.from_env(user, password)
-        target: Any = Endpoint(endpoint, timeout=timeout, credentials=credentials, max_reply_size=max_reply_size)
+        cap = reply_cap(max_reply_size)
+        target: Any = Endpoint(endpoint, timeout=timeout, credentials=credentials, max_reply_size=cap)
     else:
         target = the_store(data, base, store_kind, store_path)
     result = target.query(text)
@@ -284,8 +286,14 @@ def _check_target(endpoint: str | None, data: tuple[Path, ...], store_kind: str,
 
     ctx = click.get_current_context()
     # EGOVKG_STORE in the environment names the embedded store to use when one is used: not a conflict
-    store_given = ctx.get_parameter_source("store_kind") is click.core.ParameterSource.COMMANDLINE
-    if endpoint is not None:
+    COMMANDLINE = click.core.ParameterSource.COMMANDLINE  # noqa: N806 - a constant, named as click names it
+    store_given = ctx.get_parameter_source("store_kind") is COMMANDLINE
+    if endpoint is None:
+        sources = {n: ctx.get_parameter_source(n) for n in ("user", "password", "max_reply_size")}
+        remote_only = [f"--{n.replace('_', '-')}" for n, src in sources.items() if src is COMMANDLINE]
+        if remote_only:
+            raise QueryError(f"{', '.join(remote_only)}: only for a query sent to an --endpoint")
+    else:
         if not endpoint:
             raise QueryError("--endpoint: the URL is empty")
         ignored = [opt for opt, on in (("--data", data), ("--store", store_given), ("--store-path", store_path)) if on]

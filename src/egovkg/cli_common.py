@@ -108,10 +108,28 @@ def max_reply_option(fn: Callable[..., Any]) -> Callable[..., Any]:
         type=ByteSize(),
         default="256M",
         show_default=True,
-        envvar="EGOVKG_MAX_REPLY_SIZE",
         help="Read at most this much of an endpoint's reply (bytes, or K/M/G: 1M = 1 MiB); "
         "a larger reply is an error and nothing is written. Or EGOVKG_MAX_REPLY_SIZE.",
     )(fn)
+
+
+def reply_cap(given: int) -> int:
+    """--max-reply-size when given on the command line, else EGOVKG_MAX_REPLY_SIZE, else the
+    default. The variable is read only when an endpoint is used, so a bad value does not stop
+    queries on the embedded store."""
+    import os
+
+    from egovkg.errors import EndpointError
+
+    if click.get_current_context().get_parameter_source("max_reply_size") is click.core.ParameterSource.COMMANDLINE:
+        return given
+    raw = os.environ.get("EGOVKG_MAX_REPLY_SIZE", "").strip()
+    if not raw:
+        return given
+    try:
+        return ByteSize().convert(raw, None, None)
+    except click.BadParameter as exc:
+        raise EndpointError(f"EGOVKG_MAX_REPLY_SIZE: {exc.message}") from exc
 
 
 def credential_options(fn: Callable[..., Any]) -> Callable[..., Any]:

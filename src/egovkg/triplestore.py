@@ -212,7 +212,12 @@ class Credentials:
 
     @classmethod
     def from_env(cls, user: str | None = None, password: str | None = None) -> Credentials:
-        return cls(user or _env(USER_ENV), password or _env(PASSWORD_ENV), _env(TOKEN_ENV))
+        """Credentials from the command line (``user``, ``password``) and the environment:
+        a user or password given on the command line wins over a token in the environment."""
+        if password and not (user or _env(USER_ENV)):
+            raise EndpointError(f"--password needs a user name: give --user or {USER_ENV}")
+        token = None if (user or password) else _env(TOKEN_ENV)
+        return cls(user or _env(USER_ENV), password or _env(PASSWORD_ENV), token)
 
     def header(self) -> dict[str, str]:
         if self.token:

@@ -343,6 +343,23 @@ def test_query_sends_the_credentials_push_does(reply, args: list[str], env: dict
     assert "pw" not in result.output and "t0k" not in result.output
 
 
+def test_credentials_on_the_command_line_win_over_a_token_in_the_environment(reply) -> None:
+    reply.body = ASK_TRUE
+    env = {"EGOVKG_USER": "", "EGOVKG_PASSWORD": "", "EGOVKG_TOKEN": "t0k"}
+    args = ["query", "-e", "ASK {}", "--endpoint", reply.url, "--user", "ann", "--password", "pw"]
+    result = CliRunner(env=env).invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert reply.seen[-1]["Authorization"] == "Basic " + base64.b64encode(b"ann:pw").decode()
+
+
+@pytest.mark.parametrize("command", ["query", "push"])
+def test_a_password_without_a_user_is_refused(command: str) -> None:
+    args = ["query", "-e", "ASK {}"] if command == "query" else ["push"]
+    env = {"EGOVKG_USER": "", "EGOVKG_PASSWORD": "", "EGOVKG_TOKEN": ""}
+    result = CliRunner(env=env).invoke(main, [*args, "--endpoint", "http://127.0.0.1:9/x", "--password", "pw"])
+    assert (result.exit_code, result.stderr) == (2, "error: --password needs a user name: give --user or EGOVKG_USER\n")
+
+
 def test_a_refused_query_names_the_credentials_to_give(reply) -> None:
     reply.status, reply.body = 401, b"who are you?"
     result = CliRunner(env={"EGOVKG_TOKEN": ""}).invoke(main, ["query", "-e", "ASK {}", "--endpoint", reply.url])
