@@ -151,8 +151,13 @@ def test_push_named_graphs_refuses_what_it_cannot_send(server2: OxigraphServer, 
     blank.write_text("_:g { <urn:e:a> <urn:e:p> 1 }\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["push", "--endpoint", server2.store_url, "--named-graphs", "--data", str(blank)])
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: a graph is named by the blank node _:")
-    assert result.stderr.endswith(": only graphs named by an IRI can be sent\n")
+    assert result.stderr == (
+        "error: a graph is named by a blank node (or is an N3 formula): only graphs named by an IRI can be sent\n"
+    )
+    empty = tmp_path / "empty.nt"
+    empty.write_bytes(b"")
+    result = CliRunner().invoke(main, ["push", "--endpoint", server2.store_url, "--named-graphs", "--data", str(empty)])
+    assert (result.exit_code, result.stderr) == (2, f"error: {empty}: no triples to push\n")
     both = ["push", "--endpoint", server2.store_url, "--named-graphs", "--graph", "urn:e:g"]
     result = CliRunner().invoke(main, both)
     assert (result.exit_code, result.stderr) == (

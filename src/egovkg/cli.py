@@ -359,15 +359,22 @@ def push(
 
             files = list(data) if data else [cached_trig(Layout.default(), base or DEFAULT_BASE)]
             parts = OxigraphStore.from_files(files, Path(tmp) / "store").graphs_as_ntriples(Path(tmp))
+            if not parts:
+                raise RDFInputError(f"{', '.join(map(str, files))}: no triples to push")
         else:
             # N-Triples streamed from disk: any size, constant memory
             body = Path(tmp) / "graph.nt"
             try:
                 convert_files(graph_files(data, base), "nt", body)
             except NamedGraphsError as exc:  # the hint to choose --format trig is for export
+                hint = (
+                    ", or add --named-graphs to send each graph to its name"
+                    if Path(str(exc.file)).suffix.lower() in (".trig", ".nq")
+                    else ""
+                )
                 raise RDFInputError(
-                    f"{exc.file}: has named graphs (or N3 formulas); push sends one graph: "
-                    "give it a file of triples, or add --named-graphs to send each graph to its name"
+                    f"{exc.file}: has named graphs (or N3 formulas); push sends one graph: give it a file of triples"
+                    + hint
                 ) from exc
             parts = [(graph_iri, body)]
         for name, body in parts:

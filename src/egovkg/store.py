@@ -238,8 +238,10 @@ class OxigraphStore:
         if next(self.store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is not None:
             graphs.append((None, ox.DefaultGraph()))
         for g in sorted(self.store.named_graphs(), key=str):
-            if not isinstance(g, ox.NamedNode):
-                raise RDFInputError(f"a graph is named by the blank node {g}: only graphs named by an IRI can be sent")
+            if not isinstance(g, ox.NamedNode):  # its label is random: not shown
+                raise RDFInputError(
+                    "a graph is named by a blank node (or is an N3 formula): only graphs named by an IRI can be sent"
+                )
             graphs.append((g.value, g))
         out = []
         for i, (name, g) in enumerate(graphs, 1):
