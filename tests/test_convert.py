@@ -172,3 +172,18 @@ def test_a_utf8_byte_order_mark_is_skipped(tmp_path: Path, suffix: str) -> None:
     bom = tmp_path / f"bom.{suffix}"
     bom.write_bytes(b"\xef\xbb\xbf" + BOM_INPUTS[suffix].encode("utf-8"))
     assert _convert([bom], "nt", tmp_path / "out.nt") == '<http://e/s> <http://e/p> "中" .\n'.encode()
+
+
+def test_inputs_opened_past_a_byte_order_mark_are_closed_when_a_later_input_fails(tmp_path: Path) -> None:
+    import gc
+    import warnings
+
+    bom = tmp_path / "bom.ttl"
+    bom.write_bytes(b"\xef\xbb\xbf<http://e/s> <http://e/p> 1 .\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(RDFInputError, match="no such file"):
+            convert_files([bom, tmp_path / "missing.ttl"], "nt", tmp_path / "out.nt")
+        gc.collect()
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+    assert not (tmp_path / "out.nt").exists()

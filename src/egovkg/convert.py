@@ -8,6 +8,7 @@ per distinct blank node of the file being read, and a Python step per triple.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 from collections.abc import Iterator
@@ -218,8 +219,6 @@ def convert_files(files: list[Path], fmt: str, path: Path) -> None:
     """
     import pyoxigraph as ox
 
-    from egovkg.atomic import atomic_open
-
     if fmt not in OUTPUT_FORMATS:
         raise EgovkgError(f"unknown format '{fmt}'; choose one of {', '.join(OUTPUT_FORMATS)}")
     out = getattr(ox.RdfFormat, OUTPUT_FORMATS[fmt])
@@ -227,12 +226,22 @@ def convert_files(files: list[Path], fmt: str, path: Path) -> None:
     # graph, so the error names the file that has it (Oxigraph's serializer cannot say).
     triples_only = not out.supports_datasets
     reading: list[Path] = []  # the file being read, to name in errors only the serializer sees
-    streams = [_read(i, f, fmt, triples_only, reading) for i, f in enumerate(files, 1)]
-    if fmt == "xml":
-        streams = [_xml_checked(f, stream) for f, stream in zip(files, streams, strict=True)]
     kwargs: dict[str, Any] = {"format": out}
     if fmt in ("ttl", "trig", "xml"):
         kwargs["prefixes"] = {**STANDARD_PREFIXES, **resource_prefixes()}
+    # the inputs opened past a byte order mark are closed however the conversion ends
+    with contextlib.ExitStack() as opened:
+        streams = [_read(i, f, fmt, triples_only, reading, opened) for i, f in enumerate(files, 1)]
+        if fmt == "xml":
+            streams = [_xml_checked(f, stream) for f, stream in zip(files, streams, strict=True)]
+        _write(streams, path, fmt, kwargs, reading)
+
+
+def _write(streams: list[Iterator[Any]], path: Path, fmt: str, kwargs: dict[str, Any], reading: list[Path]) -> None:
+    import pyoxigraph as ox
+
+    from egovkg.atomic import atomic_open
+
     with atomic_open(path, "wb") as fh:
         try:
             ox.serialize(itertools.chain(*streams), _XMLWriter(fh) if fmt == "xml" else fh, **kwargs)
@@ -244,7 +253,9 @@ def convert_files(files: list[Path], fmt: str, path: Path) -> None:
             raise RDFInputError(f"{where}: cannot be written as {FORMAT_NAMES[fmt]}: {exc}") from exc
 
 
-def _read(index: int, path: Path, fmt: str, triples_only: bool, reading: list[Path]) -> Iterator[Any]:
+def _read(
+    index: int, path: Path, fmt: str, triples_only: bool, reading: list[Path], opened: contextlib.ExitStack
+) -> Iterator[Any]:
     """The quads of one input file, blank nodes relabelled, errors naming the file.
 
     The file is opened here, before the output is: a missing or unreadable input fails
@@ -254,6 +265,8 @@ def _read(index: int, path: Path, fmt: str, triples_only: bool, reading: list[Pa
 
     kind = input_format(path)
     past_bom = open_past_bom(path)
+    if past_bom is not None:
+        opened.enter_context(past_bom)
     source: dict[str, Any] = {"input": past_bom} if past_bom else {"path": str(path)}
     try:
         quads = ox.parse(
@@ -266,13 +279,11 @@ def _read(index: int, path: Path, fmt: str, triples_only: bool, reading: list[Pa
             quads = _relabel(quads, f"f{index}b")
     except OSError as exc:
         raise RDFInputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    return _named(path, quads, fmt if triples_only else None, reading, past_bom)
+    return _named(path, quads, fmt if triples_only else None, reading)
 
 
-def _named(
-    path: Path, stream: Iterator[Any], triples_fmt: str | None, reading: list[Path], fh: BinaryIO | None = None
-) -> Iterator[Any]:
-    """Re-raise a parse error of ``stream`` naming the file it came from; close ``fh`` when done."""
+def _named(path: Path, stream: Iterator[Any], triples_fmt: str | None, reading: list[Path]) -> Iterator[Any]:
+    """Re-raise a parse error of ``stream`` naming the file it came from."""
     reading.append(path)
     try:
         yield from stream
@@ -291,9 +302,6 @@ def _named(
         raise RDFInputError(f"{path}: not valid RDF: {exc}") from exc
     except OSError as exc:
         raise RDFInputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    finally:
-        if fh is not None:
-            fh.close()
 
 
 def _relabel(quads: Iterator[Any], prefix: str) -> Iterator[Any]:
