@@ -192,6 +192,18 @@ def open_past_bom(path: Path) -> BinaryIO | None:
     return None
 
 
+@contextlib.contextmanager
+def oxigraph_source(path: Path) -> Iterator[dict[str, Any]]:
+    """pyoxigraph's input arguments for ``path``: the file opened past a UTF-8 byte order mark
+    if it has one (closed on leaving), else the path for Oxigraph to open itself."""
+    past_bom = open_past_bom(path)
+    if past_bom is None:
+        yield {"path": str(path)}
+        return
+    with past_bom:
+        yield {"input": past_bom}
+
+
 def not_a_file(path: Path) -> str:
     """Why ``path``, which is not a regular file, cannot be read as RDF: the files are read twice
     (a scan for blank nodes, then the parser), which a FIFO or a device cannot give."""
@@ -264,10 +276,7 @@ def _read(
     import pyoxigraph as ox
 
     kind = input_format(path)
-    past_bom = open_past_bom(path)
-    if past_bom is not None:
-        opened.enter_context(past_bom)
-    source: dict[str, Any] = {"input": past_bom} if past_bom else {"path": str(path)}
+    source = opened.enter_context(oxigraph_source(path))
     try:
         quads = ox.parse(
             **source,

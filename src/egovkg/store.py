@@ -16,7 +16,7 @@ from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from egovkg.convert import input_format, not_a_file, open_past_bom
+from egovkg.convert import input_format, not_a_file, open_past_bom, oxigraph_source
 from egovkg.errors import QueryError, RDFInputError, one_line
 from egovkg.query import QueryResult, run_local
 
@@ -108,18 +108,14 @@ def _located(path: Path) -> str | None:
     N-Triples parser names neither, and its Turtle parser can miscount at the end of a file)."""
     import pyoxigraph as ox
 
-    past_bom = open_past_bom(path)
-    source: dict[str, Any] = {"input": past_bom} if past_bom else {"path": str(path)}
     try:
-        for _ in ox.parse(**source, format=getattr(ox.RdfFormat, input_format(path))):
-            pass
+        with oxigraph_source(path) as source:
+            for _ in ox.parse(**source, format=getattr(ox.RdfFormat, input_format(path))):
+                pass
     except SyntaxError as exc:
         return one_line(str(exc))
     except (OSError, ValueError, RDFInputError):
         return None
-    finally:
-        if past_bom is not None:
-            past_bom.close()
     return None
 
 
@@ -209,20 +205,16 @@ class OxigraphStore:
         import pyoxigraph as ox
 
         fmt = input_format(path)
-        past_bom = open_past_bom(path)
+        kwargs: dict[str, Any] = {"format": getattr(ox.RdfFormat, fmt)}
+        if fmt not in ("N_QUADS", "TRIG"):
+            kwargs["to_graph"] = ox.DefaultGraph()
         try:
-            kwargs: dict[str, Any] = {"format": getattr(ox.RdfFormat, fmt)}
-            kwargs.update({"input": past_bom} if past_bom else {"path": str(path)})
-            if fmt not in ("N_QUADS", "TRIG"):
-                kwargs["to_graph"] = ox.DefaultGraph()
-            self.store.bulk_load(**kwargs)
+            with oxigraph_source(path) as source:
+                self.store.bulk_load(**source, **kwargs)
         except SyntaxError as exc:
             raise RDFInputError(f"{path}: not valid {fmt.lower().replace('_', '-')}: {exc}") from exc
         except OSError as exc:
             raise RDFInputError(f"{path}: {exc}") from exc
-        finally:
-            if past_bom is not None:
-                past_bom.close()
 
     def __len__(self) -> int:
         return len(self.store)
