@@ -23,6 +23,7 @@ from egovkg.cli_common import (  # re-exported for commands and notebooks
     graph_files,
     handle_errors,
     max_reply_option,
+    on_command_line,
     quiet_library_logging,
     reply_cap,
     store_options,
@@ -284,13 +285,10 @@ def _check_target(endpoint: str | None, data: tuple[Path, ...], store_kind: str,
     the store to use: --store-path names an Oxigraph store, over EGOVKG_STORE's default."""
     from egovkg.errors import QueryError
 
-    ctx = click.get_current_context()
     # EGOVKG_STORE in the environment names the embedded store to use when one is used: not a conflict
-    COMMANDLINE = click.core.ParameterSource.COMMANDLINE  # noqa: N806 - a constant, named as click names it
-    store_given = ctx.get_parameter_source("store_kind") is COMMANDLINE
+    store_given = on_command_line("store_kind")
     if endpoint is None:
-        sources = {n: ctx.get_parameter_source(n) for n in ("user", "password", "max_reply_size")}
-        remote_only = [f"--{n.replace('_', '-')}" for n, src in sources.items() if src is COMMANDLINE]
+        remote_only = [f"--{n.replace('_', '-')}" for n in ("user", "password", "max_reply_size") if on_command_line(n)]
         if remote_only:
             raise QueryError(f"{', '.join(remote_only)}: only for a query sent to an --endpoint")
     else:

@@ -113,6 +113,12 @@ def max_reply_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def on_command_line(name: str) -> bool:
+    """Whether the current command's parameter ``name`` was given on the command line (not
+    taken from its default or the environment)."""
+    return click.get_current_context().get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
+
+
 def reply_cap(given: int) -> int:
     """--max-reply-size when given on the command line, else EGOVKG_MAX_REPLY_SIZE, else the
     default. The variable is read only when an endpoint is used, so a bad value does not stop
@@ -121,7 +127,7 @@ def reply_cap(given: int) -> int:
 
     from egovkg.errors import EndpointError
 
-    if click.get_current_context().get_parameter_source("max_reply_size") is click.core.ParameterSource.COMMANDLINE:
+    if on_command_line("max_reply_size"):
         return given
     raw = os.environ.get("EGOVKG_MAX_REPLY_SIZE", "").strip()
     if not raw:

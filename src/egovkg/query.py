@@ -161,10 +161,8 @@ def resolve(name_or_text: str, catalogue: Mapping[str, NamedQuery]) -> NamedQuer
 _IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
 _UESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _SERVICE = re.compile(r"(?<![\w?$:])service(?![\w:])", re.IGNORECASE)
-_UPDATE = re.compile(
-    r"^\s*(?:(?:PREFIX\s+[^\s:]*:|BASE)\s*\S*\s*)*(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
-    re.IGNORECASE,
-)
+_PROLOGUE = r"^\s*(?:(?:PREFIX\s+[^\s:]*:|BASE)\s*\S*\s*)*"  # PREFIX and BASE lines, IRIs blanked by _code
+_UPDATE = re.compile(_PROLOGUE + r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.IGNORECASE)
 MAX_NESTING = 100  # levels of { ( [; Oxigraph's recursive parser overflows the stack (a crash) near 3,000
 
 
@@ -420,9 +418,7 @@ def from_rdflib(result: Result) -> QueryResult:
     return QueryResult("select", vars=names, rows=rows)
 
 
-_SELECT_STAR = re.compile(
-    r"^\s*(?:(?:PREFIX\s+[^\s:]*:|BASE)\s*\S*\s*)*SELECT\s+(?:(?:DISTINCT|REDUCED)\s+)?\*", re.IGNORECASE
-)
+_SELECT_STAR = re.compile(_PROLOGUE + r"SELECT\s+(?:(?:DISTINCT|REDUCED)\s+)?\*", re.IGNORECASE)
 
 
 def run_local(graph: Graph, text: str) -> QueryResult:
