@@ -242,7 +242,7 @@ def query(
     Example: egovkg query label-search --param q=青岛 --format csv
     """
     from egovkg.errors import QueryError
-    from egovkg.query import TABLE_WIDTH, format_result, load_catalogue, prepare
+    from egovkg.query import TABLE_WIDTH, format_result, load_catalogue, prepare, uses_named_graphs
 
     if expr is not None and not expr.strip():
         raise QueryError("the query given with -e is empty")
@@ -260,10 +260,12 @@ def query(
     catalogue = load_catalogue(Layout.default().queries)
     text = prepare(name or expr or "", given, catalogue)  # fail fast, before any data loads
     width = table_width(TABLE_WIDTH)
+    named = uses_named_graphs(text)  # FROM, FROM NAMED or GRAPH: the built graph's named graphs are kept
     if not endpoint and not data and store_path is None and store_kind == "oxigraph":
         from egovkg.fastquery import run_cached
 
-        fast = run_cached(graph_files(data, base)[0], text, fmt, width=width)  # the built graph, no rdflib
+        # the built graph, no rdflib
+        fast = run_cached(graph_files(data, base, named_graphs=named)[0], text, fmt, width=width)
         if fast is not None:
             sys.stdout.buffer.write(fast)
             return
@@ -275,7 +277,7 @@ def query(
         cap = reply_cap(max_reply_size)
         target: Any = Endpoint(endpoint, timeout=timeout, credentials=credentials, max_reply_size=cap)
     else:
-        target = the_store(data, base, store_kind, store_path)
+        target = the_store(data, base, store_kind, store_path, named_graphs=named)
     result = target.query(text)
     sys.stdout.buffer.write(format_result(result, fmt, base=base, width=width))
 

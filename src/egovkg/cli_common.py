@@ -175,12 +175,17 @@ def store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
-def graph_files(data: Sequence[Path], base: str | None = None) -> list[Path]:
-    """The RDF files to read: the user's, or the built graph (cached while its inputs are unchanged)."""
-    from egovkg.cache import cached_ntriples
+def graph_files(data: Sequence[Path], base: str | None = None, *, named_graphs: bool = False) -> list[Path]:
+    """The RDF files to read: the user's, or the built graph (cached while its inputs are unchanged):
+    its merge as N-Triples, or with ``named_graphs`` the dataset as TriG (announcement, curated and
+    ontology graphs) for a query that names graphs."""
+    from egovkg.cache import cached_ntriples, cached_trig
     from egovkg.convert import DEFAULT_BASE
 
-    return list(data) if data else [cached_ntriples(Layout.default(), base or DEFAULT_BASE)]
+    if data:
+        return list(data)
+    cached = cached_trig if named_graphs else cached_ntriples
+    return [cached(Layout.default(), base or DEFAULT_BASE)]
 
 
 def the_graph(data: Sequence[Path], base: str | None = None):  # noqa: ANN201
@@ -193,13 +198,22 @@ def the_graph(data: Sequence[Path], base: str | None = None):  # noqa: ANN201
     return g
 
 
-def the_store(data: Sequence[Path], base: str | None, kind: str, path: Path | None = None):  # noqa: ANN201
-    """A query store of the chosen kind over the --data files or the built graph."""
-    from egovkg.store import MemoryStore, OxigraphStore, reuse_or_load
+def the_store(  # noqa: ANN201
+    data: Sequence[Path], base: str | None, kind: str, path: Path | None = None, *, named_graphs: bool = False
+):
+    """A query store of the chosen kind over the --data files or the built graph; with
+    ``named_graphs`` it keeps the named graphs (for FROM, FROM NAMED and GRAPH)."""
+    from egovkg.store import MemoryStore, OxigraphStore, load_dataset, reuse_or_load
 
     if kind == "memory":
-        return MemoryStore(the_graph(data, base))
-    files = graph_files(data, base)
+        if not named_graphs:
+            return MemoryStore(the_graph(data, base))
+        from egovkg.namespaces import DEFAULT_BASE, bind_prefixes
+
+        ds = load_dataset(graph_files(data, base, named_graphs=True))
+        bind_prefixes(ds, base or DEFAULT_BASE)
+        return MemoryStore(ds)
+    files = graph_files(data, base, named_graphs=named_graphs)
     if path is not None:
         return reuse_or_load(path, files)
     return OxigraphStore.from_files(files)

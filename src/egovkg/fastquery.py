@@ -54,10 +54,11 @@ def serialize_results(result: Any, fmt: str) -> bytes:
 
 
 def run_cached(nt: Path, text: str, fmt: str, *, width: int | None = None) -> bytes | None:
-    """Run ``text`` (already checked and bound) on the graph in ``nt``; None where this path does not apply."""
+    """Run ``text`` (already checked and bound) on the graph in ``nt`` (N-Triples, or TriG for a
+    query that names graphs); None where this path does not apply."""
     import pyoxigraph as ox
 
-    from egovkg.query import TABLE_WIDTH, may_make_blank_nodes, render_cells, table_prefixes
+    from egovkg.query import TABLE_WIDTH, has_dataset_clause, may_make_blank_nodes, render_cells, table_prefixes
 
     if fmt != "table" and fmt not in RESULT_FORMATS or may_make_blank_nodes(text):
         return None
@@ -65,11 +66,14 @@ def run_cached(nt: Path, text: str, fmt: str, *, width: int | None = None) -> by
     if b"_:" in data:  # blank nodes are renamed _:b1, _:b2 … by the general runner; Oxigraph's are random
         return None
     store = ox.Store()
-    store.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+    if nt.suffix == ".trig":
+        store.bulk_load(input=data, format=ox.RdfFormat.TRIG)
+    else:
+        store.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
     # Oxigraph evaluates lazily (a SERVICE call can fail while results are read), so the
     # reading is guarded too.
     try:
-        result = store.query(text, use_default_graph_as_union=True)
+        result = store.query(text, use_default_graph_as_union=not has_dataset_clause(text))
         if isinstance(result, ox.QueryTriples):
             return None
         if fmt != "table":

@@ -161,6 +161,8 @@ def resolve(name_or_text: str, catalogue: Mapping[str, NamedQuery]) -> NamedQuer
 _IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
 _UESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _SERVICE = re.compile(r"(?<![\w?$:])service(?![\w:])", re.IGNORECASE)
+_FROM = re.compile(r"(?<![\w?$:-])from(?![\w:-])", re.IGNORECASE)
+_GRAPH = re.compile(r"(?<![\w?$:-])graph(?![\w:-])", re.IGNORECASE)
 _PROLOGUE = r"^\s*(?:(?:PREFIX\s+[^\s:]*:|BASE)\s*\S*\s*)*"  # PREFIX and BASE lines, IRIs blanked by _code
 _UPDATE = re.compile(_PROLOGUE + r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.IGNORECASE)
 MAX_NESTING = 100  # levels of { ( [; Oxigraph's recursive parser overflows the stack (a crash) near 3,000
@@ -226,6 +228,20 @@ def _code(query: str) -> str:
 def uses_service(query: str) -> bool:
     """Whether a query may contain a SERVICE clause (errs on the side of yes)."""
     return bool(_SERVICE.search(_code(query)))
+
+
+def has_dataset_clause(query: str) -> bool:
+    """Whether a query names its own dataset (FROM or FROM NAMED): then its default graph is the
+    merge of the FROM graphs, as SPARQL 1.1 section 13.2 says, not the union of every graph the
+    stores give a query without one."""
+    return bool(_FROM.search(_code(query)))
+
+
+def uses_named_graphs(query: str) -> bool:
+    """Whether a query can see which graph a triple is in (a dataset clause or GRAPH): it must
+    run on the data with its named graphs kept, not on their merge (errs on the side of yes)."""
+    code = _code(query)
+    return bool(_FROM.search(code) or _GRAPH.search(code))
 
 
 _BNODE_CALL = re.compile(r"(?<![\w?$:])bnode\s*\(", re.IGNORECASE)
@@ -421,13 +437,36 @@ def from_rdflib(result: Result) -> QueryResult:
 _SELECT_STAR = re.compile(_PROLOGUE + r"SELECT\s+(?:(?:DISTINCT|REDUCED)\s+)?\*", re.IGNORECASE)
 
 
+def as_dataset(graph: Graph) -> Graph:
+    """``graph`` as rdflib dataset, its triples the default graph (no named graphs); a dataset as is.
+    rdflib ignores FROM and FROM NAMED on a plain Graph and refuses GRAPH."""
+    from rdflib import ConjunctiveGraph, Dataset
+
+    if isinstance(graph, ConjunctiveGraph):  # a Dataset is one too
+        return graph
+    ds = Dataset(default_union=True)
+    ds.default_context += graph
+    for prefix, ns in graph.namespaces():
+        ds.bind(prefix, ns, override=False)
+    return ds
+
+
 def run_local(graph: Graph, text: str) -> QueryResult:
+    """Run ``text`` on an rdflib graph or dataset. A graph that FROM or FROM NAMED names but the
+    data lacks is empty: rdflib would otherwise fetch it from the web (SPARQL_LOAD_GRAPHS)."""
+    import rdflib.plugins.sparql as rdflib_sparql
+
+    if uses_named_graphs(text):
+        graph = as_dataset(graph)
+    loading, rdflib_sparql.SPARQL_LOAD_GRAPHS = rdflib_sparql.SPARQL_LOAD_GRAPHS, False
     try:
         result = from_rdflib(graph.query(text))
     except QueryError:
         raise
     except Exception as exc:
         raise QueryError(f"query failed: {exc}") from exc
+    finally:
+        rdflib_sparql.SPARQL_LOAD_GRAPHS = loading
     if result.kind == "select" and _SELECT_STAR.match(_code(text)):
         # rdflib gives SELECT *'s columns in set order (a new order each run); Oxigraph sorts them by name
         result = QueryResult("select", vars=sorted(result.vars), rows=result.rows)

@@ -12,13 +12,15 @@ import contextlib
 import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from egovkg.convert import input_format, not_a_file, open_past_bom, oxigraph_source
 from egovkg.errors import QueryError, RDFInputError, one_line
-from egovkg.query import QueryResult, run_local
+from egovkg.query import QueryResult, as_dataset, has_dataset_clause, run_local, uses_named_graphs
+
+G = TypeVar("G", bound=Graph)
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
@@ -60,9 +62,18 @@ def quiet_term_warnings() -> Iterator[None]:
 
 def load_rdf(paths: Iterable[Path]) -> Graph:
     """Parse RDF files into one rdflib graph; a bad file names itself and the parser's message."""
-    from rdflib import Dataset
+    return _load(paths, Graph())
 
-    g = Graph()
+
+def load_dataset(paths: Iterable[Path]) -> Dataset:
+    """Parse RDF files into an rdflib dataset that keeps the named graphs of TriG and N-Quads
+    files (the triples of other files, and the default graphs, go to its default graph); a query
+    without a dataset clause sees the union of all of them, as on the merged graph."""
+    return _load(paths, Dataset(default_union=True))
+
+
+def _load(paths: Iterable[Path], g: G) -> G:
+    keep_graphs = isinstance(g, Dataset)
     for path in paths:
         fmt = RDF_SUFFIXES.get(path.suffix.lower())
         if fmt is None:
@@ -79,11 +90,13 @@ def load_rdf(paths: Iterable[Path]) -> Graph:
             )
         try:
             with quiet_term_warnings(), _source(path) as source:
-                if fmt in ("trig", "nquads"):
+                if fmt in ("trig", "nquads") and not keep_graphs:
                     ds = Dataset()
                     ds.parse(**source, format=fmt)
                     for s, p, o, _g in ds.quads():
                         g.add((s, p, o))
+                elif keep_graphs and fmt not in ("trig", "nquads"):
+                    g.default_context.parse(**source, format=fmt)
                 else:
                     g.parse(**source, format=fmt)
         except Exception as exc:
@@ -149,19 +162,28 @@ def to_rdflib(term: Any) -> URIRef | Literal | BNode:
 
 
 class MemoryStore:
-    """rdflib's in-memory graph."""
+    """rdflib's in-memory graph, or a dataset that keeps named graphs (``load_dataset``).
+
+    A query without FROM or FROM NAMED sees the union of every graph; one with them sees the
+    graphs it names (rdflib never fetches a graph it names but does not hold: it is empty)."""
 
     name = "memory"
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
+        self._as_dataset: Graph | None = None
 
     def __len__(self) -> int:
         return len(self.graph)
 
     def query(self, text: str) -> QueryResult:
+        target = self.graph
+        if uses_named_graphs(text):  # made once: a plain graph is copied into a dataset
+            if self._as_dataset is None:
+                self._as_dataset = as_dataset(self.graph)
+            target = self._as_dataset
         with quiet_term_warnings():  # STRDT("x", xsd:integer) builds an ill-typed literal while it runs
-            return run_local(self.graph, text)
+            return run_local(target, text)
 
 
 class OxigraphStore:
@@ -252,7 +274,9 @@ class OxigraphStore:
         # Oxigraph evaluates lazily: a SERVICE call or a type error can fail while the
         # results are read, so reading them is inside the same guard as the call.
         try:
-            result = self.store.query(text, use_default_graph_as_union=True)
+            # the union default graph only for a query that names no dataset of its own: Oxigraph's
+            # union flag would override FROM and FROM NAMED
+            result = self.store.query(text, use_default_graph_as_union=not has_dataset_clause(text))
             if isinstance(result, ox.QueryBoolean):
                 return QueryResult("ask", boolean=bool(result))
             if isinstance(result, ox.QueryTriples):
