@@ -441,11 +441,13 @@ def as_dataset(graph: Graph) -> Graph:
     """``graph`` as rdflib dataset, its triples the default graph (no named graphs); a dataset as is.
     rdflib ignores FROM and FROM NAMED on a plain Graph and refuses GRAPH."""
     from rdflib import ConjunctiveGraph, Dataset
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
     if isinstance(graph, ConjunctiveGraph):  # a Dataset is one too
         return graph
     ds = Dataset(default_union=True)
-    ds.default_context += graph
+    default = ds.graph(DATASET_DEFAULT_GRAPH_ID)
+    default += graph
     for prefix, ns in graph.namespaces():
         ds.bind(prefix, ns, override=False)
     return ds

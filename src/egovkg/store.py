@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from egovkg.convert import input_format, not_a_file, open_past_bom, oxigraph_source
 from egovkg.errors import QueryError, RDFInputError, one_line
@@ -96,7 +97,7 @@ def _load(paths: Iterable[Path], g: G) -> G:
                     for s, p, o, _g in ds.quads():
                         g.add((s, p, o))
                 elif keep_graphs and fmt not in ("trig", "nquads"):
-                    g.default_context.parse(**source, format=fmt)
+                    g.graph(DATASET_DEFAULT_GRAPH_ID).parse(**source, format=fmt)
                 else:
                     g.parse(**source, format=fmt)
         except Exception as exc:
