@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from egovkg.build import KnowledgeGraph
-from egovkg.query import has_dataset_clause, uses_named_graphs
+from egovkg.graph.build import KnowledgeGraph
+from egovkg.sparql.guard import has_dataset_clause, uses_named_graphs
 
 STORES = ["oxigraph", "memory"]
 
 
 @pytest.fixture(scope="module")
 def trig(kg: KnowledgeGraph, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from egovkg.export import serialise
+    from egovkg.rdfio.export import serialise
 
     path = tmp_path_factory.mktemp("dataset") / "egovkg.trig"
     path.write_bytes(serialise(kg.dataset(), "trig"))

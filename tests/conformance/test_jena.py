@@ -17,11 +17,11 @@ from rdflib import Graph, Literal
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDFS
 
-from egovkg.build import KnowledgeGraph
 from egovkg.cli import main
+from egovkg.graph.build import KnowledgeGraph
 from egovkg.paths import Layout
-from egovkg.query import bind, load_catalogue
-from egovkg.validate import load_shapes, shacl
+from egovkg.sparql.catalogue import bind, load_catalogue
+from egovkg.sparql.validate import load_shapes, shacl
 
 from ..conftest import FIXTURES
 from .engines import java, jena, jena_check

@@ -14,17 +14,15 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import Dataset, Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from egovkg.convert import input_format, not_a_file, open_past_bom, oxigraph_source
 from egovkg.errors import QueryError, RDFInputError, one_line
-from egovkg.query import QueryResult, as_dataset, has_dataset_clause, run_local, uses_named_graphs
+from egovkg.rdfio.convert import input_format, not_a_file, open_past_bom, oxigraph_source
+from egovkg.sparql.guard import _SELECT_STAR, _code, has_dataset_clause, uses_named_graphs
+from egovkg.sparql.results import QueryResult, from_rdflib, to_rdflib
 
 G = TypeVar("G", bound=Graph)
-
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
 
 RDF_SUFFIXES = {
     ".ttl": "turtle",
@@ -133,33 +131,41 @@ def _located(path: Path) -> str | None:
     return None
 
 
-def load_turtle(path: Path, identifier: URIRef | None = None) -> Graph:
-    """A hand-edited Turtle file of ours (the ontology, the shapes): one clear error if it does not parse."""
-    g = Graph(identifier=identifier)
+def as_dataset(graph: Graph) -> Graph:
+    """``graph`` as rdflib dataset, its triples the default graph (no named graphs); a dataset as is.
+    rdflib ignores FROM and FROM NAMED on a plain Graph and refuses GRAPH."""
+    from rdflib import ConjunctiveGraph
+
+    if isinstance(graph, ConjunctiveGraph):  # a Dataset is one too
+        return graph
+    ds = Dataset(default_union=True)
+    default = ds.graph(DATASET_DEFAULT_GRAPH_ID)
+    default += graph
+    for prefix, ns in graph.namespaces():
+        ds.bind(prefix, ns, override=False)
+    return ds
+
+
+def run_local(graph: Graph, text: str) -> QueryResult:
+    """Run ``text`` on an rdflib graph or dataset. A graph that FROM or FROM NAMED names but the
+    data lacks is empty: rdflib would otherwise fetch it from the web (SPARQL_LOAD_GRAPHS)."""
+    import rdflib.plugins.sparql as rdflib_sparql
+
+    if uses_named_graphs(text):
+        graph = as_dataset(graph)
+    loading, rdflib_sparql.SPARQL_LOAD_GRAPHS = rdflib_sparql.SPARQL_LOAD_GRAPHS, False
     try:
-        g.parse(path, format="turtle")
-    except FileNotFoundError as exc:
-        raise RDFInputError(f"{path}: no such file") from exc
-    except Exception as exc:  # rdflib raises several parser-specific types
-        raise RDFInputError(f"{path}: not valid turtle: {_located(path) or one_line(str(exc))}") from exc
-    return g
-
-
-def to_rdflib(term: Any) -> URIRef | Literal | BNode:
-    """An Oxigraph term as the rdflib term; ValueError for what rdflib cannot hold (RDF-star triple terms)."""
-    import pyoxigraph as ox
-
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == XSD_STRING:  # a plain literal, as rdflib and SPARQL JSON give it
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise ValueError(f"it holds an RDF-star triple term {term}, which egovkg does not read")
+        result = from_rdflib(graph.query(text))
+    except QueryError:
+        raise
+    except Exception as exc:
+        raise QueryError(f"query failed: {exc}") from exc
+    finally:
+        rdflib_sparql.SPARQL_LOAD_GRAPHS = loading
+    if result.kind == "select" and _SELECT_STAR.match(_code(text)):
+        # rdflib gives SELECT *'s columns in set order (a new order each run); Oxigraph sorts them by name
+        result = QueryResult("select", vars=sorted(result.vars), rows=result.rows)
+    return result
 
 
 class MemoryStore:
@@ -204,7 +210,7 @@ class OxigraphStore:
 
     @classmethod
     def from_graph(cls, graph: Graph, path: Path | None = None) -> OxigraphStore:
-        from egovkg.export import serialise
+        from egovkg.rdfio.export import serialise
 
         store = cls(path)
         store.load_bytes(serialise(graph, "nt"), "N_TRIPLES")
