@@ -117,3 +117,25 @@ def jena_check(*args: str) -> None:
         unavailable("a Java compiler (the JDK)", "default-jdk-headless")
     done = java(cp, str(HERE / "JenaCheck.java"), *args)
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+def owlapi() -> str:
+    """The class path of the OWL API (Debian's libowlapi-java and what it needs)."""
+    if shutil.which("javac") is None or not (JAVA_DIR / "owlapi-api.jar").is_file():
+        unavailable("the OWL API (with a JDK)", "libowlapi-java default-jdk-headless")
+    # rdf4j's dependencies bring Maven's own slf4j binding: one binding only
+    return os.pathsep.join(str(p) for p in _jars("libowlapi-java") if p.stem != "maven3-slf4j-provider")
+
+
+def hermit() -> str:
+    """The class path of HermiT, as owlready2 ships it (its jar and the classes beside it)."""
+    try:
+        import owlready2
+    except ImportError:
+        if required():
+            pytest.fail("CI must run the OWL tests: owlready2 (HermiT) is not installed", pytrace=False)
+        pytest.skip("owlready2 (which ships HermiT) is not installed: pip install owlready2")
+    if shutil.which("java") is None:
+        unavailable("a Java runtime", "default-jdk-headless")
+    folder = Path(owlready2.__file__).parent / "hermit"
+    return os.pathsep.join([str(folder), str(folder / "HermiT.jar")])
