@@ -57,7 +57,7 @@ def test_from_makes_the_default_graph_the_named_graphs(store, source, trig, size
     curated = "https://w3id.org/egovkg/graph/curated"
     opts = where(store, trig, source)
     one = run("-e", f"SELECT (COUNT(*) AS ?n) FROM <{ontology}> WHERE {{ ?s ?p ?o }}", *opts)
-    assert one == [{"n": str(sizes[ontology])}]  # Jena ARQ and Virtuoso answer 564 today
+    assert one == [{"n": str(sizes[ontology])}]  # what Jena ARQ answers (test_jena)
     two = run("-e", f"SELECT (COUNT(*) AS ?n) FROM <{ontology}> FROM <{curated}> WHERE {{ ?s ?p ?o }}", *opts)
     assert two == [{"n": str(sizes[ontology] + sizes[curated])}]  # no triple is in both graphs
 

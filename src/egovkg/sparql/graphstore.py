@@ -15,14 +15,10 @@ exactly the files given.
 from __future__ import annotations
 
 import base64
-import http.client
 import io
 import math
 import os
-import socket
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,29 +142,6 @@ def read_reply(resp: IO[bytes], url: str, limit: int = DEFAULT_MAX_REPLY, option
     return body.getvalue()
 
 
-class _ProgressReader(io.RawIOBase):
-    """A readable body that reports how many bytes the HTTP client has sent."""
-
-    def __init__(self, data: bytes | Path, progress: Progress | None) -> None:
-        # a file is streamed from disk, never read whole into memory
-        self._buf: IO[bytes] = data.open("rb") if isinstance(data, Path) else io.BytesIO(data)
-        self._total = data.stat().st_size if isinstance(data, Path) else len(data)
-        self._progress = progress
-
-    def close(self) -> None:
-        self._buf.close()
-        super().close()
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:  # noqa: ANN001 - memoryview
-        n = self._buf.readinto(memoryview(b)[:CHUNK])
-        if self._progress is not None:
-            self._progress(self._buf.tell(), self._total)
-        return n
-
-
 def _env(name: str) -> str | None:
     """An environment variable without surrounding whitespace: a secret read with
     ``$(cat file)`` or from a secrets file often ends in a newline."""
@@ -230,21 +203,13 @@ def graph_store_url(endpoint: str, graph: str | None) -> str:
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
-def _http_error(url: str, exc: urllib.error.HTTPError) -> EndpointError:
-    hint = {
-        401: "authentication required or refused (set --user/--password or EGOVKG_TOKEN)",
-        403: "forbidden: the credentials may not write here",
-        404: "not found: is this the Graph Store endpoint (Oxigraph: /store, Fuseki: /DATASET/data)?",
-        405: "method not allowed: the endpoint does not accept PUT (read-only server?)",
-        415: "the server does not accept this RDF media type",
-    }.get(exc.code, "")
-    body = ""
-    try:
-        body = exc.read(300).decode("utf-8", "replace").strip().splitlines()[0]
-    except Exception:  # noqa: BLE001 - the body is only a hint
-        body = ""
-    detail = hint or (body[:200] if body else exc.reason)
-    return EndpointError(f"{url}: HTTP {exc.code}: {detail}")
+STORE_HINTS = {
+    401: "authentication required",
+    403: "forbidden: the credentials may not write here",
+    404: "not found: is this the Graph Store endpoint (Oxigraph: /store, Fuseki: /DATASET/data)?",
+    405: "method not allowed: the endpoint does not accept PUT (read-only server?)",
+    415: "the server does not accept this RDF media type",
+}
 
 
 def put_graph(
@@ -258,37 +223,25 @@ def put_graph(
     progress: Progress | None = None,
 ) -> int:
     """Replace one graph of a Graph Store endpoint with ``data`` (bytes, or a file streamed from disk)
-    in one PUT; returns the HTTP status.
+    in one PUT; returns the HTTP status. ``timeout`` is a deadline for the whole upload.
 
-    A PUT is idempotent, so transient faults (502/503/504, a reset connection)
-    are retried with back-off. The server applies the body as one transaction,
+    A PUT is idempotent, so transient faults (502/503/504, a connection dropped before
+    a reply) are retried with back-off. The server applies the body as one transaction,
     so a failed upload leaves the old graph as it was.
     """
-    from egovkg.util.retry import retrying
+    from egovkg.sparql.http import exchange
 
     url = graph_store_url(endpoint, graph)
     check_timeout(timeout)
-    size = data.stat().st_size if isinstance(data, Path) else len(data)
-    headers = {"Content-Type": f"{media_type}; charset=utf-8", "Content-Length": str(size)}
-    headers.update((credentials or Credentials()).header())
-    try:
-        for attempt in retrying():  # PUT is idempotent: a transient 502/503/504 is retried
-            with attempt:
-                with _ProgressReader(data, progress) as body:
-                    req = urllib.request.Request(url, data=body, headers=headers, method="PUT")
-                    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - user-given URL
-                        return int(resp.status)
-        raise EndpointError(f"{url}: no attempt was made")  # pragma: no cover - tenacity always attempts
-    except urllib.error.HTTPError as exc:
-        raise _http_error(url, exc) from exc
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, (TimeoutError, socket.timeout)):
-            raise EndpointError(f"{url}: no answer within {timeout:g} s") from exc
-        raise EndpointError(f"{url}: cannot connect ({reason})") from exc
-    except TimeoutError as exc:
-        raise EndpointError(f"{url}: no answer within {timeout:g} s") from exc
-    except (ConnectionError, OSError) as exc:
-        raise EndpointError(f"{url}: connection failed ({exc})") from exc
-    except http.client.HTTPException as exc:  # not HTTP at all (BadStatusLine), a cut reply (IncompleteRead)
-        raise EndpointError(f"{url}: not a valid HTTP reply ({type(exc).__name__})") from exc
+    reply = exchange(
+        "PUT",
+        url,
+        headers={"Content-Type": f"{media_type}; charset=utf-8"},
+        body=data,
+        timeout=timeout,
+        max_reply=DEFAULT_MAX_REPLY,  # a PUT's reply is a status; its body is read (capped) but not used
+        credentials=credentials,
+        progress=progress,
+        hints=STORE_HINTS,
+    )
+    return reply.status

@@ -94,6 +94,15 @@ def uses_service(query: str) -> bool:
     return bool(_SERVICE.search(_code(query)))
 
 
+_FORM = re.compile(_PROLOGUE + r"(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+
+
+def query_form(query: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE ("" for anything else): what kind of reply to ask for."""
+    m = _FORM.match(_code(query))
+    return m.group(1).upper() if m else ""
+
+
 def has_dataset_clause(query: str) -> bool:
     """Whether a query names its own dataset (FROM or FROM NAMED): then its default graph is the
     merge of the FROM graphs, as SPARQL 1.1 section 13.2 says, not the union of every graph the

@@ -1,4 +1,4 @@
-"""Remote SPARQL 1.1 endpoints: queries through SPARQLWrapper, one clear error per fault.
+"""Remote SPARQL 1.1 endpoints: queries sent with httpx (``egovkg.sparql.http``), one clear error per fault.
 
 An endpoint's reply is input like any other: a SELECT or ASK reply is checked
 against the SPARQL 1.1 Query Results JSON format (head.vars a list of variable
@@ -6,20 +6,16 @@ names, results.bindings a list of objects whose values are well-formed uri,
 literal or bnode terms, or a boolean) before any of it reaches a writer, and
 anything else is one EndpointError naming the URL and what is wrong.
 
-Every reply body, an error's too, is read through ``triplestore.read_reply``: at most
-``max_reply_size`` bytes (default 256 MiB, ``--max-reply-size``), never decompressed.
-SPARQLWrapper builds the request; the request is sent here rather than by
-``SPARQLWrapper.query``, which reads an error reply's body whole, and redirects are not
-followed (urllib reads a redirect's body whole too).
+Every reply body is read through ``graphstore.read_reply``: at most ``max_reply_size``
+bytes (default 256 MiB, ``--max-reply-size``), never decompressed; at most 4 KiB of an
+error reply; redirects are not followed. ``--timeout`` is a deadline for the whole
+exchange (see ``egovkg.sparql.http``).
 """
 
 from __future__ import annotations
 
-import http.client
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,13 +24,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 from egovkg.errors import EndpointError, one_line
 from egovkg.sparql.graphstore import (
     DEFAULT_MAX_REPLY,
-    PASSWORD_ENV,
-    TOKEN_ENV,
     Credentials,
     check_http_url,
     check_max_reply,
     check_timeout,
-    read_reply,
 )
 from egovkg.sparql.results import QueryResult, to_rdflib
 from egovkg.sparql.store import quiet_term_warnings
@@ -191,40 +184,10 @@ def parse_graph(url: str, raw: bytes, content_type: str = "") -> QueryResult:
     return QueryResult("graph", graph=g)
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an error, never followed: urllib would read the redirect's body whole
-    (no cap), send a POST query on as a GET without the query, and forward the Authorization
-    header to whatever host the Location names."""
-
-    def redirect_request(self, *_args: Any, **_kwargs: Any) -> None:
-        return None  # urllib then raises the 3xx as an HTTPError, its body unread
-
-
-def _status_error(url: str, exc: urllib.error.HTTPError) -> EndpointError:
-    """An HTTP error reply as one line: the status, and the Location of a redirect or the first
-    line of the server's own message (at most 300 bytes of it are read, never markup)."""
-    status = f"{url}: HTTP {exc.code} {_plain(one_line(str(exc.reason)))[:100]}".rstrip()
-    if 300 <= exc.code < 400:
-        where = exc.headers.get("Location") if exc.headers else None
-        return EndpointError(
-            f"{status}: redirected to {_show(where or '')}; redirects are not followed "
-            "(a POST query would arrive as an empty GET): give that URL as the endpoint"
-        )
-    if exc.code == 404:
-        return EndpointError(f"{status}: is this the query endpoint (Oxigraph: /query, Fuseki: /DATASET/sparql)?")
-    if exc.code == 401:
-        return EndpointError(
-            f"{status}: authentication required or refused (--user with {PASSWORD_ENV}, or {TOKEN_ENV})"
-        )
-    detail = ""
-    content_type = (exc.headers.get("Content-Type") or "") if exc.headers else ""
-    if "html" not in content_type.lower():
-        try:
-            text = exc.read(300).decode("utf-8", "replace")
-        except (OSError, http.client.HTTPException):  # the message is only a hint
-            text = ""
-        detail = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    return EndpointError(status + (f": {_plain(one_line(detail, 200))}" if detail else ""))
+QUERY_HINTS = {
+    401: "authentication required",
+    404: "is this the query endpoint (Oxigraph: /query, Fuseki: /DATASET/sparql)?",
+}
 
 
 @dataclass
@@ -247,44 +210,24 @@ class Endpoint:
         check_max_reply(self.max_reply_size)
 
     def query(self, text: str) -> QueryResult:
-        from SPARQLWrapper import JSON, N3, SPARQLWrapper
+        from egovkg.sparql.guard import query_form
+        from egovkg.sparql.http import exchange
 
-        sw = SPARQLWrapper(self._request_url)
-        sw.setTimeout(self.timeout)
-        sw.setMethod("POST")
-        sw.setQuery(text)
-        kind = sw.queryType
-        graph_query = kind in ("CONSTRUCT", "DESCRIBE")
-        sw.setReturnFormat(N3 if graph_query else JSON)
+        graph_query = query_form(text) in ("CONSTRUCT", "DESCRIBE")
+        accept = "application/n-triples, text/turtle;q=0.9" if graph_query else "application/sparql-results+json"
+        # SPARQL 1.1 Protocol 2.1.2: a query by POST, URL-encoded, which every endpoint accepts
+        reply = exchange(
+            "POST",
+            self._request_url,
+            headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
+            body=urllib.parse.urlencode({"query": text}).encode("utf-8"),
+            timeout=self.timeout,
+            max_reply=self.max_reply_size,
+            credentials=self.credentials,
+            hints=QUERY_HINTS,
+            label=self.url,
+        )
+        content_type = reply.headers.get("Content-Type", "")
         if graph_query:
-            sw.setOnlyConneg(True)
-            sw.addCustomHttpHeader("Accept", "application/n-triples, text/turtle;q=0.9")
-        from egovkg.util.retry import retrying
-
-        # SPARQLWrapper's request builder (method, conneg, Basic auth; an underscore method in its
-        # API docs, sparqlwrapper pinned <3), sent here so every reply body is read through
-        # read_reply's cap: sw.query() reads an error reply's body whole
-        request = sw._createRequest()
-        for name, value in (self.credentials.header() if self.credentials else {}).items():
-            request.add_header(name, value)  # Basic with an empty password, or Bearer: SPARQLWrapper does neither
-        opener = urllib.request.build_opener(_NoRedirects)
-        try:
-            for attempt in retrying():  # a query is read-only: transient faults are retried
-                with attempt:
-                    with opener.open(request, timeout=self.timeout) as response:
-                        content_type = response.headers.get("Content-Type", "")
-                        raw = read_reply(response, self.url, self.max_reply_size)
-        except urllib.error.HTTPError as exc:
-            with exc:  # closed: the rest of its body is never read
-                raise _status_error(self.url, exc) from exc
-        except urllib.error.URLError as exc:
-            raise EndpointError(f"{self.url}: cannot connect ({exc.reason})") from exc
-        except TimeoutError as exc:
-            raise EndpointError(f"{self.url}: no answer within {self.timeout} s") from exc
-        except OSError as exc:
-            raise EndpointError(f"{self.url}: {exc}") from exc
-        except http.client.HTTPException as exc:  # not HTTP at all (BadStatusLine), a cut reply (IncompleteRead)
-            raise EndpointError(f"{self.url}: not a valid HTTP reply ({type(exc).__name__})") from exc
-        if graph_query:
-            return parse_graph(self.url, raw, content_type)
-        return parse_results(self.url, raw, content_type)
+            return parse_graph(self.url, reply.body, content_type)
+        return parse_results(self.url, reply.body, content_type)
