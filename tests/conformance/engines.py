@@ -139,3 +139,32 @@ def hermit() -> str:
         unavailable("a Java runtime", "default-jdk-headless")
     folder = Path(owlready2.__file__).parent / "hermit"
     return os.pathsep.join([str(folder), str(folder / "HermiT.jar")])
+
+
+VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def virtuoso_config(folder: Path) -> tuple[Path, int]:
+    """Debian's virtuoso.ini with its database in ``folder`` and both servers on free loopback
+    ports (never 1111/8890 on every address); returns the file and the HTTP port."""
+    if shutil.which("virtuoso-t") is None or not VIRTUOSO_INI.is_file():
+        unavailable("Virtuoso", "virtuoso-opensource")
+    sql_port, http_port = _free_port(), _free_port()
+    text = VIRTUOSO_INI.read_text(encoding="utf-8")
+    text = text.replace("/var/lib/virtuoso-opensource-7/db/", f"{folder}/")
+    text = re.sub(r"(?m)^ServerPort(\s*)=\s*1111\s*$", rf"ServerPort\g<1>= 127.0.0.1:{sql_port}", text)
+    text = re.sub(r"(?m)^ServerPort(\s*)=\s*8890\s*$", rf"ServerPort\g<1>= 127.0.0.1:{http_port}", text)
+    # a small test database: 80 MB of buffers, not the 2 GB Debian's file asks for
+    text = re.sub(r"(?m)^NumberOfBuffers\s*=.*$", "NumberOfBuffers = 10000", text)
+    text = re.sub(r"(?m)^MaxDirtyBuffers\s*=.*$", "MaxDirtyBuffers = 6000", text)
+    ini = folder / "virtuoso.ini"
+    ini.write_text(text, encoding="utf-8")
+    return ini, http_port

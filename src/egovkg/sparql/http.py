@@ -347,8 +347,10 @@ def _once(
         reply = _send(client, method, url, where, headers, content, deadline, max_reply, read_reply)
         if reply.status == 401 and credentials is not None and credentials.user is not None:
             offered = challenges(reply.headers.get("WWW-Authenticate", ""))
-            if "digest" in offered and "basic" not in offered:
-                # Digest needs the server's nonce: the request goes again, answered with it
+            if ("digest" in offered or not offered) and "basic" not in offered:
+                # Digest needs the server's nonce: the request goes again, answered with it. A 401
+                # with no challenge at all is what Virtuoso answers to Basic on its Digest-only
+                # Graph Store: asked without credentials, it gives its Digest challenge.
                 auth = httpx.DigestAuth(credentials.user, credentials.password or "")
                 plain = {k: v for k, v in headers.items() if k.lower() != "authorization"}
                 reply = _send(client, method, url, where, plain, content, deadline, max_reply, read_reply, auth=auth)
