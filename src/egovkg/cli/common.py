@@ -21,7 +21,10 @@ from egovkg.util.terminal import terminal_safe
 
 def _fail(exc: EgovkgError) -> None:
     # a message may quote a server's reply, a file name or a label: shown as data, never as controls
-    click.echo(f"error: {terminal_safe(str(exc))}", err=True)
+    message = str(exc)
+    if exc.param and message.startswith(f"{exc.param}: "):  # the library's parameter is our option
+        message = f"--{exc.param.replace('_', '-')}: " + message.removeprefix(f"{exc.param}: ")
+    click.echo(f"error: {terminal_safe(message)}", err=True)
     sys.exit(exc.exit_code)
 
 

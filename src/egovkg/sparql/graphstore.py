@@ -223,7 +223,7 @@ def graph_store_url(endpoint: str, graph: str | None) -> str:
 
     parts = check_http_url(endpoint)
     if graph is not None:  # an empty --graph is a mistake, not a way to say the default graph
-        check_iri(graph, "--graph")
+        check_iri(graph, "graph")
     kept = [q for q in urllib.parse.parse_qsl(parts.query, keep_blank_values=True) if q[0] not in ("graph", "default")]
     target = f"graph={urllib.parse.quote(graph, safe='')}" if graph else "default"
     query = "&".join(filter(None, [urllib.parse.urlencode(kept), target]))
