@@ -21,7 +21,10 @@ from egovkg.util.terminal import terminal_safe
 
 def _fail(exc: EgovkgError) -> None:
     # a message may quote a server's reply, a file name or a label: shown as data, never as controls
-    click.echo(f"error: {terminal_safe(str(exc))}", err=True)
+    message = str(exc)
+    if exc.param and message.startswith(f"{exc.param}: "):  # the library's parameter is our option
+        message = f"--{exc.param.replace('_', '-')}: " + message.removeprefix(f"{exc.param}: ")
+    click.echo(f"error: {terminal_safe(message)}", err=True)
     sys.exit(exc.exit_code)
 
 
@@ -175,45 +178,14 @@ def store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
-def graph_files(data: Sequence[Path], base: str | None = None, *, named_graphs: bool = False) -> list[Path]:
-    """The RDF files to read: the user's, or the built graph (cached while its inputs are unchanged):
-    its merge as N-Triples, or with ``named_graphs`` the dataset as TriG (announcement, curated and
-    ontology graphs) for a query that names graphs."""
+def the_kg(data: Sequence[Path], base: str | None = None, store: str = "oxigraph"):  # noqa: ANN201
+    """The graph the command works on: the --data files, or the built graph of this checkout (or the shipped one)."""
     from egovkg.graph.prefixes import DEFAULT_BASE
-    from egovkg.rdfio.cache import cached_ntriples, cached_trig
+    from egovkg.kg import KG
 
-    if data:
-        return list(data)
-    cached = cached_trig if named_graphs else cached_ntriples
-    return [cached(Layout.default(), base or DEFAULT_BASE)]
+    return KG(Layout.default(), data, base=base or DEFAULT_BASE, store=store)
 
 
 def the_graph(data: Sequence[Path], base: str | None = None):  # noqa: ANN201
     """The graph as an rdflib Graph: the --data files, or the built graph."""
-    from egovkg.graph.namespaces import DEFAULT_BASE, bind_prefixes
-    from egovkg.sparql.store import load_rdf
-
-    g = load_rdf(graph_files(data, base))
-    bind_prefixes(g, base or DEFAULT_BASE)
-    return g
-
-
-def the_store(  # noqa: ANN201
-    data: Sequence[Path], base: str | None, kind: str, path: Path | None = None, *, named_graphs: bool = False
-):
-    """A query store of the chosen kind over the --data files or the built graph; with
-    ``named_graphs`` it keeps the named graphs (for FROM, FROM NAMED and GRAPH)."""
-    from egovkg.sparql.store import MemoryStore, OxigraphStore, load_dataset, reuse_or_load
-
-    if kind == "memory":
-        if not named_graphs:
-            return MemoryStore(the_graph(data, base))
-        from egovkg.graph.namespaces import DEFAULT_BASE, bind_prefixes
-
-        ds = load_dataset(graph_files(data, base, named_graphs=True))
-        bind_prefixes(ds, base or DEFAULT_BASE)
-        return MemoryStore(ds)
-    files = graph_files(data, base, named_graphs=named_graphs)
-    if path is not None:
-        return reuse_or_load(path, files)
-    return OxigraphStore.from_files(files)
+    return the_kg(data, base).graph
