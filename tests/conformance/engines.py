@@ -15,6 +15,7 @@ can never turn into a green run that checked nothing.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import re
@@ -86,6 +87,7 @@ def jena_classpath() -> str | None:
     if shutil.which("java") is None or not (JAVA_DIR / "jena-core.jar").is_file():
         return None
     overlay = Path(tempfile.mkdtemp(prefix="egovkg-jena-"))
+    atexit.register(shutil.rmtree, overlay, ignore_errors=True)
     shaded = "org/apache/jena/ext/xerces/"
     with zipfile.ZipFile(JAVA_DIR / "jena-core.jar") as jar:
         for name in jar.namelist():
