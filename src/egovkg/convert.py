@@ -13,9 +13,12 @@ import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from egovkg.errors import EgovkgError, NamedGraphsError, RDFInputError
+
+if TYPE_CHECKING:
+    from egovkg.rdfio.limits import Limits
 
 DEFAULT_BASE = "https://w3id.org/egovkg/id/"
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -220,7 +223,7 @@ def input_format(path: Path) -> str:
     return kind
 
 
-def convert_files(files: list[Path], fmt: str, path: Path) -> None:
+def convert_files(files: list[Path], fmt: str, path: Path, limits: Limits | None = None) -> None:
     """Convert RDF files to one format: input order kept, output written with atomic_open.
 
     Blank nodes are relabelled ``_:f<i>b<n>``: the n-th distinct blank node, in the order the
@@ -228,8 +231,16 @@ def convert_files(files: list[Path], fmt: str, path: Path) -> None:
     (both from 1). Labels are scoped to their document, so two files' ``_:n1`` stay two
     nodes, and the same input gives the same bytes: Oxigraph alone would print random ids.
     Named graphs (and N3 formulas) are refused for the triple formats, naming the file.
+    Every input passes egovkg.rdfio.limits (``limits``, default Limits.from_env()) before the
+    output is opened.
     """
     import pyoxigraph as ox
+
+    from egovkg.rdfio.limits import check_rdf_input, resolve
+
+    lim = resolve(limits)
+    for f in files:
+        check_rdf_input(f, input_format(f), lim)
 
     if fmt not in OUTPUT_FORMATS:
         raise EgovkgError(f"unknown format '{fmt}'; choose one of {', '.join(OUTPUT_FORMATS)}")
@@ -308,6 +319,11 @@ def _named(path: Path, stream: Iterator[Any], triples_fmt: str | None, reading: 
             raise NamedGraphsError(
                 f"{path}: has named graphs, which {name} cannot hold; choose --format trig", file=str(path)
             ) from exc
+        from egovkg.rdfio.limits import oxigraph_context_error
+
+        refused = oxigraph_context_error(path, str(exc))
+        if refused is not None:
+            raise refused from exc
         raise RDFInputError(f"{path}: not valid RDF: {exc}") from exc
     except OSError as exc:
         raise RDFInputError(f"{path}: cannot read: {exc.strerror or exc}") from exc

@@ -1,0 +1,1 @@
+"""RDF formats, conversion, export and the limits on what parsers are given."""
