@@ -27,6 +27,7 @@ from egovkg.link import Linked, link
 from egovkg.model import Span
 from egovkg.namespaces import CV, DEFAULT_BASE, EGOV, OA, bind_prefixes
 from egovkg.paths import Layout
+from egovkg.rdfio.limits import check_source_size
 from egovkg.store import load_turtle
 
 # Lower case, as Oxigraph normalises language tags: the same literal on every store.
@@ -100,6 +101,7 @@ def pinyin(name: str) -> str:
 
 
 def read_source(path: Path, sha256: str) -> str:
+    check_source_size(path)
     try:
         data = path.read_bytes()
     except OSError as exc:

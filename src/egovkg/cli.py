@@ -65,8 +65,10 @@ def extract(source: Path, output: Path | None, fmt: str) -> None:
     from egovkg.curated import SCHEMAS, read_table
     from egovkg.errors import DataError
     from egovkg.extract import Extractor, Gazetteer, Lexicon
+    from egovkg.rdfio.limits import check_source_size
 
     layout = Layout.default()
+    check_source_size(source)
     try:
         text = source.read_bytes().decode("utf-8")
     except OSError as exc:

@@ -36,7 +36,9 @@ MiB = 1 << 20
 DEFAULT_MAX_INPUT_SIZE = 1 << 30  # 1 GiB: Oxigraph streams, but a store built from it lives in memory
 DEFAULT_MAX_MEMORY_INPUT_SIZE = 50 * MiB  # rdflib's in-memory graph: about 1 GB of RAM per 50 MB of Turtle
 DEFAULT_MAX_DEPTH = 100  # brackets, elements or JSON containers inside each other
-DEFAULT_MAX_SOURCE_SIZE = 16 * MiB  # an announcement; the 2012 one is 40 KB
+# An announcement: the 2012 one is 8 KB. The extractor is linear, but a long award table costs
+# about 2 ms a row (under 0.1 MB/s): the cap keeps the worst case to seconds (benchmarks/extract_speed.py).
+DEFAULT_MAX_SOURCE_SIZE = 256 * 1024
 ENTITY_SLACK = 16 * MiB  # entity text an RDF/XML file may add, beyond 4x its own size
 
 ENV = {
@@ -91,6 +93,8 @@ def resolve(limits: Limits | None) -> Limits:
 
 
 def _mb(n: int) -> str:
+    if n < MiB:
+        return f"{n / 1024:.0f} KiB"
     return f"{n / MiB:.1f} MiB" if n < 10 * MiB else f"{n / MiB:.0f} MiB"
 
 
@@ -102,18 +106,31 @@ def check_size(path: Path, limit: int, var: str) -> int:
     return size
 
 
+def _source_too_large(source: str, size: int, limit: int) -> LimitError:
+    return LimitError(
+        f"{source}: {_mb(size)} is over the announcement size limit of {_mb(limit)} "
+        f"(set {ENV['max_source_size']} to raise it)"
+    )
+
+
 def check_source_size(path: Path, limits: Limits | None = None) -> None:
-    """Refuse an announcement over ``max_source_size`` before reading it."""
+    """Refuse an announcement file over ``max_source_size`` before reading it."""
     limit = resolve(limits).max_source_size
     try:
         size = path.stat().st_size
     except OSError:
         return  # the reader says what is wrong with it
     if size > limit:
-        raise LimitError(
-            f"{path}: {_mb(size)} is over the announcement size limit of {_mb(limit)} "
-            f"(set {ENV['max_source_size']} to raise it)"
-        )
+        raise _source_too_large(str(path), size, limit)
+
+
+def check_text_size(text: str, source: str, limits: Limits | None = None) -> None:
+    """Refuse announcement text over ``max_source_size`` bytes of UTF-8."""
+    limit = resolve(limits).max_source_size
+    if len(text) > limit // 4:  # at most 4 bytes a character: shorter text is surely under
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > limit:
+            raise _source_too_large(source, size, limit)
 
 
 def check_rdf_input(path: Path, kind: str, limits: Limits | None = None, *, engine: str = "oxigraph") -> None:
