@@ -17,7 +17,7 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, URIRef
 
 from egovkg.convert import input_format, not_a_file, open_past_bom, oxigraph_source
-from egovkg.errors import QueryError, RDFInputError, one_line
+from egovkg.errors import QueryError, RDFInputError, RDFLimitError, one_line
 from egovkg.query import QueryResult, run_local
 from egovkg.rdfio.limits import Limits, check_rdf_input, load_json_ld, oxigraph_context_error, resolve, too_deep
 
@@ -77,13 +77,15 @@ def load_rdf(paths: Iterable[Path], limits: Limits | None = None) -> Graph:
         check_rdf_input(path, input_format(path), lim, engine="rdflib")
         try:
             with quiet_term_warnings(), _source(path, fmt, lim) as source:
-                if fmt in ("trig", "nquads", "json-ld"):
+                if fmt in ("trig", "nquads"):
                     ds = Dataset()
                     ds.parse(**source, format=fmt)
                     for s, p, o, _g in ds.quads():
                         g.add((s, p, o))
                 else:
                     g.parse(**source, format=fmt)
+        except RDFLimitError:
+            raise
         except RecursionError as exc:
             raise too_deep(path, lim.max_depth) from exc
         except Exception as exc:

@@ -264,7 +264,9 @@ def remote_context_error(path: Path, iri: str) -> RDFLimitError:
     )
 
 
-_CONTEXT_IRI = re.compile(rb'"@(?:context|import)"\s*:\s*\[?\s*(?:(?:\{[^{}]*\}|null)\s*,\s*)*"((?:[^"\\]|\\.)*)"')
+_STRING = rb'"((?:[^"\\]|\\.)*)"'
+# "@context": "IRI", or "IRI" in a list after inline contexts: a lexical look, for the message only
+_CONTEXT_IRI = re.compile(rb'"@(?:context|import)"\s*:\s*(?:\[\s*(?:(?:\{[^{}]*\}|null)\s*,\s*)*)?' + _STRING)
 
 
 def check_json_contexts(path: Path) -> None:
