@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from egovkg.curated import SCHEMAS, read_table  # noqa: E402
-from egovkg.extract import Extractor, Gazetteer, Lexicon  # noqa: E402
+from egovkg.ingest.curated import SCHEMAS, read_table  # noqa: E402
+from egovkg.ingest.extract import Extractor, Gazetteer, Lexicon  # noqa: E402
 from egovkg.paths import Layout  # noqa: E402
 from egovkg.rdfio.limits import Limits, check_rdf_input  # noqa: E402
 
