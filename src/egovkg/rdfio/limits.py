@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from egovkg.errors import LimitError, RDFLimitError
+from egovkg.errors import LimitError, RDFInputError, RDFLimitError
 
 MiB = 1 << 20
 DEFAULT_MAX_INPUT_SIZE = 1 << 30  # 1 GiB: Oxigraph streams, but a store built from it lives in memory
@@ -301,7 +301,7 @@ def load_json_ld(path: Path, limits: Limits | None = None) -> Any:
     except RecursionError as exc:
         raise too_deep(path, limit, "JSON ") from exc
     except (UnicodeDecodeError, ValueError) as exc:
-        raise RDFLimitError(f"{path}: not valid JSON: {exc}") from exc
+        raise RDFInputError(f"{path}: not valid JSON: {exc}") from exc
     iri = context_reference(data)
     if iri is not None:
         raise remote_context_error(path, iri)
@@ -384,5 +384,8 @@ def check_xml(path: Path, limits: Limits) -> None:
     try:
         with path.open("rb") as fh:
             parser.ParseFile(fh)
-    except pyexpat.ExpatError:
-        return  # not well-formed: the RDF parser names the line and cause
+    except pyexpat.ExpatError as exc:
+        # refused, not left to the RDF parser: one more lenient about a broken DOCTYPE could
+        # go on to expand what expat never got to check
+        where = f"line {exc.lineno}, column {exc.offset + 1}"
+        raise RDFInputError(f"{path}: {where}: not well-formed XML: {pyexpat.ErrorString(exc.code)}") from exc

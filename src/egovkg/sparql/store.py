@@ -16,7 +16,7 @@ from typing import Any
 
 from rdflib import Graph
 
-from egovkg.errors import QueryError, RDFInputError, RDFLimitError, one_line
+from egovkg.errors import QueryError, RDFInputError, one_line
 from egovkg.rdfio.convert import input_format, not_a_file, open_past_bom, oxigraph_source
 from egovkg.rdfio.limits import Limits, check_rdf_input, load_json_ld, oxigraph_context_error, resolve, too_deep
 from egovkg.sparql.guard import _SELECT_STAR, _code
@@ -82,8 +82,8 @@ def load_rdf(paths: Iterable[Path], limits: Limits | None = None) -> Graph:
                         g.add((s, p, o))
                 else:
                     g.parse(**source, format=fmt)
-        except RDFLimitError:
-            raise
+        except RDFInputError:
+            raise  # egovkg's own refusal (limits, or JSON that does not parse): already one line
         except RecursionError as exc:
             raise too_deep(path, lim.max_depth) from exc
         except Exception as exc:
