@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from egovkg.errors import EgovkgError, NamedGraphsError, RDFInputError
 from egovkg.graph.prefixes import STANDARD_PREFIXES, resource_prefixes
+from egovkg.rdfio.formats import RDF_FORMATS, by_suffix, rdf_format
 
 if TYPE_CHECKING:
     from egovkg.rdfio.limits import Limits
@@ -24,22 +25,6 @@ if TYPE_CHECKING:
 STORES = ("oxigraph", "memory")  # embedded query stores; the first is the default
 DEFAULT_STORE = STORES[0]
 
-# file suffix -> pyoxigraph RdfFormat name
-OX_FORMATS = {
-    ".ttl": "TURTLE",
-    ".nt": "N_TRIPLES",
-    ".nq": "N_QUADS",
-    ".trig": "TRIG",
-    ".rdf": "RDF_XML",
-    ".xml": "RDF_XML",
-    ".owl": "RDF_XML",
-    ".jsonld": "JSON_LD",
-    ".json": "JSON_LD",
-    ".n3": "N3",
-}
-# our format names -> pyoxigraph RdfFormat name
-OUTPUT_FORMATS = {"ttl": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD", "xml": "RDF_XML", "trig": "TRIG"}
-FORMAT_NAMES = {"ttl": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD", "xml": "RDF/XML", "trig": "TriG"}
 # The syntax that makes a blank node, by input format: a file with none of these has none,
 # and skips the relabelling. "(" is a collection, "<<" and "~" RDF 1.2 reifiers, "{|" an
 # annotation. N3 (paths, formulas), RDF/XML and JSON-LD make blank nodes from structure:
@@ -139,7 +124,8 @@ def not_a_file(path: Path) -> str:
 
 def input_format(path: Path) -> str:
     """The pyoxigraph RdfFormat name of an RDF file, by suffix; the file must exist."""
-    kind = OX_FORMATS.get(path.suffix.lower())
+    found = by_suffix(path.suffix)
+    kind = found.ox_name if found else None
     if kind is None:
         raise RDFInputError(f"{path}: unknown RDF file type '{path.suffix}'")
     if not path.is_file():
@@ -158,17 +144,12 @@ def convert_files(files: list[Path], fmt: str, path: Path, limits: Limits | None
     Every input passes egovkg.rdfio.limits (``limits``, default Limits.from_env()) before the
     output is opened.
     """
-    import pyoxigraph as ox
-
     from egovkg.rdfio.limits import check_rdf_input, resolve
 
+    out = rdf_format(fmt).oxigraph
     lim = resolve(limits)
     for f in files:
         check_rdf_input(f, input_format(f), lim)
-
-    if fmt not in OUTPUT_FORMATS:
-        raise EgovkgError(f"unknown format '{fmt}'; choose one of {', '.join(OUTPUT_FORMATS)}")
-    out = getattr(ox.RdfFormat, OUTPUT_FORMATS[fmt])
     # Turtle, N-Triples, RDF/XML hold one graph: let the parser stop at the first named
     # graph, so the error names the file that has it (Oxigraph's serializer cannot say).
     triples_only = not out.supports_datasets
@@ -197,7 +178,7 @@ def _write(streams: list[Iterator[Any]], path: Path, fmt: str, kwargs: dict[str,
                 raise  # the disk's: atomic_open names the output
             # Oxigraph's own refusal, such as "JSON-LD does not support RDF 1.2 yet"
             where = reading[-1] if reading else path
-            raise RDFInputError(f"{where}: cannot be written as {FORMAT_NAMES[fmt]}: {exc}") from exc
+            raise RDFInputError(f"{where}: cannot be written as {RDF_FORMATS[fmt].label}: {exc}") from exc
 
 
 def _read(
@@ -233,7 +214,7 @@ def _named(path: Path, stream: Iterator[Any], triples_fmt: str | None, reading: 
         yield from stream
     except SyntaxError as exc:
         if triples_fmt and "named graph" in str(exc).lower():
-            name = FORMAT_NAMES[triples_fmt]
+            name = RDF_FORMATS[triples_fmt].label
             if path.suffix.lower() == ".n3":  # Oxigraph reads each N3 formula as a named graph
                 raise NamedGraphsError(
                     f"{path}: N3 formulas ({{ ... }}) cannot be converted to {name}; "

@@ -2,7 +2,7 @@
 
 Every RDF file read from outside (``--data``, ``--store-path``, push, export) passes
 :func:`check_rdf_input` before a parser sees it, and every announcement passes
-:func:`check_source_size`. The checks are cheap passes in C (expat, ``re``, numpy) that
+:func:`check_source_size`. The checks are cheap passes in C (expat, ``re``, ``bytes.translate``) that
 refuse, with one error line naming the file, what would make a parser run away:
 
 - a file larger than ``max_input_size`` (rdflib's in-memory path: ``max_memory_input_size``);
