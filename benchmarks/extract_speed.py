@@ -9,7 +9,7 @@ Each is extracted in this process with the size cap lifted, timed as the best of
 which is checked last, so the whole text was read). The time should grow linearly with size:
 two sizes are run, and the ratio of their times is printed beside the ratio of their sizes.
 
-Then the limits' own cost: egovkg.rdfio.limits.check_rdf_input on RDF/XML and JSON-LD files
+Then the limits' own cost: egovkg.util.limits.check_rdf_input on RDF/XML and JSON-LD files
 made from the built graph (``--rdf-copies`` copies), beside pyoxigraph parsing the same file.
 
     python benchmarks/extract_speed.py                 # about a minute
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from egovkg.ingest.curated import SCHEMAS, read_table  # noqa: E402
 from egovkg.ingest.extract import Extractor, Gazetteer, Lexicon  # noqa: E402
 from egovkg.paths import Layout  # noqa: E402
-from egovkg.rdfio.limits import Limits, check_rdf_input  # noqa: E402
+from egovkg.util.limits import Limits, check_rdf_input  # noqa: E402
 
 NO_CAP = Limits(max_source_size=1 << 40)
 

@@ -68,7 +68,7 @@ class NamedGraphsError(RDFInputError):
 
 class LimitError(EgovkgError):
     """An input is over one of egovkg's limits (size, nesting depth, entity expansion) or asks for
-    a document egovkg never fetches (a JSON-LD context by IRI). See egovkg.rdfio.limits."""
+    a document egovkg never fetches (a JSON-LD context by IRI). See egovkg.util.limits."""
 
 
 class RDFLimitError(LimitError, RDFInputError):

@@ -19,8 +19,8 @@ from click.testing import CliRunner
 
 from egovkg.cli import main
 from egovkg.errors import LimitError, RDFLimitError
-from egovkg.rdfio.limits import DEFAULT_MAX_SOURCE_SIZE, Limits, check_rdf_input, context_reference
 from egovkg.sparql.store import OxigraphStore, load_rdf
+from egovkg.util.limits import DEFAULT_MAX_SOURCE_SIZE, Limits, check_rdf_input, context_reference
 
 RDF_NS = 'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="http://example.org/"'
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"

@@ -69,8 +69,8 @@ def extract(source: Path, output: Path | None, fmt: str) -> None:
     from egovkg.errors import DataError
     from egovkg.ingest.curated import SCHEMAS, read_table
     from egovkg.ingest.extract import Extractor, Gazetteer, Lexicon
-    from egovkg.rdfio.limits import check_source_size
     from egovkg.util.atomic import write_text
+    from egovkg.util.limits import check_source_size
 
     layout = Layout.default()
     check_source_size(source)

@@ -28,7 +28,7 @@ from egovkg.ingest.extract import Extractor, Gazetteer, Lexicon
 from egovkg.ingest.link import Linked, link
 from egovkg.ingest.model import Span
 from egovkg.paths import Layout
-from egovkg.rdfio.limits import check_source_size
+from egovkg.util.limits import check_source_size
 
 # Lower case, as Oxigraph normalises language tags: the same literal on every store.
 PINYIN = "zh-latn-pinyin"

@@ -41,7 +41,7 @@ from egovkg.ingest.model import (
     Span,
     Statement,
 )
-from egovkg.rdfio.limits import Limits, check_text_size
+from egovkg.util.limits import Limits, check_text_size
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _CN_NUM = "〇零一二三四五六七八九十百两"

@@ -1,1 +1,0 @@
-"""RDF formats, conversion, export and the limits on what parsers are given."""

@@ -20,7 +20,7 @@ from egovkg.graph.prefixes import STANDARD_PREFIXES, resource_prefixes
 from egovkg.rdfio.formats import RDF_FORMATS, by_suffix, rdf_format
 
 if TYPE_CHECKING:
-    from egovkg.rdfio.limits import Limits
+    from egovkg.util.limits import Limits
 
 STORES = ("oxigraph", "memory")  # embedded query stores; the first is the default
 DEFAULT_STORE = STORES[0]
@@ -141,10 +141,10 @@ def convert_files(files: list[Path], fmt: str, path: Path, limits: Limits | None
     (both from 1). Labels are scoped to their document, so two files' ``_:n1`` stay two
     nodes, and the same input gives the same bytes: Oxigraph alone would print random ids.
     Named graphs (and N3 formulas) are refused for the triple formats, naming the file.
-    Every input passes egovkg.rdfio.limits (``limits``, default Limits.from_env()) before the
+    Every input passes egovkg.util.limits (``limits``, default Limits.from_env()) before the
     output is opened.
     """
-    from egovkg.rdfio.limits import check_rdf_input, resolve
+    from egovkg.util.limits import check_rdf_input, resolve
 
     out = rdf_format(fmt).oxigraph
     lim = resolve(limits)
@@ -224,7 +224,7 @@ def _named(path: Path, stream: Iterator[Any], triples_fmt: str | None, reading: 
             raise NamedGraphsError(
                 f"{path}: has named graphs, which {name} cannot hold; choose --format trig", file=str(path)
             ) from exc
-        from egovkg.rdfio.limits import oxigraph_context_error
+        from egovkg.util.limits import oxigraph_context_error
 
         refused = oxigraph_context_error(path, str(exc))
         if refused is not None:

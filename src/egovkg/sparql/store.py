@@ -18,9 +18,9 @@ from rdflib import Graph
 
 from egovkg.errors import QueryError, RDFInputError, one_line
 from egovkg.rdfio.convert import input_format, not_a_file, open_past_bom, oxigraph_source
-from egovkg.rdfio.limits import Limits, check_rdf_input, load_json_ld, oxigraph_context_error, resolve, too_deep
 from egovkg.sparql.guard import _SELECT_STAR, _code
 from egovkg.sparql.results import QueryResult, from_rdflib, to_rdflib
+from egovkg.util.limits import Limits, check_rdf_input, load_json_ld, oxigraph_context_error, resolve, too_deep
 
 RDF_SUFFIXES = {
     ".ttl": "turtle",
@@ -59,7 +59,7 @@ def quiet_term_warnings() -> Iterator[None]:
 def load_rdf(paths: Iterable[Path], limits: Limits | None = None) -> Graph:
     """Parse RDF files into one rdflib graph; a bad file names itself and the parser's message.
 
-    Each file passes egovkg.rdfio.limits first (size, depth, XML entities); JSON-LD is parsed
+    Each file passes egovkg.util.limits first (size, depth, XML entities); JSON-LD is parsed
     from JSON egovkg read itself, so rdflib never fetches a context (``limits`` defaults to
     Limits.from_env())."""
     from rdflib import Dataset
@@ -193,7 +193,7 @@ class OxigraphStore:
 
     def load_file(self, path: Path, limits: Limits | None = None) -> None:
         """Stream a file into the store (no whole-file read: large files are fine, up to the
-        size limit; egovkg.rdfio.limits checks it first)."""
+        size limit; egovkg.util.limits checks it first)."""
         import pyoxigraph as ox
 
         fmt = input_format(path)
