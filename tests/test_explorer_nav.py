@@ -15,7 +15,7 @@ def _hrefs(html: str) -> list[str]:
 
 
 def test_viz_links_reach_the_site_under_build() -> None:
-    hrefs = _hrefs(explorer.nav_html("viz", "overview"))
+    hrefs = _hrefs(explorer.nav_html("viz", "overview", query=True))
     assert hrefs == [
         "./index.html",
         "./overview.html",
@@ -29,7 +29,7 @@ def test_viz_links_reach_the_site_under_build() -> None:
 
 
 def test_site_copy_links_up_one_folder() -> None:
-    hrefs = _hrefs(explorer.nav_html("site", "map"))
+    hrefs = _hrefs(explorer.nav_html("site", "map", query=True))
     assert hrefs[-2:] == ["../query.html", "../index.html"]
 
 
@@ -45,8 +45,9 @@ def test_no_script_and_both_languages() -> None:
     assert "时间线" in html and "Timeline" in html
 
 
-def test_query_link_can_be_left_out() -> None:
-    assert all(link.key != "query" for link in explorer.nav_links("viz", query=False))
+def test_query_link_only_when_the_site_has_a_query_page() -> None:
+    assert all(link.key != "query" for link in explorer.nav_links("viz"))
+    assert [link.key for link in explorer.nav_links("site", query=True)][-2:] == ["query", "site"]
 
 
 def test_unknown_deployment_or_page_is_an_error() -> None:

@@ -40,14 +40,19 @@ from egovkg.paths import Layout
 def view(name: str, output: Path | None, lang: str, focus: str | None, depth: int, data: tuple[Path, ...]) -> None:
     """Write one interactive view as a self-contained HTML page that works offline.
 
-    NAME is overview (default), geography, agencies, timeline or neighbourhood
-    (which needs --focus).
+    NAME is overview (default), geography, agencies or neighbourhood (which
+    needs --focus), or one of the explorer's own pages: index, map, timeline
+    (these show both languages and switch in the page; --lang, --focus and
+    --depth do not apply to them).
 
     Example: egovkg view neighbourhood --focus agency:qingdao-egov-office --depth 2
     """
     from egovkg.atomic import write_text
     from egovkg.views import check_name, index, project, render_view
 
+    if name in EXPLORER_PAGES:  # the explorer's own pages: the front page, the map, the timeline
+        _explorer_page(name, output, data)
+        return
     check_name(name)  # before the graph is built, so a typo fails fast
     idx = index(the_graph(data))
     html = render_view(idx, name, lang=lang, focus=focus, depth=depth)
@@ -58,6 +63,26 @@ def view(name: str, output: Path | None, lang: str, focus: str | None, depth: in
         f"wrote {target} ({g.number_of_nodes()} nodes, {g.number_of_edges()} edges, "
         f"{len(html.encode('utf-8')):,} bytes)"
     )
+
+
+EXPLORER_PAGES = ("index", "map", "timeline")
+
+
+def _explorer_page(name: str, output: Path | None, data: tuple[Path, ...]) -> None:
+    from egovkg.atomic import write_text
+    from egovkg.namespaces import DEFAULT_BASE
+    from egovkg.publish import explorer
+
+    graph = the_graph(data)
+    if name == "index":
+        html = explorer.render_index(graph, "viz")
+    elif name == "map":
+        html = explorer.render_map(graph, DEFAULT_BASE, "viz")
+    else:
+        html = explorer.render_timeline(graph, DEFAULT_BASE, "viz")
+    target = output or Layout.default().viz / explorer.page_file(name)
+    write_text(target, html)
+    click.echo(f"wrote {target} ({len(html.encode('utf-8')):,} bytes)")
 
 
 @click.command()
