@@ -51,12 +51,12 @@
     pos.clear();
     // rows per band, packed greedily in time order
     let y = 0;
-    const placed = [];
+    const placed = [], heads = [];
     for (const kind of T.kinds) {
       const mine = items.filter((i) => i.kind === kind.key);
       if (!mine.length) continue;
       const head = el("text", { x: 6, y: y + 16, "font-size": 12, "font-weight": 700, fill: kind.colour, class: "egk-band" }, t([kind.zh, kind.en]));
-      placed.push(head);
+      heads.push(head);
       y += BAND_HEAD;
       const rows = []; // per row, the [left, right] extents taken
       const axisEnd = x(T.segments[T.segments.length - 1][1], k);
@@ -99,7 +99,9 @@
         left += BREAK;
       }
     }
-    body.append(...placed);
+    // items in time order, so Tab and a screen reader meet them in the order they happened
+    placed.sort((a, b) => Number(a.dataset.order) - Number(b.dataset.order));
+    body.append(...heads, ...placed);
     // ruler: a tick each year, a label every n years so labels stay apart
     const every = [1, 2, 5, 10, 20].find((n) => n * k >= 40) || 50;
     for (const [a, b] of T.segments) {
