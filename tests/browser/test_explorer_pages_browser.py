@@ -26,7 +26,10 @@ pytestmark = pytest.mark.browser
 
 SIZES = {"desktop": (1440, 900), "mobile": (390, 844)}
 PAGES = ("index", "map", "timeline")
-LINKS_JS = "() => Array.from(document.querySelectorAll('a[href]'), a => new URL(a.getAttribute('href'), document.baseURI).href)"
+LINKS_JS = (  # SVG links too: their href is not a string, so resolve the attribute
+    "() => Array.from(document.querySelectorAll('a[href]'),"
+    " a => new URL(a.getAttribute('href'), document.baseURI).href)"
+)
 
 
 @pytest.fixture(scope="module")

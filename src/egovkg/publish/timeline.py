@@ -30,12 +30,12 @@ from rdflib.namespace import DCTERMS, RDF, SDO
 from egovkg.namespaces import EGOV
 from egovkg.publish.explorer import curie, graph_href, labels, site_href
 
-# (class, key, 中文, English, colour), in the order of the bands on the page
-KINDS: tuple[tuple[URIRef, str, str, str, str], ...] = (
-    (EGOV.Milestone, "milestone", "里程碑", "Milestones", "#1f77b4"),
-    (EGOV.Selection, "selection", "评选", "Selection", "#d62728"),
-    (EGOV.PolicyDocument, "document", "政策文件", "Policy documents", "#2ca02c"),
-    (EGOV.Programme, "programme", "项目", "Programmes", "#9467bd"),
+# (class, key, 中文, English, English for one, colour), in the order of the bands on the page
+KINDS: tuple[tuple[URIRef, str, str, str, str, str], ...] = (
+    (EGOV.Milestone, "milestone", "里程碑", "Milestones", "Milestone", "#1f77b4"),
+    (EGOV.Selection, "selection", "评选", "Selection", "Selection", "#d62728"),
+    (EGOV.PolicyDocument, "document", "政策文件", "Policy documents", "Policy document", "#2ca02c"),
+    (EGOV.Programme, "programme", "项目", "Programmes", "Programme", "#9467bd"),
 )
 START = (SDO.startDate, SDO.legislationDate, DCTERMS.date)
 END = (SDO.endDate,)
@@ -180,7 +180,7 @@ def timeline_model(graph: Graph, base: str, deployment: str) -> dict[str, Any]:
         "items": dated,
         "undated": undated,
         "segments": segments(dated),
-        "kinds": [{"key": k, "zh": zh, "en": en, "colour": col} for _c, k, zh, en, col in KINDS],
+        "kinds": [{"key": k, "zh": zh, "en": en, "one": one, "colour": col} for _c, k, zh, en, one, col in KINDS],
     }
 
 
