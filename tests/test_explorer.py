@@ -13,7 +13,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SDO
 
 from egovkg.cli import main
-from egovkg.namespaces import EGOV
+from egovkg.graph.namespaces import EGOV
 from egovkg.publish import explorer
 from egovkg.publish.provinces import awards_by_province, map_model, tiles
 from egovkg.publish.timeline import items, parse_date, segments, timeline_model
@@ -142,7 +142,7 @@ def test_hostile_labels_stay_text(graph, kg) -> None:
 
 
 def test_site_resource_pages_link_into_the_explorer(kg) -> None:
-    from egovkg.site import Site, csp_for
+    from egovkg.publish.site import Site, csp_for
 
     site = Site(kg)
     award = site.render("id/award/2012-government-microblog-01.html").decode()

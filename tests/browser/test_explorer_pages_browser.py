@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from egovkg.cli import main
 from egovkg.publish.explorer import render_explorer
-from egovkg.site import build_site
+from egovkg.publish.site import build_site
 
 pytestmark = pytest.mark.browser
 
@@ -127,7 +127,7 @@ def test_pages_fit_the_width_and_every_link_resolves_from_disk(tab, root: Path, 
 
 
 def test_links_resolve_when_served(tab, kg, root: Path) -> None:
-    from egovkg.ldserver import make_server, serve_forever
+    from egovkg.serve.ldserver import make_server, serve_forever
 
     srv = make_server(kg, site_dir=root / "build" / "site")
     thread = threading.Thread(target=serve_forever, args=(srv,), daemon=True)

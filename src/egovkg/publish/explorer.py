@@ -25,7 +25,7 @@ from typing import Any
 
 from egovkg.errors import EgovkgError
 
-TEMPLATES = "templates/explorer"  # inside the egovkg package
+TEMPLATES = "templates/explorer"  # inside egovkg.publish
 SITE_FOLDER = "explorer"  # the explorer's folder inside the static site
 VIZ_TO_SITE = "../build/site/"  # from viz/ to the site built by `egovkg build`
 QUERY_PAGE = "query.html"  # the site's query page, relative to the site root
@@ -94,7 +94,7 @@ def _env() -> Any:
     import jinja2
 
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("egovkg", TEMPLATES),
+        loader=jinja2.PackageLoader("egovkg.publish", TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -116,7 +116,7 @@ def nav_html(deployment: str = "viz", current: str | None = None, *, query: bool
 @cache
 def asset(name: str) -> str:
     """A file of ``templates/explorer/`` as text."""
-    return resources.files("egovkg").joinpath(f"{TEMPLATES}/{name}").read_text(encoding="utf-8")
+    return resources.files("egovkg.publish").joinpath(f"{TEMPLATES}/{name}").read_text(encoding="utf-8")
 
 
 def nav_css() -> str:
@@ -130,7 +130,7 @@ def curie(iri: str, base: str) -> str:
     """``award:2012-government-microblog-01`` for an IRI in the id space; the IRI itself otherwise.
 
     The form the explorer's URLs carry (``?node=``) and ``egovkg view --focus`` reads."""
-    from egovkg.convert import resource_prefixes
+    from egovkg.graph.prefixes import resource_prefixes
 
     for prefix, ns in sorted(resource_prefixes(base).items(), key=lambda pn: -len(pn[1])):
         if iri.startswith(ns) and len(iri) > len(ns):
@@ -155,7 +155,7 @@ def labels(graph: Any, node: Any) -> tuple[str, str]:
 
 def site_href(iri: str, base: str, deployment: str) -> str | None:
     """The relative link from the explorer's folder to a resource's page on the linked-data site."""
-    from egovkg.site import stem_for
+    from egovkg.publish.site import stem_for
 
     kind, stem = stem_for(str(iri), base)
     if kind != "id":
@@ -241,7 +241,7 @@ def figures(graph: Any) -> list[dict[str, Any]]:
     from rdflib import URIRef
     from rdflib.namespace import RDF
 
-    from egovkg.namespaces import ONTOLOGY_IRI
+    from egovkg.graph.namespaces import ONTOLOGY_IRI
 
     out = []
     for key, classes, zh, en in FIGURES:
@@ -256,7 +256,7 @@ def render_page(
     page: str, deployment: str, *, query: bool = False, data: dict[str, Any] | None = None, **context: Any
 ) -> str:
     """One of the explorer's own pages (index, map, timeline) around its context and script data."""
-    from egovkg.views import script_json
+    from egovkg.publish.views import script_json
 
     title = TITLES[page]
     payload = {"title": list(title), "page": page, "deployment": deployment, **(data or {})}
@@ -317,7 +317,7 @@ CSP = (
 def render_explorer(graph: Any, base: str, deployment: str = "viz", *, query: bool = False) -> dict[str, str]:
     """Every page of the explorer for one deployment, {file name: HTML}: the graph views,
     the front page, the map and the timeline. ``query``: the site has a query page to link to."""
-    from egovkg import views
+    from egovkg.publish import views
 
     idx = views.index(graph)
     out = {page_file(name): views.render_view(idx, name) for name in GRAPH_PAGES}
@@ -332,8 +332,8 @@ def show_in_graph(graph: Any, node: Any, base: str) -> str | None:
     selected: the first graph view that draws its class, else the timeline; None if none does."""
     from rdflib.namespace import RDF
 
-    from egovkg import views
-    from egovkg.namespaces import ONTOLOGY_IRI
+    from egovkg.graph.namespaces import ONTOLOGY_IRI
+    from egovkg.publish import views
 
     local = {
         str(t)[len(ONTOLOGY_IRI) + 1 :] for t in graph.objects(node, RDF.type) if str(t).startswith(ONTOLOGY_IRI + "#")

@@ -1,5 +1,5 @@
 """The `egovkg site` command, and the linked-data mode of `egovkg serve`: thin wrappers over
-egovkg.site and egovkg.ldserver.
+egovkg.publish.site and egovkg.serve.ldserver.
 
 Registered on the main group in egovkg.cli (``main.add_command(site)``); ``serve --linked-data``
 calls :func:`serve_linked_data`.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from egovkg.cli_common import base_option, handle_errors, quiet_library_logging
+from egovkg.cli.common import base_option, handle_errors, quiet_library_logging
 from egovkg.paths import Layout
 
 
@@ -36,8 +36,8 @@ def site(out: Path | None, base: str) -> None:
 
     Example: egovkg site -o site/
     """
-    from egovkg.build import build
-    from egovkg.site import build_site
+    from egovkg.graph.build import build
+    from egovkg.publish.site import build_site
 
     quiet_library_logging()
     layout = Layout.default()
@@ -50,8 +50,8 @@ def serve_linked_data(port: int, base: str, site_dir: Path | None = None, host: 
     """Run the linked-data server until Ctrl-C or SIGTERM (the body of `egovkg serve --linked-data`)."""
     import threading
 
-    from egovkg.build import build
-    from egovkg.ldserver import make_server, serve_forever
+    from egovkg.graph.build import build
+    from egovkg.serve.ldserver import make_server, serve_forever
 
     quiet_library_logging()
     server = make_server(build(Layout.default(), base=base), host=host, port=port, site_dir=site_dir)
