@@ -25,7 +25,7 @@ from egovkg.paths import Layout
 @click.option(
     "--lang",
     type=click.Choice(["zh", "en", "both"]),
-    default="both",
+    default="zh",
     show_default=True,
     help="Language of the labels when the page opens (the page can switch).",
 )
@@ -40,24 +40,42 @@ from egovkg.paths import Layout
 def view(name: str, output: Path | None, lang: str, focus: str | None, depth: int, data: tuple[Path, ...]) -> None:
     """Write one interactive view as a self-contained HTML page that works offline.
 
-    NAME is overview (default), geography, agencies, timeline or neighbourhood
-    (which needs --focus).
+    NAME is overview (default), geography, agencies, timeline or neighbourhood.
+    The neighbourhood of --focus is drawn around it; without --focus the page
+    draws the neighbourhood of the entity named in its URL (#focus=ID).
 
     Example: egovkg view neighbourhood --focus agency:qingdao-egov-office --depth 2
     """
+    import os
+
     from egovkg.atomic import write_text
     from egovkg.views import check_name, index, project, render_view
 
     check_name(name)  # before the graph is built, so a typo fails fast
     idx = index(the_graph(data))
-    html = render_view(idx, name, lang=lang, focus=focus, depth=depth)
-    g = project(idx, name, focus=focus, depth=depth)
-    target = output or Layout.default().viz / f"{name}.html"
+    layout = Layout.default() if output is None else _project_layout()
+    target = output or layout.viz / f"{name}.html"
+    site = None  # the linked-data site (build/site/), linked from the details panel, relative to the page
+    if layout is not None:
+        site = os.path.relpath(layout.build / "site", target.resolve().parent).replace(os.sep, "/") + "/"
+    html = render_view(idx, name, lang=lang, focus=focus, depth=depth, site=site)
+    if name == "neighbourhood" and focus is None:
+        what = f"{len(idx.entities)} entities to pick from"
+    else:
+        g = project(idx, name, focus=focus, depth=depth)
+        what = f"{g.number_of_nodes()} nodes, {g.number_of_edges()} edges"
     write_text(target, html)
-    click.echo(
-        f"wrote {target} ({g.number_of_nodes()} nodes, {g.number_of_edges()} edges, "
-        f"{len(html.encode('utf-8')):,} bytes)"
-    )
+    click.echo(f"wrote {target} ({what}, {len(html.encode('utf-8')):,} bytes)")
+
+
+def _project_layout() -> Layout | None:
+    """The project's layout when the command runs inside one, else None."""
+    from egovkg.errors import EgovkgError
+
+    try:
+        return Layout.default()
+    except EgovkgError:
+        return None
 
 
 @click.command()

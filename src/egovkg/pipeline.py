@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,7 +98,9 @@ def run(
         from egovkg import stats
         from egovkg.views import render_all
 
-        for path, html in render_all(union, layout.viz).items():
+        # the details panel links each entity to its page in the linked-data site (out/site/)
+        site_href = os.path.relpath(out / "site", layout.viz).replace(os.sep, "/") + "/"
+        for path, html in render_all(union, layout.viz, site=site_href, base=base).items():
             outputs[path] = html.encode("utf-8")
         figures = stats.compute(union)
         outputs[layout.viz / "awards-by-province.png"] = stats.chart_png(figures)

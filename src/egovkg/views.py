@@ -60,6 +60,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SDO, SKOS
 
 from egovkg.errors import EgovkgError
+from egovkg.convert import DEFAULT_BASE
 from egovkg.namespaces import EGOV, OA
 
 VIEWS: tuple[str, ...] = ("overview", "geography", "agencies", "timeline", "neighbourhood")
@@ -84,10 +85,11 @@ class ViewError(EgovkgError):
 
 @dataclass(frozen=True)
 class ClassStyle:
+    """How the views draw a class. Its name (zh, en) is the class's rdfs:label in the ontology,
+    read from the graph (:meth:`EntityIndex.class_label`), never restated here."""
+
     key: str
     iri: URIRef
-    zh: str
-    en: str
     shape: str
     color: str
     size: int
@@ -97,25 +99,23 @@ class ClassStyle:
 # Colours: Okabe-Ito and Tol's muted palette, distinguishable for common colour-blindness;
 # the shape tells the classes apart where colours are close.
 CLASSES: tuple[ClassStyle, ...] = (
-    ClassStyle("Award", EGOV.Award, "奖项", "Award", "star", "#E69F00", 16),
-    ClassStyle("Practice", EGOV.Practice, "最佳实践案例", "Practice", "dot", "#56B4E9", 9),
-    ClassStyle("Enterprise", EGOV.Enterprise, "企业", "Enterprise", "triangleDown", "#CC79A7", 13),
-    ClassStyle("Agency", EGOV.Agency, "机构", "Agency", "triangle", "#D55E00", 13),
-    ClassStyle("Person", FOAF.Person, "个人", "Person", "diamond", "#882255", 14),
-    ClassStyle("Region", EGOV.Region, "行政区", "Region", "square", "#009E73", 12),
-    ClassStyle("Programme", EGOV.Programme, "重大工程", "Programme", "hexagon", "#0072B2", 13),
-    ClassStyle("AwardCategory", EGOV.AwardCategory, "奖项类别", "Award category", "star", "#F0E442", 26),
-    ClassStyle("Selection", EGOV.Selection, "评选活动", "Selection", "star", "#332288", 24),
-    ClassStyle("Milestone", EGOV.Milestone, "里程碑", "Milestone", "diamond", "#117733", 14),
-    ClassStyle("PolicyDocument", EGOV.PolicyDocument, "政策文件", "Policy document", "square", "#AA4499", 15),
-    ClassStyle("MicroblogAccount", EGOV.MicroblogAccount, "微博账号", "Microblog account", "dot", "#44AA99", 10),
-    ClassStyle("StrategicGoal", EGOV.StrategicGoal, "战略目标", "Strategic goal", "triangle", "#999933", 11),
-    ClassStyle("Problem", EGOV.Problem, "问题", "Problem", "triangleDown", "#BBBBBB", 10),
-    ClassStyle("AgencyKind", EGOV.AgencyKind, "机构类型", "Agency kind", "hexagon", "#88CCEE", 11),
-    ClassStyle(
-        "AdministrativeLevel", EGOV.AdministrativeLevel, "行政级别", "Administrative level", "hexagon", "#DDCC77", 11
-    ),
-    ClassStyle("SourceDocument", EGOV.SourceDocument, "来源文件", "Source document", "square", "#555555", 14),
+    ClassStyle("Award", EGOV.Award, "star", "#E69F00", 16),
+    ClassStyle("Practice", EGOV.Practice, "dot", "#56B4E9", 9),
+    ClassStyle("Enterprise", EGOV.Enterprise, "triangleDown", "#CC79A7", 13),
+    ClassStyle("Agency", EGOV.Agency, "triangle", "#D55E00", 13),
+    ClassStyle("Person", FOAF.Person, "diamond", "#882255", 14),
+    ClassStyle("Region", EGOV.Region, "square", "#009E73", 12),
+    ClassStyle("Programme", EGOV.Programme, "hexagon", "#0072B2", 13),
+    ClassStyle("AwardCategory", EGOV.AwardCategory, "star", "#F0E442", 26),
+    ClassStyle("Selection", EGOV.Selection, "star", "#332288", 24),
+    ClassStyle("Milestone", EGOV.Milestone, "diamond", "#117733", 14),
+    ClassStyle("PolicyDocument", EGOV.PolicyDocument, "square", "#AA4499", 15),
+    ClassStyle("MicroblogAccount", EGOV.MicroblogAccount, "dot", "#44AA99", 10),
+    ClassStyle("StrategicGoal", EGOV.StrategicGoal, "triangle", "#999933", 11),
+    ClassStyle("Problem", EGOV.Problem, "triangleDown", "#BBBBBB", 10),
+    ClassStyle("AgencyKind", EGOV.AgencyKind, "hexagon", "#88CCEE", 11),
+    ClassStyle("AdministrativeLevel", EGOV.AdministrativeLevel, "hexagon", "#DDCC77", 11),
+    ClassStyle("SourceDocument", EGOV.SourceDocument, "square", "#555555", 14),
 )
 STYLE: dict[str, ClassStyle] = {c.key: c for c in CLASSES}
 
@@ -312,6 +312,11 @@ class EntityIndex:
             for s, q, obj in self.edges:
                 self._inverse[(q, obj)].append(s)
         return self._inverse.get((str(p), o), [])
+
+    def class_label(self, key: str) -> tuple[str, str]:
+        """A class's (zh, en) name: its rdfs:label in the ontology (part of the graph); its local
+        name when the graph was read without the ontology."""
+        return self.labels.get(str(STYLE[key].iri), (key, key))
 
     def label(self, iri: str) -> tuple[str, str]:
         if iri in self.entities:
@@ -1054,47 +1059,125 @@ def _font(g: nx.Graph, iri: str, size: float) -> int:
     return min(30, round(10 + 0.45 * size))
 
 
-def payload(graph: Graph | EntityIndex, g: nx.Graph, *, lang: str = "both") -> dict[str, Any]:
-    """The data the page draws: sorted nodes with positions and details, edges, legend, filters."""
+# The whole index travels in a page (for "expand" and the neighbourhood page) while it is this small;
+# a larger graph sends the view's nodes and their direct neighbours, at most POOL_EXTRA_MAX of them.
+POOL_ALL_MAX = 3000
+POOL_EXTRA_MAX = 1500
+EDGE_COLOURS = ("#7a8794", "#c77800", "#4c72b0", "#55a868", "#c44e52", "#8172b2", "#937860", "#da8bc3", "#8c8c8c")
+
+
+def _pool(idx: EntityIndex, shown: list[str]) -> list[str]:
+    """Entities the page carries beyond the view's own, sorted: every one when the graph is small,
+    else the view's direct neighbours (most connected first, up to POOL_EXTRA_MAX)."""
+    inside = set(shown)
+    if len(idx.entities) <= POOL_ALL_MAX:
+        return sorted(i for i in idx.entities if i not in inside)
+    degree: dict[str, int] = defaultdict(int)
+    for s, _p, o in idx.edges:
+        if s in inside and o not in inside:
+            degree[o] += 1
+        elif o in inside and s not in inside:
+            degree[s] += 1
+    ranked = sorted(degree, key=lambda n: (-degree[n], n))[:POOL_EXTRA_MAX]
+    return sorted(ranked)
+
+
+def _node_record(idx: EntityIndex, n: str, site_base: str) -> dict[str, Any]:
+    e = idx.entities[n]
+    record: dict[str, Any] = {
+        "iri": n,
+        "key": e.key,
+        "cls": e.cls,
+        "zh": e.zh,
+        "en": e.en,
+        "pinyin": e.pinyin,
+        "alt": list(e.alt),
+        "page": _site_page(n, site_base),
+        "facets": idx.facets(n),
+        "facts": _facts(idx, n),
+        "sources": [list(s) for s in idx.sources(n)],
+    }
+    short = _short_label(idx, n)
+    if short:
+        record["short"] = short
+    return record
+
+
+def _site_page(iri: str, base: str) -> str | None:
+    """The path of an entity's page in the linked-data site, from the site's root."""
+    from egovkg.site import stem_for
+
+    kind, stem = stem_for(iri, base)
+    return f"{stem}.html" if kind == "id" else None
+
+
+def _award_counts(idx: EntityIndex) -> dict[str, dict[str, int]]:
+    """For each filter and value, how many awards of the whole graph match it."""
+    counts: dict[str, dict[str, int]] = {"cat": defaultdict(int), "prov": defaultdict(int), "kind": defaultdict(int)}
+    for award in idx.of_class("Award"):
+        facets = idx.facets(award)
+        for key in ("cat", "prov"):
+            for v in facets.get(key, ()):
+                counts[key][v] += 1
+        kinds = {
+            _local(k)
+            for r in idx.objects(award, EGOV.recipient)
+            if (k := idx.first(str(r), EGOV.agencyKind)) is not None
+        }
+        for v in kinds:
+            counts["kind"][v] += 1
+    return counts
+
+
+SIZE_MEANING = {
+    "geography": ("节点大小：该地区（含下级）获奖数", "Node size: awards in the region (and below it)"),
+    None: ("节点大小：图中连接数", "Node size: connections in this view"),
+}
+
+
+def payload(
+    graph: Graph | EntityIndex,
+    g: nx.Graph,
+    *,
+    lang: str = "zh",
+    site: str | None = None,
+    base: str = DEFAULT_BASE,
+) -> dict[str, Any]:
+    """The data the page draws: sorted nodes with positions and details, edges, legends, filters,
+    and the entities and links around the view that "expand" and the neighbourhood page add.
+
+    ``site`` is the relative URL from the page to the linked-data site's root folder (its pages
+    are linked from the details panel); None when the page stands alone."""
     idx = index(graph)
     pos = layout(g)
     nodes = sorted(g)
-    at = {n: i for i, n in enumerate(nodes)}
+    extra = _pool(idx, nodes)
+    pool = nodes + extra
+    at = {n: i for i, n in enumerate(pool)}
+    name = g.graph.get("view", "overview")
+    geography = name == "geography" and "focus" not in g.graph
     out_nodes = []
-    facet_counts: dict[str, dict[str, int]] = {
-        "cat": defaultdict(int),
-        "prov": defaultdict(int),
-        "kind": defaultdict(int),
-    }
     for n in nodes:
-        e = idx.entities[n]
-        facets = idx.facets(n)
-        for key, values in facets.items():
-            for v in values:
-                facet_counts[key][v] += 1
         x, y = pos[n]
-        out_nodes.append(
-            {
-                "id": at[n],
-                "iri": n,
-                "key": e.key,
-                "cls": e.cls,
-                "zh": e.zh,
-                "en": e.en,
-                "pinyin": e.pinyin,
-                "alt": list(e.alt),
-                "x": x,
-                "y": y,
-                "size": (size := node_size(g, n)),
-                "font": _font(g, n, size),
-                "facets": facets,
-                "facts": _facts(idx, n),
-                "sources": [list(s) for s in idx.sources(n)],
-            }
-        )
-        short = _short_label(idx, n)
-        if short:
-            out_nodes[-1]["short"] = short
+        size = node_size(g, n)
+        record = {"id": at[n], **_node_record(idx, n, base), "x": x, "y": y, "size": size, "font": _font(g, n, size)}
+        record["imp"] = g.nodes[n].get("awards", 0) if geography else g.degree(n)
+        out_nodes.append(record)
+    out_extra = []
+    for n in extra:
+        style = STYLE[idx.entities[n].cls]
+        out_extra.append({"id": at[n], **_node_record(idx, n, base), "size": float(style.size)})
+    # edge types: one per predicate (the first, where a pair merges several), in legend order
+    type_of: dict[str, int] = {}
+    types: list[dict[str, Any]] = []
+
+    def edge_type(p: str) -> int:
+        if p not in type_of:
+            type_of[p] = len(types)
+            zh, en = DERIVED_LABELS.get(p) or idx.label(p)
+            types.append({"p": [zh, en], "derived": p in DERIVED_LABELS, "n": 0})
+        return type_of[p]
+
     out_edges = []
     for u, v in sorted(g.edges(), key=lambda uv: tuple(sorted((at[uv[0]], at[uv[1]])))):
         data = g.edges[u, v]
@@ -1103,32 +1186,52 @@ def payload(graph: Graph | EntityIndex, g: nx.Graph, *, lang: str = "both") -> d
         preds = data["predicates"]
         derived = all(p in DERIVED_LABELS for p in preds)
         labels = [list(DERIVED_LABELS.get(p) or idx.label(p)) for p in preds]
-        out_edges.append({"from": at[src], "to": at[dst], "p": labels, "arrow": not derived, "derived": derived})
+        out_edges.append(
+            {"from": at[src], "to": at[dst], "p": labels, "arrow": not derived, "derived": derived, "t": preds[0]}
+        )
     out_edges.sort(key=lambda e: (e["from"], e["to"]))
     for i, e in enumerate(out_edges):
         e["id"] = i
+        e["t"] = edge_type(e["t"])
+        types[e["t"]]["n"] += 1
+    shown_pairs = {(e["from"], e["to"]) for e in out_edges} | {(e["to"], e["from"]) for e in out_edges}
+    links = []
+    for s, p, o in idx.edges:
+        if s in at and o in at and (at[s], at[o]) not in shown_pairs:
+            links.append([at[s], at[o], edge_type(p)])
+    links.sort()
+    for i, t in enumerate(types):
+        t["color"] = EDGE_COLOURS[i % len(EDGE_COLOURS)]
     counts: dict[str, int] = defaultdict(int)
     for n in nodes:
         counts[g.nodes[n]["cls"]] += 1
+    in_pool = {idx.entities[n].cls for n in pool}
     legend = [
-        {"cls": c.key, "zh": c.zh, "en": c.en, "shape": c.shape, "color": c.color, "n": counts[c.key]}
+        {"cls": c.key, "zh": idx.class_label(c.key)[0], "en": idx.class_label(c.key)[1], "shape": c.shape,
+         "color": c.color, "n": counts[c.key]}
         for c in CLASSES
-        if counts[c.key]
+        if counts[c.key] or c.key in in_pool
     ]
+    seen_facets: dict[str, set[str]] = {"cat": set(), "prov": set(), "kind": set()}
+    for n in nodes:
+        for key, values in idx.facets(n).items():
+            seen_facets[key].update(values)
+    awards = _award_counts(idx)
     filters = {
         "cat": [
-            {"v": _local(i), "zh": idx.label(i)[0], "en": idx.label(i)[1], "n": facet_counts["cat"][_local(i)]}
+            {"v": _local(i), "zh": idx.label(i)[0], "en": idx.label(i)[1], "n": awards["cat"][_local(i)]}
             for i in sorted(idx.of_class("AwardCategory"), key=lambda i: (_notation(idx, i), i))
-            if facet_counts["cat"][_local(i)]
+            if _local(i) in seen_facets["cat"]
         ],
-        "prov": [_province_option(idx, code, facet_counts["prov"][code]) for code in sorted(facet_counts["prov"])],
+        "prov": [_province_option(idx, code, awards["prov"][code]) for code in sorted(seen_facets["prov"])],
         "kind": [
-            {"v": _local(i), "zh": idx.label(i)[0], "en": idx.label(i)[1], "n": facet_counts["kind"][_local(i)]}
+            {"v": _local(i), "zh": idx.label(i)[0], "en": idx.label(i)[1], "n": awards["kind"][_local(i)]}
             for i in idx.of_class("AgencyKind")
-            if facet_counts["kind"][_local(i)]
+            if _local(i) in seen_facets["kind"]
         ],
     }
-    name = g.graph.get("view", "overview")
+    sizes = sorted({(o["imp"], o["size"]) for o in out_nodes})
+    samples = [sizes[0], sizes[len(sizes) // 2], sizes[-1]] if sizes else []
     zh, en = VIEW_TITLES[name]
     focus = g.graph.get("focus")
     if focus:
@@ -1139,10 +1242,18 @@ def payload(graph: Graph | EntityIndex, g: nx.Graph, *, lang: str = "both") -> d
         "lang": lang,
         "title": [zh, en],
         "focus": at[focus] if focus else None,
+        "site": site,
+        "views": {v: f"{v}.html" for v in (*PAGES, "neighbourhood")},
         "legend": legend,
+        "edgeTypes": types,
+        "sizes": {"what": list(SIZE_MEANING["geography" if geography else None]),
+                  "samples": [list(s) for s in dict.fromkeys(samples)]},
+        "hubs": sorted(HUBS),
         "filters": filters,
         "nodes": out_nodes,
         "edges": out_edges,
+        "extra": out_extra,
+        "links": links,
         "axis": timeline_axis(g, pos) if name == "timeline" else {},
     }
     if "cut" in g.graph:
@@ -1182,8 +1293,9 @@ def _province_option(idx: EntityIndex, code: str, n: int) -> dict[str, Any]:
     return {"v": code, "zh": zh, "en": en, "n": n}
 
 
-def page(data: Mapping[str, Any]) -> str:
-    """The HTML page around a payload, with vis-network and our script and style inlined."""
+def page(data: Mapping[str, Any], *, nav: str = "") -> str:
+    """The HTML page around a payload, with vis-network and our script and style inlined.
+    ``nav`` is the explorer's navigation bar (trusted markup made from the nav template)."""
     zh, en = data["title"]
     lang = data["lang"]
     title = {"zh": zh, "en": en}.get(lang, f"{zh} · {en}")
@@ -1195,6 +1307,7 @@ def page(data: Mapping[str, Any]) -> str:
         "@TITLE@": html.escape(f"egovkg · {title}"),
         "@HTML_LANG@": "en" if lang == "en" else "zh-Hans",
         "@DATA@": script_json(data),
+        "<!--@NAV@-->": nav,
     }
     text = _asset("templates/view.html")
     # one pass, so nothing inserted is searched for markers again
@@ -1227,23 +1340,43 @@ def render_view(
     graph: Graph | EntityIndex,
     name: str,
     *,
-    lang: str = "both",
+    lang: str = "zh",
     focus: str | None = None,
     depth: int = 2,
     limit: int = MAX_VIEW_NODES,
+    site: str | None = None,
+    base: str = DEFAULT_BASE,
 ) -> str:
-    """One view as a self-contained HTML page (not written anywhere)."""
+    """One view as a self-contained HTML page (not written anywhere).
+
+    The neighbourhood view without ``focus`` is the page that draws the neighbourhood of the
+    entity named in its URL (``neighbourhood.html#focus=agency:x``): it carries the whole
+    index and no drawing of its own."""
     if lang not in LANGS:
         raise ViewError(f"unknown language '{lang}' (choose {', '.join(LANGS)})")
     idx = index(graph)
-    g = cut_down(project(idx, name, focus=focus, depth=depth), limit)
-    return page(payload(idx, g, lang=lang))
+    if name == "neighbourhood" and focus is None:
+        g = nx.Graph(view="neighbourhood")
+    else:
+        g = cut_down(project(idx, name, focus=focus, depth=depth), limit)
+    return page(payload(idx, g, lang=lang, site=site, base=base))
 
 
-def render_all(graph: Graph, viz_dir: Path, *, lang: str = "both") -> dict[Path, str]:
-    """The main job's pages, {viz_dir/NAME.html: html}; the caller writes them."""
+def render_all(
+    graph: Graph | EntityIndex,
+    viz_dir: Path,
+    *,
+    lang: str = "zh",
+    site: str | None = None,
+    base: str = DEFAULT_BASE,
+) -> dict[Path, str]:
+    """The main job's pages, {viz_dir/NAME.html: html}, the neighbourhood page among them; the
+    caller writes them. ``site``: the linked-data site's root folder, relative to ``viz_dir``."""
     idx = index(graph)
-    return {Path(viz_dir) / f"{name}.html": render_view(idx, name, lang=lang) for name in PAGES}
+    return {
+        Path(viz_dir) / f"{name}.html": render_view(idx, name, lang=lang, site=site, base=base)
+        for name in (*PAGES, "neighbourhood")
+    }
 
 
 # -- notebooks and pyvis ------------------------------------------------------------------------------
@@ -1274,7 +1407,7 @@ def show(
     graph: Graph,
     name: str = "overview",
     *,
-    lang: str = "both",
+    lang: str = "zh",
     focus: str | None = None,
     depth: int = 2,
     height: int = 720,
