@@ -1137,19 +1137,20 @@
     applyLanguage();
     applyVisibility(false);
     var sel = restored.sel;
-    if (sel === null && generic && state.focus) { sel = byKey.get(state.focus).id; }
+    var centre = generic && state.focus ? byKey.get(state.focus).id : DATA.focus;
+    if (sel === null && generic && state.focus) { sel = centre; }
     if (sel !== null && !drawn.has(sel)) { sel = null; }
     if (restored.view) {
       network.moveTo({ scale: restored.view.scale, position: restored.view.position, animation: false });
     } else if (sel === null && (state.cat || state.prov || state.kind || Object.keys(state.off).length)) {
       fitVisible();
-    } else if (sel === null || DATA.focus === sel) {
+    } else if (sel === null || sel === centre) {
       fitAll();
     }
     restoring = false;
     firstFitDone = true;
     if (sel !== null) {
-      select(sel, !restored.view && sel !== DATA.focus);
+      select(sel, !restored.view && sel !== centre);
       if (restored.view) { network.moveTo({ scale: restored.view.scale, position: restored.view.position, animation: false }); }
     } else {
       state.selected = null;
@@ -1159,9 +1160,10 @@
     writeUrl();
   }
   var initial = readUrl();
+  var fromUrl = initial.sel !== null;
   if (!location.hash && DATA.focus !== null && DATA.focus !== undefined) { initial.sel = DATA.focus; }
   rebuild(initial);
-  openSheet(false);
+  openSheet(fromUrl);  // a shared link to a selection opens on its details
   window.addEventListener("hashchange", function () {
     if (location.hash === "#" + stateParams().toString()) { return; }
     rebuild(readUrl());
