@@ -40,7 +40,9 @@ from egovkg.paths import Layout
 def view(name: str, output: Path | None, lang: str, focus: str | None, depth: int, data: tuple[Path, ...]) -> None:
     """Write one interactive view as a self-contained HTML page that works offline.
 
-    NAME is overview (default), geography, agencies, timeline or neighbourhood.
+    NAME is overview (default), geography, agencies or neighbourhood, or one of
+    the explorer's own pages: index, map, timeline (these show both languages
+    and switch in the page; --lang, --focus and --depth do not apply to them).
     The neighbourhood of --focus is drawn around it; without --focus the page
     draws the neighbourhood of the entity named in its URL (#focus=ID).
 
@@ -51,6 +53,9 @@ def view(name: str, output: Path | None, lang: str, focus: str | None, depth: in
     from egovkg.atomic import write_text
     from egovkg.views import check_name, index, project, render_view
 
+    if name in EXPLORER_PAGES:  # the explorer's own pages: the front page, the map, the timeline
+        _explorer_page(name, output, data)
+        return
     check_name(name)  # before the graph is built, so a typo fails fast
     idx = index(the_graph(data))
     layout = Layout.default() if output is None else _project_layout()
@@ -76,6 +81,26 @@ def _project_layout() -> Layout | None:
         return Layout.default()
     except EgovkgError:
         return None
+
+
+EXPLORER_PAGES = ("index", "map", "timeline")
+
+
+def _explorer_page(name: str, output: Path | None, data: tuple[Path, ...]) -> None:
+    from egovkg.atomic import write_text
+    from egovkg.namespaces import DEFAULT_BASE
+    from egovkg.publish import explorer
+
+    graph = the_graph(data)
+    if name == "index":
+        html = explorer.render_index(graph, "viz")
+    elif name == "map":
+        html = explorer.render_map(graph, DEFAULT_BASE, "viz")
+    else:
+        html = explorer.render_timeline(graph, DEFAULT_BASE, "viz")
+    target = output or Layout.default().viz / explorer.page_file(name)
+    write_text(target, html)
+    click.echo(f"wrote {target} ({len(html.encode('utf-8')):,} bytes)")
 
 
 @click.command()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,12 +94,15 @@ def run(
         outputs[out / "docs" / "ontology.html"] = render_docs(layout.ontology).encode("utf-8")
     if views:
         from egovkg import stats
-        from egovkg.views import render_all
+        from egovkg.publish.explorer import render_explorer
 
-        # the details panel links each entity to its page in the linked-data site (out/site/)
-        site_href = os.path.relpath(out / "site", layout.viz).replace(os.sep, "/") + "/"
-        for path, html in render_all(union, layout.viz, site=site_href, base=base).items():
-            outputs[path] = html.encode("utf-8")
+        query = False
+        if site:  # the explorer in viz/ links the site's query page when the site has one
+            from egovkg.site import Site
+
+            query = Site(kg).has_query_page
+        for name, html in render_explorer(union, kg.base, "viz", query=query).items():
+            outputs[layout.viz / name] = html.encode("utf-8")
         figures = stats.compute(union)
         outputs[layout.viz / "awards-by-province.png"] = stats.chart_png(figures)
         outputs[layout.viz / "stats.json"] = stats.to_json(figures).encode("utf-8")

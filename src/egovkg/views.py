@@ -1346,8 +1346,11 @@ def render_view(
     limit: int = MAX_VIEW_NODES,
     site: str | None = None,
     base: str = DEFAULT_BASE,
+    nav: str = "",
 ) -> str:
-    """One view as a self-contained HTML page (not written anywhere).
+    """One view as a self-contained HTML page (not written anywhere). ``site``: the relative URL
+    from the page to the linked-data site's root; ``nav``: the explorer's navigation bar
+    (:func:`egovkg.publish.explorer.nav_html`).
 
     The neighbourhood view without ``focus`` is the page that draws the neighbourhood of the
     entity named in its URL (``neighbourhood.html#focus=agency:x``): it carries the whole
@@ -1359,7 +1362,7 @@ def render_view(
         g = nx.Graph(view="neighbourhood")
     else:
         g = cut_down(project(idx, name, focus=focus, depth=depth), limit)
-    return page(payload(idx, g, lang=lang, site=site, base=base))
+    return page(payload(idx, g, lang=lang, site=site, base=base), nav=nav)
 
 
 def render_all(

@@ -1018,8 +1018,18 @@
     if (urlTimer !== null) { clearTimeout(urlTimer); }
     urlTimer = setTimeout(function () { urlTimer = null; writeUrl(); }, 150);
   }
+  // "agencykind:x" (the explorer's CURIEs, egovkg.publish.explorer.curie) names "agency-kind:x"
+  var byCurie = new Map();
+  POOL.forEach(function (n) { byCurie.set(n.key.replace(/^[^:]*/, function (k) { return k.replace(/-/g, ""); }), n); });
   function readUrl() {
     var p = new URLSearchParams(location.hash.replace(/^#/, ""));
+    // links from the other explorer pages and the site: ?node=CURIE&lang=zh|en (the fragment wins)
+    var q = new URLSearchParams(location.search);
+    if (!p.has("sel") && q.has("node")) {
+      var named = byKey.get(q.get("node")) || byCurie.get(q.get("node")) || byIri.get(q.get("node"));
+      if (named) { p.set(generic ? "focus" : "sel", named.key); }
+    }
+    if (!p.has("lang") && q.has("lang")) { p.set("lang", q.get("lang")); }
     var lang = p.get("lang");
     if (lang === "zh" || lang === "en" || lang === "both") { state.lang = lang; }
     ["cat", "prov", "kind"].forEach(function (k) {
@@ -1057,6 +1067,8 @@
   }
   function applyLanguage() {
     document.documentElement.lang = state.lang === "en" ? "en" : "zh-Hans";
+    if (state.lang === "both") { document.documentElement.removeAttribute("data-egk-lang"); }
+    else { document.documentElement.setAttribute("data-egk-lang", state.lang); }  // the nav bar's language
     document.getElementById("title").textContent = "egovkg \u00b7 " + pick(DATA.title) +
       (generic && state.focus ? " \u00b7 " + name(byKey.get(state.focus)) : "");
     document.title = document.getElementById("title").textContent;
