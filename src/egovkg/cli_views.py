@@ -63,7 +63,10 @@ def view(name: str, output: Path | None, lang: str, focus: str | None, depth: in
     site = None  # the linked-data site (build/site/), linked from the details panel, relative to the page
     if layout is not None:
         site = os.path.relpath(layout.build / "site", target.resolve().parent).replace(os.sep, "/") + "/"
-    html = render_view(idx, name, lang=lang, focus=focus, depth=depth, site=site)
+    from egovkg.publish.explorer import GRAPH_PAGES, nav_css, nav_html
+
+    nav = f"<style>{nav_css()}</style>\n" + nav_html("viz", name if name in GRAPH_PAGES else None)
+    html = render_view(idx, name, lang=lang, focus=focus, depth=depth, site=site, nav=nav)
     if name == "neighbourhood" and focus is None:
         what = f"{len(idx.entities)} entities to pick from"
     else:
