@@ -201,6 +201,8 @@
       adj[id].forEach(function (a) {
         var e = EDGE.get(a.edge);
         if (!drawn.has(a.o) || pairs.has(e.from + ">" + e.to)) { return; }
+        // the view draws its own relations between its own nodes; the others join with expanded nodes
+        if (typeof e.id === "string" && POOL[e.from].inView && POOL[e.to].inView) { return; }
         pairs.add(e.from + ">" + e.to); pairs.add(e.to + ">" + e.from);
         newEdges.push(visEdge(e));
       });
