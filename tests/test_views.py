@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from egovkg import views
 from egovkg.errors import EgovkgError
-from egovkg.namespaces import EGOV
+from egovkg.graph.namespaces import EGOV
+from egovkg.publish import views
 
 ID = "https://w3id.org/egovkg/id/"
 HOSTILE_EN = "<img src=x onerror=alert(1)>"
@@ -303,7 +303,7 @@ def test_vendored_vis_network_is_pyvis_bundle():
 
     pyvis = pytest.importorskip("pyvis")
     lib = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
-    ours = resources.files("egovkg") / "vendor" / "vis-network-9.1.2"
+    ours = resources.files("egovkg") / "publish" / "vendor" / "vis-network-9.1.2"
     # pyvis's copy has CRLF line ends, no final newline, and U+00A0 turned into spaces (3 places)
     theirs = (lib / "vis-network.min.js").read_bytes().replace(b"\r\n", b"\n")
     mine = (ours / "vis-network.min.js").read_bytes()
@@ -311,7 +311,7 @@ def test_vendored_vis_network_is_pyvis_bundle():
     assert (ours / "vis-network.min.css").read_bytes() == (lib / "vis-network.css").read_bytes()
     for licence in ("LICENSE-MIT", "LICENSE-APACHE-2.0"):
         assert (ours / licence).read_text(encoding="utf-8").strip()
-    readme = (resources.files("egovkg") / "vendor" / "README.md").read_text(encoding="utf-8")
+    readme = (resources.files("egovkg") / "publish" / "vendor" / "README.md").read_text(encoding="utf-8")
     assert "9.1.2" in readme and "Apache-2.0 OR MIT" in readme
 
 
@@ -355,7 +355,7 @@ def test_radial_layout_handles_forests():
 
 
 def test_view_command_writes_the_page(ttl_file, tmp_path):
-    from egovkg.cli_views import view
+    from egovkg.cli.views import view
 
     out = tmp_path / "g.html"
     res = CliRunner().invoke(view, ["geography", "-o", str(out), "--lang", "en", "--data", str(ttl_file)])
@@ -365,7 +365,7 @@ def test_view_command_writes_the_page(ttl_file, tmp_path):
 
 
 def test_view_command_errors_are_one_line(ttl_file, tmp_path):
-    from egovkg.cli_views import view
+    from egovkg.cli.views import view
 
     res = CliRunner().invoke(view, ["overveiw", "--data", str(ttl_file)])
     assert res.exit_code == 2 and "did you mean overview" in res.output

@@ -13,8 +13,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from egovkg import views
-from egovkg.site import Site
+from egovkg.publish import views
+from egovkg.publish.explorer import render_explorer, site_href
+from egovkg.publish.site import Site
 
 pytestmark = pytest.mark.browser
 
@@ -55,11 +56,14 @@ def explorer(kg, tmp_path_factory) -> dict[str, object]:
     root = tmp_path_factory.mktemp("explorer")
     viz = root / "viz"
     viz.mkdir()
-    idx = views.index(kg.union())
-    for path, html in views.render_all(idx, viz, site="../build/site/", base=kg.base).items():
-        path.write_text(html, encoding="utf-8")
+    graph = kg.union()
+    for name, html in render_explorer(graph, kg.base, "viz").items():
+        (viz / name).write_text(html, encoding="utf-8")
     (viz / "cli-neighbourhood.html").write_text(
-        views.render_view(idx, "neighbourhood", focus=FOCUS, site="../build/site/", base=kg.base), encoding="utf-8"
+        views.render_view(
+            views.index(graph), "neighbourhood", focus=FOCUS, page_of=lambda iri: site_href(iri, kg.base, "viz")
+        ),
+        encoding="utf-8",
     )
     return {"root": root, "viz": viz, "site": Site(kg)}
 
@@ -217,7 +221,10 @@ def test_url_state_round_trips_on_reload(open_page, explorer, width):
     after = _state(page)
     assert after["selected"] == before["selected"] == [FOCUS]
     assert (after["lang"], after["cat"], after["shown"], after["drawn"]) == (
-        before["lang"], before["cat"], before["shown"], before["drawn"]
+        before["lang"],
+        before["cat"],
+        before["shown"],
+        before["drawn"],
     )
     assert after["details"] == "Qingdao E-Government and Information Resources Management Office" or after["details"]
     assert after["scale"] == pytest.approx(before["scale"], rel=1e-3)

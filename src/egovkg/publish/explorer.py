@@ -25,7 +25,7 @@ from typing import Any
 
 from egovkg.errors import EgovkgError
 
-TEMPLATES = "templates/explorer"  # inside the egovkg package
+TEMPLATES = "publish/templates/explorer"  # inside the egovkg package
 SITE_FOLDER = "explorer"  # the explorer's folder inside the static site
 VIZ_TO_SITE = "../build/site/"  # from viz/ to the site built by `egovkg build`
 QUERY_PAGE = "query.html"  # the site's query page, relative to the site root
@@ -130,7 +130,7 @@ def curie(iri: str, base: str) -> str:
     """``award:2012-government-microblog-01`` for an IRI in the id space; the IRI itself otherwise.
 
     The form the explorer's URLs carry (``?node=``) and ``egovkg view --focus`` reads."""
-    from egovkg.convert import resource_prefixes
+    from egovkg.graph.prefixes import resource_prefixes
 
     for prefix, ns in sorted(resource_prefixes(base).items(), key=lambda pn: -len(pn[1])):
         if iri.startswith(ns) and len(iri) > len(ns):
@@ -155,7 +155,7 @@ def labels(graph: Any, node: Any) -> tuple[str, str]:
 
 def site_href(iri: str, base: str, deployment: str) -> str | None:
     """The relative link from the explorer's folder to a resource's page on the linked-data site."""
-    from egovkg.site import stem_for
+    from egovkg.publish.site import stem_for
 
     kind, stem = stem_for(str(iri), base)
     if kind != "id":
@@ -241,7 +241,7 @@ def figures(graph: Any) -> list[dict[str, Any]]:
     from rdflib import URIRef
     from rdflib.namespace import RDF
 
-    from egovkg.namespaces import ONTOLOGY_IRI
+    from egovkg.graph.namespaces import ONTOLOGY_IRI
 
     out = []
     for key, classes, zh, en in FIGURES:
@@ -256,7 +256,7 @@ def render_page(
     page: str, deployment: str, *, query: bool = False, data: dict[str, Any] | None = None, **context: Any
 ) -> str:
     """One of the explorer's own pages (index, map, timeline) around its context and script data."""
-    from egovkg.views import script_json
+    from egovkg.publish.views import script_json
 
     title = TITLES[page]
     payload = {"title": list(title), "page": page, "deployment": deployment, **(data or {})}
@@ -318,20 +318,23 @@ CSP = (
 def render_explorer(graph: Any, base: str, deployment: str = "viz", *, query: bool = False) -> dict[str, str]:
     """Every page of the explorer for one deployment, {file name: HTML}: the graph views,
     the front page, the map and the timeline. ``query``: the site has a query page to link to."""
-    from egovkg import views
+    from egovkg.publish import views
 
     idx = views.index(graph)
-    site = site_prefix(deployment)
+
+    def page_of(iri: str) -> str | None:
+        return site_href(iri, base, deployment)
+
     nav = f"<style>{nav_css()}</style>\n"
     out = {
         page_file(name): views.render_view(
-            idx, name, site=site, base=base, nav=nav + nav_html(deployment, name, query=query)
+            idx, name, page_of=page_of, nav=nav + nav_html(deployment, name, query=query)
         )
         for name in GRAPH_PAGES
     }
     # the neighbourhood of any entity, named in the URL (#focus=ID): "open neighbourhood" in the views
     out[NEIGHBOURHOOD_PAGE] = views.render_view(
-        idx, "neighbourhood", site=site, base=base, nav=nav + nav_html(deployment, None, query=query)
+        idx, "neighbourhood", page_of=page_of, nav=nav + nav_html(deployment, None, query=query)
     )
     out["index.html"] = render_index(graph, deployment, query=query)
     out["map.html"] = render_map(graph, base, deployment, query=query)
@@ -344,8 +347,8 @@ def show_in_graph(graph: Any, node: Any, base: str) -> str | None:
     selected: the first graph view that draws its class, else the timeline; None if none does."""
     from rdflib.namespace import RDF
 
-    from egovkg import views
-    from egovkg.namespaces import ONTOLOGY_IRI
+    from egovkg.graph.namespaces import ONTOLOGY_IRI
+    from egovkg.publish import views
 
     local = {
         str(t)[len(ONTOLOGY_IRI) + 1 :] for t in graph.objects(node, RDF.type) if str(t).startswith(ONTOLOGY_IRI + "#")

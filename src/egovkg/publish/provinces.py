@@ -23,7 +23,7 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SDO, SKOS
 
-from egovkg.namespaces import EGOV
+from egovkg.graph.namespaces import EGOV
 from egovkg.publish.explorer import ExplorerError, asset, curie, graph_href, labels, site_href
 
 NATIONAL = "000000"

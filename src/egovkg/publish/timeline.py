@@ -27,7 +27,7 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SDO
 
-from egovkg.namespaces import EGOV
+from egovkg.graph.namespaces import EGOV
 from egovkg.publish.explorer import curie, graph_href, labels, site_href
 
 # (class, key, 中文, English, colour), in the order of the bands on the page
@@ -105,7 +105,7 @@ def _first_date(graph: Graph, node: URIRef, predicates: tuple[URIRef, ...]) -> W
 
 
 def _graph_view(graph: Graph, node: URIRef) -> str | None:
-    from egovkg.views import VIEW_CLASSES
+    from egovkg.publish.views import VIEW_CLASSES
 
     local = {str(t).rsplit("#", 1)[-1] for t in graph.objects(node, RDF.type) if str(t).startswith(str(EGOV))}
     return next((v for v in GRAPH_VIEWS if local & VIEW_CLASSES.get(v, frozenset())), None)
