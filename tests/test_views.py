@@ -387,3 +387,39 @@ def test_a_large_projection_is_cut_down_with_a_note(graph):
     html = views.render_view(graph, "overview", limit=50)
     assert "showing the 50 most connected of 202 nodes" in html
     assert views.cut_down(g) is g  # the shipped graph is drawn whole
+
+
+def test_class_names_come_from_the_ontology(graph, pages):
+    from rdflib.namespace import RDFS
+
+    assert not hasattr(views.CLASSES[0], "zh")  # the names are not restated in Python
+    for name in ("overview", "geography", "agencies"):
+        for entry in page_data(pages[name])["legend"]:
+            iri = views.STYLE[entry["cls"]].iri
+            names = {lit.language: str(lit) for lit in graph.objects(iri, RDFS.label)}
+            assert (entry["zh"], entry["en"]) == (names["zh"], names["en"]), entry["cls"]
+
+
+@pytest.mark.parametrize("deployment", ["viz", "site"])
+def test_every_linked_data_link_is_a_page_of_the_site(kg, deployment):
+    """From viz/ (beside build/site/) and from the site's own copy (explorer/): every entity the
+    pages carry links to a page the site has."""
+    import posixpath
+
+    from egovkg.publish.explorer import render_explorer
+    from egovkg.publish.site import Site
+
+    site = Site(kg)
+    pages = render_explorer(kg.union(), kg.base, deployment)
+    folder = "viz" if deployment == "viz" else "explorer"
+    for name in ("overview.html", "geography.html", "agencies.html", "neighbourhood.html"):
+        data = page_data(pages[name])
+        carried = data["nodes"] + data["extra"]
+        assert len(carried) == len(views.index(kg.union()).entities)  # the whole (small) graph travels along
+        for node in carried:
+            target = posixpath.normpath(posixpath.join(folder, node["page"]))
+            if deployment == "viz":
+                assert target.startswith("build/site/"), (name, node["page"])
+                target = target[len("build/site/") :]
+            assert target in site, (name, node["key"], node["page"])
+        assert data["views"]["neighbourhood"] == "neighbourhood.html" and "neighbourhood.html" in pages
