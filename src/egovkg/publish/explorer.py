@@ -25,7 +25,7 @@ from typing import Any
 
 from egovkg.errors import EgovkgError
 
-TEMPLATES = "templates/explorer"  # inside egovkg.publish
+TEMPLATES = "publish/templates/explorer"  # inside the egovkg package
 SITE_FOLDER = "explorer"  # the explorer's folder inside the static site
 VIZ_TO_SITE = "../build/site/"  # from viz/ to the site built by `egovkg build`
 QUERY_PAGE = "query.html"  # the site's query page, relative to the site root
@@ -94,7 +94,7 @@ def _env() -> Any:
     import jinja2
 
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("egovkg.publish", TEMPLATES),
+        loader=jinja2.PackageLoader("egovkg", TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -116,7 +116,7 @@ def nav_html(deployment: str = "viz", current: str | None = None, *, query: bool
 @cache
 def asset(name: str) -> str:
     """A file of ``templates/explorer/`` as text."""
-    return resources.files("egovkg.publish").joinpath(f"{TEMPLATES}/{name}").read_text(encoding="utf-8")
+    return resources.files("egovkg").joinpath(f"{TEMPLATES}/{name}").read_text(encoding="utf-8")
 
 
 def nav_css() -> str:
@@ -306,6 +306,7 @@ def render_timeline(graph: Any, base: str, deployment: str = "viz", *, query: bo
 
 
 GRAPH_PAGES = ("overview", "geography", "agencies")  # the graph views the explorer carries (egovkg.views)
+NEIGHBOURHOOD_PAGE = "neighbourhood.html"  # egovkg.views' page of any entity's neighbourhood (not in the bar)
 TIMELINE_CLASSES = frozenset({"Milestone", "PolicyDocument", "Selection", "Programme"})
 # The policy of the explorer's pages: inline script and style of their own, nothing fetched.
 CSP = (
@@ -320,7 +321,21 @@ def render_explorer(graph: Any, base: str, deployment: str = "viz", *, query: bo
     from egovkg.publish import views
 
     idx = views.index(graph)
-    out = {page_file(name): views.render_view(idx, name) for name in GRAPH_PAGES}
+
+    def page_of(iri: str) -> str | None:
+        return site_href(iri, base, deployment)
+
+    nav = f"<style>{nav_css()}</style>\n"
+    out = {
+        page_file(name): views.render_view(
+            idx, name, page_of=page_of, nav=nav + nav_html(deployment, name, query=query)
+        )
+        for name in GRAPH_PAGES
+    }
+    # the neighbourhood of any entity, named in the URL (#focus=ID): "open neighbourhood" in the views
+    out[NEIGHBOURHOOD_PAGE] = views.render_view(
+        idx, "neighbourhood", page_of=page_of, nav=nav + nav_html(deployment, None, query=query)
+    )
     out["index.html"] = render_index(graph, deployment, query=query)
     out["map.html"] = render_map(graph, base, deployment, query=query)
     out["timeline.html"] = render_timeline(graph, base, deployment, query=query)

@@ -62,7 +62,7 @@ from egovkg.errors import EgovkgError, OutputError
 from egovkg.graph.build import KnowledgeGraph
 from egovkg.graph.namespaces import OA, ONTOLOGY_IRI, PREFIXES, bind_prefixes
 from egovkg.publish.explorer import CSP as EXPLORER_CSP
-from egovkg.publish.explorer import GRAPH_PAGES, QUERY_PAGE, SITE_FOLDER, page_file, show_in_graph
+from egovkg.publish.explorer import GRAPH_PAGES, NEIGHBOURHOOD_PAGE, QUERY_PAGE, SITE_FOLDER, page_file, show_in_graph
 from egovkg.rdfio.export import FORMATS, describe, serialise
 
 ONTOLOGY_NS = ONTOLOGY_IRI + "#"
@@ -91,7 +91,9 @@ CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; script-src 'none'"
 )
 # the explorer's pages (egovkg.publish.explorer), copied under SITE_FOLDER so one folder deploys everything
-EXPLORER_FILES: tuple[str, ...] = tuple(sorted(page_file(name) for name in (*GRAPH_PAGES, "index", "map", "timeline")))
+EXPLORER_FILES: tuple[str, ...] = tuple(
+    sorted([*(page_file(name) for name in (*GRAPH_PAGES, "index", "map", "timeline")), NEIGHBOURHOOD_PAGE])
+)
 
 
 def csp_for(path: str) -> str:
