@@ -98,7 +98,11 @@ def test_timeline_reads_new_data_generically(graph, kg) -> None:
     p = URIRef(kg.base + "programme/golden-tax")
     g.add((p, SDO.startDate, Literal("1994")))
     g.add((p, SDO.endDate, Literal("2001")))
+    phase = URIRef(kg.base + "programme/golden-agriculture")
+    g.add((phase, SDO.endDate, Literal("2005")))  # only its end is known
     model = timeline_model(g, kg.base, "viz")
+    ends = {i["id"]: i for i in model["items"]}["programme:golden-agriculture"]
+    assert ends["date"] == "…/2005" and ends["start"] == 2005.0 and not ends["range"]
     by_id = {i["id"]: i for i in model["items"]}
     assert by_id["milestone:test-2010-06-01"]["precision"] == "day"
     assert by_id["programme:golden-tax"]["range"] and by_id["programme:golden-tax"]["end"] == 2002.0

@@ -124,7 +124,11 @@
     body.setAttribute("width", width); body.setAttribute("height", height); body.setAttribute("viewBox", `0 0 ${width} ${height}`);
     scaleNote.textContent = t([`每年 ${Math.round(k)} 像素`, `${Math.round(k)} px per year`]);
     body.querySelectorAll(".egk-tl-item").forEach((g) => {
-      g.addEventListener("click", () => select(g.dataset.id, { push: true }));
+      g.addEventListener("click", () => {
+        select(g.dataset.id, { push: true, scroll: false });
+        // on a phone the details sit below the timeline: bring them into view
+        if (window.matchMedia("(max-width: 900px)").matches) panel.scrollIntoView({ block: "nearest" });
+      });
       g.addEventListener("keydown", keys);
     });
     if (selected) select(selected, { push: false, scroll: false });
