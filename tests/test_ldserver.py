@@ -412,7 +412,6 @@ def test_serve_linked_data_runs_until_a_signal(tmp_path: Path) -> None:
     import time
 
     from egovkg.serve.oxigraph import free_port
-
     port = free_port()
     code = f"from egovkg.cli.site import serve_linked_data; serve_linked_data({port}, 'https://w3id.org/egovkg/id/')"
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
