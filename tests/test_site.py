@@ -25,7 +25,8 @@ from egovkg.errors import EgovkgError
 from egovkg.graph.build import KnowledgeGraph
 from egovkg.graph.namespaces import EGOV, OA, ONTOLOGY_IRI
 from egovkg.publish import site as site_mod
-from egovkg.publish.site import MARKER, RDF_FORMATS, Site, build_site, class_stem, escape_segment, stem_for
+from egovkg.publish.addresses import class_stem, escape_segment, stem_for
+from egovkg.publish.site import MARKER, RDF_FORMATS, Site, build_site
 from egovkg.rdfio.formats import RDF_FORMATS as FORMATS
 
 from .conftest import ROOT
