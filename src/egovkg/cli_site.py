@@ -41,7 +41,7 @@ def site(out: Path | None, base: str) -> None:
 
     quiet_library_logging()
     layout = Layout.default()
-    report = build_site(build(layout, base=base), out or layout.build / "site")
+    report = build_site(build(layout, base=base), out or layout.build / "site", layout=layout)
     for line in report.lines():
         click.echo(line)
 

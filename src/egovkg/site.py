@@ -62,6 +62,9 @@ from egovkg.build import KnowledgeGraph
 from egovkg.errors import EgovkgError, OutputError
 from egovkg.export import FORMATS, describe, serialise
 from egovkg.namespaces import OA, ONTOLOGY_IRI, PREFIXES, bind_prefixes
+from egovkg.paths import Layout
+from egovkg.publish.workbench import PAGE as WORKBENCH_PAGE
+from egovkg.publish.workbench import workbench_files
 
 ONTOLOGY_NS = ONTOLOGY_IRI + "#"
 RDF_FORMATS: tuple[str, ...] = ("ttl", "nt", "jsonld", "xml")  # one description file each
@@ -74,6 +77,10 @@ MEDIA_TYPES: dict[str, str] = {
     ".jsonld": "application/ld+json",
     ".rdf": "application/rdf+xml",
     ".trig": "application/trig",
+    ".js": "text/javascript; charset=utf-8",
+    ".wasm": "application/wasm",
+    ".json": "application/json",
+    ".txt": "text/plain; charset=utf-8",
 }
 VOID_PATH = ".well-known/void"
 CSS_PATH = "assets/site.css"
@@ -214,10 +221,11 @@ class Site:
     :func:`build_site` writes every path; :mod:`egovkg.ldserver` renders pages as they are asked for.
     """
 
-    def __init__(self, kg: KnowledgeGraph, *, sparql_endpoint: str | None = None) -> None:
+    def __init__(self, kg: KnowledgeGraph, *, sparql_endpoint: str | None = None, layout: Layout | None = None) -> None:
         import jinja2
 
         self.kg = kg
+        self.layout = layout
         self.base = kg.base
         self.sparql_endpoint = sparql_endpoint
         self.graph = kg.union()
@@ -284,6 +292,8 @@ class Site:
         self._add(VOID_PATH, lambda: serialise(self.void(), "ttl"))
         for fmt in DUMP_FORMATS:
             self._add(f"dump/egovkg.{FORMATS[fmt][1]}", lambda fmt=fmt: self._dump(fmt))
+        for path, make in workbench_files(self, self.layout).items():
+            self._add(path, make)
 
     def _css(self) -> bytes:
         assert self.env.loader is not None
@@ -493,6 +503,7 @@ class Site:
                 "index": relative(page, "index.html"),
                 "ontology": relative(page, "ontology.html"),
                 "void": relative(page, VOID_PATH),
+                "query": relative(page, WORKBENCH_PAGE),
             },
         }
 
@@ -655,12 +666,16 @@ def _swap(new: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def build_site(kg: KnowledgeGraph, out_dir: Path, *, sparql_endpoint: str | None = None) -> SiteReport:
-    """Write the whole site to ``out_dir``, replacing a previous site there only when all of it is written."""
+def build_site(
+    kg: KnowledgeGraph, out_dir: Path, *, sparql_endpoint: str | None = None, layout: Layout | None = None
+) -> SiteReport:
+    """Write the whole site to ``out_dir``, replacing a previous site there only when all of it is written.
+
+    ``layout`` says where the query catalogue and the source texts for the query page are (default: the cwd's)."""
     t0 = time.perf_counter()
     out = Path(out_dir).absolute()
     _check_target(out)
-    site = Site(kg, sparql_endpoint=sparql_endpoint)
+    site = Site(kg, sparql_endpoint=sparql_endpoint, layout=layout)
     try:
         return _write_site(site, out, t0)
     except OSError as exc:  # a missing or read-only parent, a full disk: one line naming the folder
