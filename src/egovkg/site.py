@@ -63,6 +63,7 @@ from egovkg.errors import EgovkgError, OutputError
 from egovkg.export import FORMATS, describe, serialise
 from egovkg.namespaces import OA, ONTOLOGY_IRI, PREFIXES, bind_prefixes
 from egovkg.paths import Layout
+from egovkg.publish.workbench import CSP as WORKBENCH_CSP
 from egovkg.publish.workbench import PAGE as WORKBENCH_PAGE
 from egovkg.publish.workbench import workbench_files
 
@@ -644,6 +645,11 @@ class Site:
 # -- writing -------------------------------------------------------------------
 
 
+def csp_for(rel: str) -> str:
+    """The Content-Security-Policy of a site page: no script at all, except on the query workbench."""
+    return WORKBENCH_CSP if rel == WORKBENCH_PAGE else CSP
+
+
 def _check_target(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise EgovkgError(f"{out}: exists and is not a folder")
@@ -708,4 +714,14 @@ def _write_site(site: Site, out: Path, t0: float) -> SiteReport:
     return SiteReport(out, pages, len(site.resources), len(paths), size, time.perf_counter() - t0)
 
 
-__all__ = ["Site", "SiteReport", "build_site", "class_stem", "escape_segment", "relative", "site_root", "stem_for"]
+__all__ = [
+    "Site",
+    "SiteReport",
+    "build_site",
+    "class_stem",
+    "csp_for",
+    "escape_segment",
+    "relative",
+    "site_root",
+    "stem_for",
+]

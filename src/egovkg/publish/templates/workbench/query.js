@@ -472,6 +472,11 @@
     if (state.yasqe.plain) return;
     errorMark?.clear();
     const cm = state.yasqe;
+    // Oxigraph may point past the last line (the end of the input): mark the last character written
+    while (line > 1 && (line > cm.lineCount() || (!cm.getLine(line - 1).trim() && line > cm.lineCount() - 1))) {
+      line -= 1;
+      col = (cm.getLine(line - 1) ?? "").replace(/\s+$/, "").length;
+    }
     const text = cm.getLine(line - 1) ?? "";
     const from = { line: line - 1, ch: Math.min(Math.max(col - 1, 0), text.length) };
     const to = { line: line - 1, ch: Math.min(from.ch + 1, text.length) };
@@ -500,10 +505,11 @@
     showError();
     updateShare();
     const text = editorText();
-    if (!text.trim()) { showError(bi("请输入查询。", "Write a query first.")); return; }
+    if (!text.trim()) { showError(bi("请输入查询。", "Write a query first.")); document.body.dataset.state = "error"; return; }
     if (looksLikeUpdate(text)) {
       showError(el("strong", {}, bi("只读", "Read-only")), ": ",
         bi("SPARQL 更新（INSERT、DELETE、DROP、LOAD…）不会执行。", "SPARQL updates (INSERT, DELETE, DROP, LOAD …) are not run here."));
+      document.body.dataset.state = "error";
       return;
     }
     let binding;
@@ -511,6 +517,7 @@
       binding = bind(text, state.header ? state.header.params : [], givenParams());
     } catch (err) {
       showError(el("strong", {}, bi("参数错误", "Parameter error")), ": ", err.message);
+      document.body.dataset.state = "error";
       return;
     }
     history.replaceState(null, "", shareURL());
@@ -824,12 +831,13 @@
   function renderChart(box) {
     const num = columnWhere(isNumber);
     const label = labelColumn([num]);
+    const twin = /_zh$/.test(label) && columns().includes(label.replace(/_zh$/, "_en")) ? label.replace(/_zh$/, "_en") : null;
     const rs = rows().filter((r) => r[num]);
     const max = Math.max(...rs.map((r) => Math.abs(Number(r[num].value))), 1);
     const shown = rs.slice(0, 60);
     box.append(el("p", { class: "wb-hint" }, bi(`?${num}，按 ?${label}`, `?${num} by ?${label}`)),
       el("ol", { class: "wb-bars" }, shown.map((r) => el("li", {},
-        el("span", { class: "wb-bar-label" }, r[label] ? termNode(r[label]) : ""),
+        el("span", { class: "wb-bar-label" }, r[label] ? termNode(r[label]) : "", twin && r[twin] ? [el("span", { class: "sep" }, " · "), termNode(r[twin])] : null),
         el("span", { class: "wb-bar-track" }, el("span", { class: "wb-barfill", style: `width:${(Math.abs(Number(r[num].value)) / max) * 100}%` })),
         el("span", { class: "wb-bar-n num" }, r[num].value)))));
     if (rs.length > shown.length) box.append(el("p", { class: "empty" }, bi(`只画出前 ${shown.length} 项。`, `Only the first ${shown.length} are drawn.`)));
@@ -975,8 +983,8 @@
     // the query from the URL, or the first example
     const fromURL = params.get("query");
     if (fromURL !== null) {
-      setEditorText(fromURL);
       for (const [k, v] of params) if (k.startsWith("p.")) state.paramValues[k.slice(2)] = v;
+      setEditorText(fromURL);
       const q = config.catalogue.find((x) => x.text === fromURL);
       if (q) { state.name = q.name; showAbout(q); }
       refreshParams();
