@@ -268,7 +268,8 @@ def test_every_internal_link_of_every_page_resolves(out: Path) -> None:
         parsed[p] = parser
     broken = []
     for p, parser in parsed.items():
-        assert parser.scripts == 0, p
+        # only the query workbench runs scripts (its own files: tests/browser/test_workbench_browser.py)
+        assert parser.scripts == 0 or p == out / "query.html", p
         for link in parser.links:
             parts = urlsplit(link)
             if parts.scheme in ("http", "https"):
