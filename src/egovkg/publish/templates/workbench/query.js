@@ -23,7 +23,7 @@
       else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
       else e.setAttribute(k, v === true ? "" : v);
     }
-    for (const c of children.flat()) {
+    for (const c of children.flat(Infinity)) {
       if (c === null || c === undefined || c === false) continue;
       e.append(c instanceof Node ? c : document.createTextNode(String(c)));
     }
@@ -34,7 +34,7 @@
     return el("span", { class: "bi" }, el("span", { lang: "zh" }, zh), " ", el("span", { lang: "en" }, en));
   }
   function setContent(node, ...children) {
-    node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined));
+    node.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   }
 
   // ---- the catalogue's header and parameter binding (a port of egovkg.query) ---------------
@@ -891,7 +891,10 @@
         const refs = await catalogueRun("entity-sources", { entity: iri }).catch(() => []);
         if (refs.length) {
           out.push(el("p", {}, bi("它引用的来源：", "Sources it cites:")),
-            el("ul", {}, refs.map((row) => el("li", {}, Object.values(row).filter((t) => t.type !== "uri" || true).slice(0, 3).map((t, i) => [i ? " · " : "", termNode(t)])))));
+            el("ul", { class: "wb-refs" }, refs.map((row) => el("li", {},
+              row.title ? termNode(row.title) : termNode(row.source),
+              row.publisher ? [" · ", termNode(row.publisher)] : null,
+              row.url ? [" · ", el("a", { href: row.url.value, rel: "external noopener noreferrer" }, row.url.value)] : null))));
         }
       }
       for (const row of spans) {
