@@ -6,16 +6,15 @@ import hashlib
 import html
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from egovkg.paths import Layout
 from egovkg.publish import workbench
-from egovkg.query import load_catalogue
-from egovkg.site import CSP, Site, csp_for
+from egovkg.publish.site import CSP, Site, csp_for
+from egovkg.sparql.query import load_catalogue
 
-README = Path(workbench.__file__).resolve().parents[1] / "vendor" / "README.md"
+README = workbench.VENDOR / "README.md"
 
 
 @pytest.fixture(scope="module")

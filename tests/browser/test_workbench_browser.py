@@ -6,7 +6,7 @@ http.server, as a user would with `python -m http.server`; queries run in Oxigra
 WebAssembly build in a Web Worker. Every catalogue report gives the same CSV, TSV and JSON bytes
 as `egovkg query NAME --format`, run in-process on the same graph.
 
-Served: the current linked-data server (egovkg.ldserver) serves the same page and answers
+Served: the current linked-data server (egovkg.serve.ldserver) serves the same page and answers
 /sparql, so the page sends its queries there. Every test fails on a request that leaves
 127.0.0.1 (a route aborts and records it).
 """
@@ -32,9 +32,9 @@ from click.testing import CliRunner
 
 from egovkg.cli import main
 from egovkg.paths import Layout
+from egovkg.publish.site import Site
 from egovkg.publish.workbench import CSP as WORKBENCH_CSP
-from egovkg.query import load_catalogue
-from egovkg.site import Site
+from egovkg.sparql.query import load_catalogue
 
 pytestmark = pytest.mark.browser
 
@@ -433,8 +433,8 @@ def test_screenshots_and_load_time(tabs, static_url: str, static_dir: Path, arti
 def served_url(kg) -> Iterator[str]:
     """The current egovkg.ldserver with the workbench's Content-Security-Policy on its pages (it
     sends the site's script-free policy on every HTML page; the Starlette rewrite is to send the
-    workbench's own for query.html, egovkg.site.csp_for)."""
-    import egovkg.ldserver as ld
+    workbench's own for query.html, egovkg.publish.site.csp_for)."""
+    import egovkg.serve.ldserver as ld
 
     patch = pytest.MonkeyPatch()
     patch.setattr(ld, "CSP", WORKBENCH_CSP)
@@ -483,7 +483,7 @@ def test_served_share_url_and_syntax_error(tabs, served_url: str, tmp_path: Path
 def test_the_page_binds_parameters_exactly_as_egovkg_query(tabs, static_url: str) -> None:
     """The page's port of egovkg.query.bind gives the same text for every catalogue query with
     parameters, with defaults and with awkward values (quotes, backslashes, \\u, line breaks)."""
-    from egovkg.query import bind
+    from egovkg.sparql.query import bind
 
     tab = tabs(f"{static_url}/query.html")
     catalogue = load_catalogue(Layout.default().queries)

@@ -28,16 +28,15 @@ from rdflib import URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from egovkg.paths import Layout
-from egovkg.query import load_catalogue
+from egovkg.sparql.query import load_catalogue
 
 if TYPE_CHECKING:
-    from egovkg.site import Site
+    from egovkg.publish.site import Site
 
 PAGE = "query.html"
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates" / "workbench"
 VENDOR = HERE / "vendor"
-OLD_VENDOR = HERE.parent / "vendor"  # vis-network, until the restructure moves it next to ours
 ASSETS = "assets/query"
 # site path -> (folder under a vendor directory, file name)
 VENDORED: dict[str, tuple[str, str]] = {
@@ -69,11 +68,7 @@ _CLASS_TYPES = (OWL.Class, RDFS.Class)
 
 
 def _vendor_file(folder: str, name: str) -> Path:
-    for root in (VENDOR, OLD_VENDOR):
-        path = root / folder / name
-        if path.is_file():
-            return path
-    raise FileNotFoundError(f"vendored file {folder}/{name} is missing from {VENDOR}")
+    return VENDOR / folder / name
 
 
 def _source_texts(site: Site, layout: Layout) -> dict[str, tuple[str, Path]]:

@@ -1,0 +1,76 @@
+"""The `egovkg site` command, and the linked-data mode of `egovkg serve`: thin wrappers over
+egovkg.publish.site and egovkg.serve.ldserver.
+
+Registered on the main group in egovkg.cli (``main.add_command(site)``); ``serve --linked-data``
+calls :func:`serve_linked_data`.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from egovkg.cli.common import base_option, handle_errors, quiet_library_logging
+from egovkg.paths import Layout
+
+
+@click.command()
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to write (default: build/site/). A previous site there is replaced once the new one is complete.",
+)
+@base_option
+@handle_errors
+def site(out: Path | None, base: str) -> None:
+    """Write the static linked-data site: a page and Turtle, N-Triples, JSON-LD and RDF/XML per resource.
+
+    The site works from file:// and from any static web server; `egovkg serve --linked-data
+    --site DIR` adds content negotiation and a SPARQL endpoint.
+
+    Example: egovkg site -o site/
+    """
+    from egovkg.graph.build import build
+    from egovkg.publish.site import build_site
+
+    quiet_library_logging()
+    layout = Layout.default()
+    report = build_site(build(layout, base=base), out or layout.build / "site", layout=layout)
+    for line in report.lines():
+        click.echo(line)
+
+
+def serve_linked_data(port: int, base: str, site_dir: Path | None = None, host: str = "127.0.0.1") -> None:
+    """Run the linked-data server until Ctrl-C or SIGTERM (the body of `egovkg serve --linked-data`)."""
+    import threading
+
+    from egovkg.graph.build import build
+    from egovkg.serve.ldserver import make_server, serve_forever
+
+    quiet_library_logging()
+    server = make_server(build(Layout.default(), base=base), host=host, port=port, site_dir=site_dir)
+    click.echo(f"serving linked data from {'the site in ' + str(site_dir) if site_dir else 'pages rendered on demand'}")
+    click.echo(f"  index:            {server.url}/")
+    click.echo(f"  resources:        {server.url}/id/award/2012-management-innovation-01  (303 by Accept)")
+    click.echo(f"  SPARQL endpoint:  {server.url}/sparql")
+    click.echo(f"  VoID:             {server.url}/.well-known/void")
+    click.echo("press Ctrl-C to stop")
+    sys.stdout.flush()
+
+    def stop(_signum: int, _frame: object) -> None:
+        # shutdown() waits for serve_forever to return, so it must not run on the serving thread
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    serve_forever(server)
+    click.echo("stopped")
+
+
+__all__ = ["site", "serve_linked_data"]
