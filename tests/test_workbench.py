@@ -12,7 +12,7 @@ import pytest
 from egovkg.paths import Layout
 from egovkg.publish import workbench
 from egovkg.publish.site import CSP, Site, csp_for
-from egovkg.sparql.query import load_catalogue
+from egovkg.sparql.catalogue import load_catalogue
 
 README = workbench.VENDOR / "README.md"
 

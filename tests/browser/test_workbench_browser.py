@@ -34,7 +34,7 @@ from egovkg.cli import main
 from egovkg.paths import Layout
 from egovkg.publish.site import Site
 from egovkg.publish.workbench import CSP as WORKBENCH_CSP
-from egovkg.sparql.query import load_catalogue
+from egovkg.sparql.catalogue import load_catalogue
 
 pytestmark = pytest.mark.browser
 
@@ -483,7 +483,7 @@ def test_served_share_url_and_syntax_error(tabs, served_url: str, tmp_path: Path
 def test_the_page_binds_parameters_exactly_as_egovkg_query(tabs, static_url: str) -> None:
     """The page's port of egovkg.query.bind gives the same text for every catalogue query with
     parameters, with defaults and with awkward values (quotes, backslashes, \\u, line breaks)."""
-    from egovkg.sparql.query import bind
+    from egovkg.sparql.catalogue import bind
 
     tab = tabs(f"{static_url}/query.html")
     catalogue = load_catalogue(Layout.default().queries)

@@ -28,7 +28,7 @@ from rdflib import URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from egovkg.paths import Layout
-from egovkg.sparql.query import load_catalogue
+from egovkg.sparql.catalogue import load_catalogue
 
 if TYPE_CHECKING:
     from egovkg.publish.site import Site
