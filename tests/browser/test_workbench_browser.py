@@ -506,3 +506,36 @@ def test_the_page_binds_parameters_exactly_as_egovkg_query(tabs, static_url: str
             assert page == bind(q, given), (q.name, given)
             tried += 1
     assert tried >= 10
+
+
+def test_hostile_labels_are_text_in_results_and_provenance(tabs, kg, tmp_path_factory) -> None:
+    from tests.test_site import HOSTILE_EN, HOSTILE_ZH, hostile_kg
+
+    site = Site(hostile_kg(kg), layout=Layout.default())
+    out = tmp_path_factory.mktemp("workbench-hostile")
+    for rel in workbench_paths(site):
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_bytes(site.render(rel))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(out)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        tab = tabs(f"http://127.0.0.1:{server.server_address[1]}/query.html")
+        dialogs: list[str] = []
+        tab.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        text = (
+            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+            'SELECT ?agency ?l WHERE { ?agency rdfs:label ?l . FILTER(CONTAINS(?l, "<")) }'
+        )
+        assert tab.run(text=text) == "done"
+        evil = "https://w3id.org/egovkg/id/agency/evil"
+        button = tab.page.locator(f'.wb-entity[data-iri="{evil}"]').first
+        assert HOSTILE_ZH in button.inner_text() and HOSTILE_EN in button.inner_text()
+        button.click()
+        tab.page.wait_for_selector("#wb-provenance[data-state=done]", state="attached")
+        assert HOSTILE_ZH in tab.page.inner_text("#wb-provenance")
+        assert tab.page.locator("#wb-results img, #wb-provenance img, #wb-results script").count() == 0
+        tab.page.wait_for_timeout(300)
+        assert not dialogs
+    finally:
+        server.shutdown()
+        server.server_close()
