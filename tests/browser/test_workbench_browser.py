@@ -539,3 +539,24 @@ def test_hostile_labels_are_text_in_results_and_provenance(tabs, kg, tmp_path_fa
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _hints(tab: Tab, text: str) -> list[str]:
+    tab.js("t => egovkgWorkbench.setText(t)", text)
+    tab.js(
+        "() => { const cm = document.querySelector('.CodeMirror').CodeMirror; cm.focus(); cm.execCommand('goDocEnd')}"
+    )
+    tab.page.keyboard.press("Control+Space")
+    tab.page.wait_for_selector(".CodeMirror-hint", timeout=10_000)
+    hints = tab.js("() => Array.from(document.querySelectorAll('.CodeMirror-hint'), e => e.textContent)")
+    tab.page.keyboard.press("Escape")
+    return hints
+
+
+def test_editor_highlights_and_completes_the_graphs_prefixes_and_terms(tabs, static_url: str) -> None:
+    tab = tabs(f"{static_url}/query.html")
+    egov = "PREFIX egov: <https://w3id.org/egovkg/ontology#>\nSELECT * WHERE {\n"
+    assert "egov:Award" in _hints(tab, egov + "  ?x a egov:Aw")  # classes after a / rdf:type
+    assert "egov:agencyKind" in _hints(tab, egov + "  ?x egov:agen")  # properties in predicate position
+    assert "region: <https://w3id.org/egovkg/id/region/>" in _hints(tab, "PREFIX reg")  # the graph's prefixes
+    assert tab.page.locator(".CodeMirror .cm-keyword").count() > 0  # SPARQL highlighting
