@@ -727,8 +727,10 @@
       if (!t || t.type === "literal") return null;
       const id = t.type === "uri" ? t.value : "_:" + t.value;
       if (!nodes.has(id)) {
-        const label = t.type === "uri" ? labelOf(t.value) : id;
-        nodes.set(id, { id, label: label.length > 28 ? label.slice(0, 27) + "…" : label, title: id,
+        const r = t.type === "uri" ? resource(t.value) : null;
+        const label = r && (r.zh || r.en) ? r.zh || r.en : t.type === "uri" ? curie(t.value) : id;
+        const full = t.type === "uri" ? `${labelOf(t.value)}\n${t.value}` : id;
+        nodes.set(id, { id, label: label.length > 18 ? label.slice(0, 17) + "…" : label, title: full,
           color: PALETTE[group % PALETTE.length], font: { color: "#1d2430" } });
       }
       return id;
@@ -749,12 +751,15 @@
     const seen = new Set();
     const unique = edges.filter((e) => { const k = `${e.from}\u0000${e.to}\u0000${e.label}`; if (seen.has(k)) return false; seen.add(k); return true; });
     const holder = el("div", { class: "wb-graph", "data-nodes": nodes.size, "data-edges": unique.length });
+    const legendVars = r.kind === "graph" ? ["subject", "object"] : columns().filter((v) => rows().some((x) => x[v] && x[v].type === "uri"));
+    box.append(el("p", { class: "wb-legend" }, legendVars.map((v, i) => el("span", {},
+      el("span", { class: "wb-swatch", style: `background:${PALETTE[i % PALETTE.length]}` }), " ?" + v))));
     box.append(holder, el("p", { class: "wb-hint" }, bi("点击节点查看它在公告中的出处。", "Click a node to see where the announcement states it.")));
     if (!window.vis) { holder.append(bi("图形库未载入。", "The graph renderer did not load.")); return; }
     const network = new window.vis.Network(holder, { nodes: [...nodes.values()], edges: unique }, {
-      nodes: { shape: "dot", size: 12, font: { size: 13 } },
+      nodes: { shape: "dot", size: 12, font: { size: 15 } },
       edges: { font: { size: 10, align: "middle", color: "#5b6577" }, color: { color: "#9aa3b2" }, smooth: false },
-      physics: { stabilization: { iterations: 150 }, barnesHut: { springLength: 140 } },
+      physics: { stabilization: { iterations: 200 }, barnesHut: { gravitationalConstant: -3500, springLength: 110, avoidOverlap: 0.4 } },
       interaction: { hover: true },
     });
     network.on("click", (p) => { if (p.nodes.length && !p.nodes[0].startsWith("_:")) provenance(p.nodes[0]); });
@@ -819,13 +824,16 @@
     if (!items.length) return;
     const lo = Math.floor(items[0].t), hi = Math.floor(items[items.length - 1].t) + 1;
     const axis = el("div", { class: "wb-axis" });
-    const step = Math.max(1, Math.ceil((hi - lo) / 8));
-    for (let y = lo; y <= hi; y += step) axis.append(el("span", { style: `left:${((y - lo) / (hi - lo)) * 100}%` }, String(y)));
+    const twin = label && /_zh$/.test(label) && columns().includes(label.replace(/_zh$/, "_en")) ? label.replace(/_zh$/, "_en") : null;
     const list = el("ol", { class: "wb-timeline" }, items.map(({ r, t }) => el("li", {},
       el("span", { class: "wb-when" }, r[dateVar].value),
       el("span", { class: "wb-track" }, el("span", { class: "wb-dot", style: `left:${((t - lo) / (hi - lo)) * 100}%` })),
-      el("span", { class: "wb-what" }, label ? termNode(r[label]) : ""))));
+      el("span", { class: "wb-what" }, label ? termNode(r[label]) : "", twin && r[twin] ? [el("br"), el("span", { class: "wb-en" }, termNode(r[twin]))] : null))));
     box.append(el("p", { class: "wb-hint" }, bi(`按 ?${dateVar} 排列`, `ordered by ?${dateVar}`)), el("div", { class: "wb-axis-row" }, el("span"), axis, el("span")), list);
+    // as many year ticks as fit the axis's width (about 3.2rem each)
+    const fit = Math.max(2, Math.floor(axis.clientWidth / 52));
+    const step = Math.max(1, Math.ceil((hi - lo) / (fit - 1)));
+    for (let y = lo; y <= hi; y += step) axis.append(el("span", { style: `left:${((y - lo) / (hi - lo)) * 100}%` }, String(y)));
   }
 
   function renderChart(box) {
