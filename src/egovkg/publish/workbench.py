@@ -57,11 +57,11 @@ VENDORED: dict[str, tuple[str, str]] = {
 OWN = ("query.js", "worker.js", "query.css")  # our scripts and style, copied as they are
 DUMP = "dump/egovkg.nt"
 # The page may run scripts of its own folder, compile WebAssembly and start a worker of its own
-# folder; it talks only to its own origin. Inline styles are allowed because the editor and the
-# graph renderer position their elements with them; inline scripts are not.
+# folder; it talks only to its own origin. No inline script or style: the editor, the graph
+# renderer and the page set element styles through the CSSOM, which style-src does not govern.
 CSP = (
     "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; "
-    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
+    "style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
 )
 _PROPERTY_TYPES = (RDF.Property, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
 _CLASS_TYPES = (OWL.Class, RDFS.Class)

@@ -20,6 +20,7 @@
     for (const [k, v] of Object.entries(attrs || {})) {
       if (v === null || v === undefined || v === false) continue;
       if (k === "class") e.className = v;
+      else if (k === "style") e.style.cssText = v; // CSSOM: allowed by a style-src without 'unsafe-inline'
       else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
       else e.setAttribute(k, v === true ? "" : v);
     }
