@@ -218,7 +218,9 @@ class KG:
         """Write the static linked-data site (default: build/site)."""
         from egovkg.publish.site import build_site
 
-        return build_site(self.knowledge_graph, Path(directory) if directory else self.layout.build / "site")
+        return build_site(
+            self.knowledge_graph, Path(directory) if directory else self.layout.build / "site", layout=self.layout
+        )
 
     def build(
         self, out: str | Path | None = None, *, views: bool = True, docs: bool = True, site: bool = True

@@ -142,7 +142,7 @@ def run(
         from egovkg.publish.site import build_site
 
         t = time.perf_counter()
-        report = build_site(kg, out / "site")
+        report = build_site(kg, out / "site", layout=layout)
         s.timings["site"] = time.perf_counter() - t
         s.files.append((report.out_dir, report.bytes))
     return s

@@ -59,6 +59,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, VANN
 from egovkg.errors import EgovkgError, OutputError
 from egovkg.graph.build import KnowledgeGraph
 from egovkg.graph.namespaces import OA, ONTOLOGY_IRI, bind_prefixes
+from egovkg.paths import Layout
 from egovkg.publish.addresses import CSP as EXPLORER_CSP
 from egovkg.publish.addresses import (
     GRAPH_PAGES,
@@ -73,6 +74,9 @@ from egovkg.publish.addresses import (
     stem_for,
 )
 from egovkg.publish.explorer import show_in_graph
+from egovkg.publish.workbench import CSP as WORKBENCH_CSP
+from egovkg.publish.workbench import PAGE as WORKBENCH_PAGE
+from egovkg.publish.workbench import workbench_files
 from egovkg.rdfio.export import describe, serialise
 from egovkg.rdfio.formats import RDF_FORMATS as FORMATS
 
@@ -82,6 +86,10 @@ MEDIA_TYPES: dict[str, str] = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     **{f".{f.suffix}": f.media_type + ("; charset=utf-8" if f.name == "ttl" else "") for f in FORMATS.values()},
+    ".js": "text/javascript; charset=utf-8",
+    ".wasm": "application/wasm",
+    ".json": "application/json",
+    ".txt": "text/plain; charset=utf-8",
 }
 VOID_PATH = ".well-known/void"
 CSS_PATH = "assets/site.css"
@@ -101,7 +109,9 @@ EXPLORER_FILES: tuple[str, ...] = tuple(
 
 def csp_for(path: str) -> str:
     """The Content-Security-Policy a site file is served with: the explorer's pages run their own
-    inline script; every other page runs none."""
+    inline script, the query workbench its own files and WebAssembly; every other page runs none."""
+    if path == WORKBENCH_PAGE:
+        return WORKBENCH_CSP
     return EXPLORER_CSP if path.startswith(f"{SITE_FOLDER}/") else CSP
 
 
@@ -174,10 +184,11 @@ class Site:
     :func:`build_site` writes every path; :mod:`egovkg.serve.ldserver` renders pages as they are asked for.
     """
 
-    def __init__(self, kg: KnowledgeGraph, *, sparql_endpoint: str | None = None) -> None:
+    def __init__(self, kg: KnowledgeGraph, *, sparql_endpoint: str | None = None, layout: Layout | None = None) -> None:
         import jinja2
 
         self.kg = kg
+        self.layout = layout
         self.base = kg.base
         self.sparql_endpoint = sparql_endpoint
         self.graph = kg.union()
@@ -248,6 +259,8 @@ class Site:
         self._add(VOID_PATH, lambda: serialise(self.void(), "ttl"))
         for fmt in DUMP_FORMATS:
             self._add(f"dump/egovkg.{FORMATS[fmt].suffix}", lambda fmt=fmt: self._dump(fmt))
+        for path, make in workbench_files(self, self.layout).items():
+            self._add(path, make)
 
     def _css(self) -> bytes:
         assert self.env.loader is not None
@@ -471,6 +484,7 @@ class Site:
                 "index": relative(page, "index.html"),
                 "ontology": relative(page, "ontology.html"),
                 "void": relative(page, VOID_PATH),
+                "query": relative(page, WORKBENCH_PAGE),
                 "explorer": relative(page, f"{SITE_FOLDER}/index.html"),
             },
         }
@@ -637,12 +651,16 @@ def _swap(new: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def build_site(kg: KnowledgeGraph, out_dir: Path, *, sparql_endpoint: str | None = None) -> SiteReport:
-    """Write the whole site to ``out_dir``, replacing a previous site there only when all of it is written."""
+def build_site(
+    kg: KnowledgeGraph, out_dir: Path, *, sparql_endpoint: str | None = None, layout: Layout | None = None
+) -> SiteReport:
+    """Write the whole site to ``out_dir``, replacing a previous site there only when all of it is written.
+
+    ``layout`` says where the query catalogue and the source texts for the query page are (default: the cwd's)."""
     t0 = time.perf_counter()
     out = Path(out_dir).absolute()
     _check_target(out)
-    site = Site(kg, sparql_endpoint=sparql_endpoint)
+    site = Site(kg, sparql_endpoint=sparql_endpoint, layout=layout)
     try:
         return _write_site(site, out, t0)
     except OSError as exc:  # a missing or read-only parent, a full disk: one line naming the folder
