@@ -20,7 +20,7 @@ from rdflib.namespace import OWL, RDF, RDFS, VOID
 
 from egovkg.build import KnowledgeGraph
 from egovkg.errors import EgovkgError
-from egovkg.ldserver import LinkedDataServer, make_server, negotiate, serve_forever
+from egovkg.serve import LinkedDataServer, make_server, negotiate, serve_forever
 from egovkg.namespaces import EGOV
 from egovkg.query import uses_service
 from egovkg.site import build_site
@@ -444,23 +444,16 @@ def test_serve_linked_data_runs_until_a_signal(tmp_path: Path) -> None:
             proc.wait()
 
 
-DROPPED = [ConnectionResetError(104, "Connection reset by peer"), BrokenPipeError(), TimeoutError()]
+def test_a_client_that_drops_its_connection_is_not_logged_as_an_error(server: LinkedDataServer, caplog) -> None:
+    """A keep-alive client may reset the connection between requests: routine, nothing logged."""
+    import socket
+    import struct
 
-
-@pytest.mark.parametrize("error", DROPPED)
-def test_a_client_that_drops_its_connection_is_not_logged_as_an_error(server: LinkedDataServer, caplog, error) -> None:
-    """A keep-alive client may reset the connection between requests: routine, no traceback on the console."""
-    caplog.set_level(logging.DEBUG, logger="egovkg.ldserver")
-    try:
-        raise error
-    except OSError:
-        server.handle_error(None, ("127.0.0.1", 1))
-    records = [r for r in caplog.records if r.name == "egovkg.ldserver"]
-    assert [(r.levelname, r.exc_info) for r in records] == [("DEBUG", None)]
-    caplog.clear()
-    try:
-        raise ValueError("a real bug")
-    except ValueError:
-        server.handle_error(None, ("127.0.0.1", 1))
-    records = [r for r in caplog.records if r.name == "egovkg.ldserver"]
-    assert [r.levelname for r in records] == ["ERROR"] and records[0].exc_info is not None
+    caplog.set_level(logging.DEBUG)
+    for _ in range(3):
+        sock = socket.create_connection(server.server_address[:2], timeout=30)
+        sock.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()  # a reset, before or while the answer is written
+    assert fetch(server, "/sparql?query=ASK%7B%7D").status == 200
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from egovkg.ldserver import make_server, serve_forever
+from egovkg.serve import make_server, serve_forever
 from egovkg.site import build_site
 from tests.test_site import AWARD, HOSTILE_EN, HOSTILE_QUOTE, HOSTILE_ZH, hostile_kg
 

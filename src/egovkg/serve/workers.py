@@ -1,0 +1,247 @@
+"""A pool of query worker processes (:mod:`egovkg.serve.worker`) driven from asyncio.
+
+Each query goes to an idle worker with a deadline. A worker that passes the deadline, whose
+client goes away, or that dies (a crash, the memory limit) is killed and replaced; the query
+costs that process only, and the server answers the next request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from egovkg.errors import EgovkgError
+
+HEADER_SIZE = 4
+START_TIMEOUT = 120.0  # seconds for a worker to import, load the data and say it is ready
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """What one query may take: ``timeout`` seconds (wall clock, queueing included), ``memory``
+    bytes of worker address space (0: no limit), ``max_result`` bytes of serialised answer;
+    ``workers`` processes answer at once."""
+
+    timeout: float = 30.0
+    memory: int = 4 << 30
+    max_result: int = 64 << 20
+    workers: int = 2
+
+    def __post_init__(self) -> None:
+        if not self.timeout > 0:
+            raise EgovkgError(f"query timeout {self.timeout!r}: give a number of seconds above 0")
+        if self.memory < 0 or (0 < self.memory < 256 << 20):
+            raise EgovkgError(f"query memory {self.memory!r}: give 0 (no limit) or at least 256 MiB")
+        if self.max_result < 1:
+            raise EgovkgError(f"result cap {self.max_result!r}: give a number of bytes above 0")
+        if not 1 <= self.workers <= 64:
+            raise EgovkgError(f"query workers {self.workers!r}: give 1 to 64")
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes = b""
+    ctype: str | None = None
+    message: str = ""
+    vary: bool = False
+
+
+class _Proc:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.network_closed = False
+
+    async def send(self, request: dict[str, Any]) -> None:
+        data = json.dumps(request).encode()
+        assert self.process.stdin is not None  # noqa: S101 - stdin=PIPE
+        self.process.stdin.write(len(data).to_bytes(HEADER_SIZE, "big") + data)
+        await self.process.stdin.drain()
+
+    async def frame(self) -> bytes:
+        assert self.process.stdout is not None  # noqa: S101 - stdout=PIPE
+        size = int.from_bytes(await self.process.stdout.readexactly(HEADER_SIZE), "big")
+        return await self.process.stdout.readexactly(size)
+
+    def kill(self) -> None:
+        if self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+        if self.process.stdin is not None:  # wait() waits for every pipe to close, not just the exit
+            self.process.stdin.close()
+
+
+def _death(returncode: int | None) -> str:
+    if returncode is not None and returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exited with code {returncode}"
+
+
+class WorkerPool:
+    """``limits.workers`` worker processes over the N-Quads file ``data``; start() before run()."""
+
+    def __init__(self, data: Path, limits: QueryLimits) -> None:
+        self.data = Path(data)
+        self.limits = limits
+        self._idle: asyncio.Queue[_Proc] = asyncio.Queue()
+        self._all: set[_Proc] = set()
+        self._spawning: set[asyncio.Task[None]] = set()
+        self._closed = False
+        self.network_closed = True
+        self.restarts = 0
+
+    async def _spawn(self) -> _Proc:
+        import egovkg
+
+        src = str(Path(egovkg.__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p)}
+        env["RUST_BACKTRACE"] = "0"
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "egovkg.serve.worker",
+            str(self.data),
+            str(self.limits.max_result),
+            str(self.limits.memory),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            env=env,
+        )
+        proc = _Proc(process)
+        self._all.add(proc)
+        try:
+            ready = json.loads(await asyncio.wait_for(proc.frame(), START_TIMEOUT))
+        except (asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
+            proc.kill()
+            await process.wait()
+            self._all.discard(proc)
+            raise EgovkgError(f"a query worker did not start ({_death(process.returncode)})") from exc
+        proc.network_closed = bool(ready.get("network_closed"))
+        self.network_closed = self.network_closed and proc.network_closed
+        return proc
+
+    async def start(self) -> None:
+        procs = await asyncio.gather(*(self._spawn() for _ in range(self.limits.workers)))
+        for proc in procs:
+            self._idle.put_nowait(proc)
+
+    def _replace(self, proc: _Proc) -> None:
+        proc.kill()
+        self._all.discard(proc)
+        if self._closed:
+            return
+        self.restarts += 1
+
+        async def again() -> None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(proc.process.wait(), 10)
+            delay = 0.0
+            while not self._closed:
+                try:
+                    self._idle.put_nowait(await self._spawn())
+                    return
+                except (EgovkgError, OSError):
+                    delay = min(5.0, delay * 2 or 0.5)
+                    await asyncio.sleep(delay)
+
+        task = asyncio.get_running_loop().create_task(again())
+        self._spawning.add(task)
+        task.add_done_callback(self._spawning.discard)
+
+    async def run(self, request: dict[str, Any], gone: Awaitable[None] | None = None) -> Reply | None:
+        """The worker's reply to ``request``; None when ``gone`` (the client left) finished first."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.limits.timeout
+        watch = asyncio.ensure_future(gone) if gone is not None else None
+        try:
+            return await self._run(request, deadline, watch)
+        finally:
+            if watch is not None:
+                watch.cancel()
+
+    async def _race(self, work: Awaitable[Any], deadline: float, watch: asyncio.Future[None] | None) -> Any:
+        task = asyncio.ensure_future(work)
+        waiting = {task} | ({watch} if watch is not None else set())
+        remaining = deadline - asyncio.get_running_loop().time()
+        done, _ = await asyncio.wait(waiting, timeout=max(0.0, remaining), return_when=asyncio.FIRST_COMPLETED)
+        if task in done:
+            return task.result()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        raise _Gone if watch is not None and watch in done else TimeoutError
+
+    async def _run(self, request: dict[str, Any], deadline: float, watch: asyncio.Future[None] | None) -> Reply | None:
+        limit = f"{self.limits.timeout:g} s"
+        try:
+            proc = await self._race(self._idle.get(), deadline, watch)
+        except TimeoutError:
+            return Reply(503, message=f"the server is busy: no query worker came free within {limit}")
+        except _Gone:
+            return None
+        while proc.process.returncode is not None:  # died while idle
+            self._replace(proc)
+            try:
+                proc = await self._race(self._idle.get(), deadline, watch)
+            except TimeoutError:
+                return Reply(503, message=f"the server is busy: no query worker came free within {limit}")
+            except _Gone:
+                return None
+
+        async def exchange() -> tuple[bytes, bytes]:
+            await proc.send(request)
+            return await proc.frame(), await proc.frame()
+
+        try:
+            head, body = await self._race(exchange(), deadline, watch)
+        except TimeoutError:
+            self._replace(proc)
+            return Reply(503, message=f"the query ran past this server's time limit of {limit} and was stopped")
+        except _Gone:
+            self._replace(proc)
+            return None
+        except (asyncio.IncompleteReadError, ConnectionError, BrokenPipeError):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(proc.process.wait(), 5)
+            how = _death(proc.process.returncode)
+            self._replace(proc)
+            return Reply(
+                500,
+                message=f"the query stopped its worker process ({how}: out of memory, or too complex for the "
+                "engine); the server goes on",
+            )
+        self._idle.put_nowait(proc)
+        info = json.loads(head)
+        return Reply(
+            info["status"], body, ctype=info.get("ctype"), message=info.get("message", ""), vary=info.get("vary", False)
+        )
+
+    async def close(self) -> None:
+        self._closed = True
+        for task in list(self._spawning):
+            task.cancel()
+        for proc in list(self._all):
+            proc.kill()
+        for proc in list(self._all):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(proc.process.wait(), 5)
+        self._all.clear()
+
+
+class _Gone(Exception):
+    """The client went away before the answer."""
+
+
+__all__ = ["QueryLimits", "Reply", "WorkerPool"]
