@@ -18,12 +18,12 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, VOID
 
-from egovkg.build import KnowledgeGraph
 from egovkg.errors import EgovkgError
+from egovkg.graph.build import KnowledgeGraph
+from egovkg.graph.namespaces import EGOV
+from egovkg.publish.site import build_site
 from egovkg.serve import LinkedDataServer, make_server, negotiate, serve_forever
-from egovkg.namespaces import EGOV
-from egovkg.query import uses_service
-from egovkg.site import build_site
+from egovkg.sparql.guard import uses_service
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:ConjunctiveGraph is deprecated:DeprecationWarning"
@@ -411,10 +411,9 @@ def test_serve_linked_data_runs_until_a_signal(tmp_path: Path) -> None:
     import sys
     import time
 
-    from egovkg.triplestore import free_port
-
+    from egovkg.serve.oxigraph import free_port
     port = free_port()
-    code = f"from egovkg.cli_site import serve_linked_data; serve_linked_data({port}, 'https://w3id.org/egovkg/id/')"
+    code = f"from egovkg.cli.site import serve_linked_data; serve_linked_data({port}, 'https://w3id.org/egovkg/id/')"
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         lines = []

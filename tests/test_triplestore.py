@@ -18,19 +18,12 @@ from click.testing import CliRunner
 
 from egovkg.cli import main
 from egovkg.errors import EndpointError
-from egovkg.export import serialise
-from egovkg.query import load_catalogue, run_query
-from egovkg.remote import Endpoint
-from egovkg.triplestore import (
-    STORE_MARKER,
-    Credentials,
-    OxigraphServer,
-    ServerError,
-    free_port,
-    graph_store_url,
-    oxigraph_reason,
-    put_graph,
-)
+from egovkg.rdfio.export import serialise
+from egovkg.serve.oxigraph import STORE_MARKER, OxigraphServer, ServerError, free_port, oxigraph_reason
+from egovkg.sparql.catalogue import load_catalogue
+from egovkg.sparql.graphstore import Credentials, graph_store_url, put_graph
+from egovkg.sparql.query import run_query
+from egovkg.sparql.remote import Endpoint
 
 from .conftest import ROOT
 
@@ -337,9 +330,42 @@ def test_serve_starts_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         Endpoint(f"http://127.0.0.1:{port}/query", timeout=2).query(COUNT)
 
 
-def test_serve_says_so_when_the_server_dies_under_it(tmp_path: Path) -> None:
+def test_serve_survives_a_query_worker_killed_under_it(tmp_path: Path) -> None:
+    """Plain `egovkg serve` runs queries in worker processes: one dying costs that process only."""
     port = free_port()
     proc = _serve(tmp_path, port)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "Ctrl-C" not in (line := proc.stdout.readline()) and line:
+            pass
+        assert int(Endpoint(f"http://127.0.0.1:{port}/query").query(COUNT).rows[0]["n"]) > 6000
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert children  # the query workers
+        for child in children:
+            os.kill(int(child), signal.SIGKILL)
+        try:
+            n = int(Endpoint(f"http://127.0.0.1:{port}/query", timeout=120).query(COUNT).rows[0]["n"])
+        except EndpointError:
+            proc.kill()
+            raise AssertionError(proc.communicate(timeout=30)) from None
+        assert n > 6000 and proc.poll() is None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_writable_serve_says_so_when_oxigraph_dies_under_it(tmp_path: Path) -> None:
+    """--writable runs Oxigraph's own server: its death is reported by signal, never as its
+    'Listening for requests at' start-up line."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "egovkg", "serve", "--writable", "--port", str(port)],
+        cwd=tmp_path,
+        env={**os.environ, "EGOVKG_HOME": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and "Ctrl-C" not in (line := proc.stdout.readline()) and line:
@@ -349,7 +375,7 @@ def test_serve_says_so_when_the_server_dies_under_it(tmp_path: Path) -> None:
         os.kill(int(children[0]), signal.SIGKILL)
         _out, err = proc.communicate(timeout=20)
         assert proc.returncode == 2
-        assert err.startswith(f"error: oxigraph stopped serving on 127.0.0.1:{port}: ") and err.count("\n") == 1, err
+        assert err == f"error: oxigraph stopped serving on 127.0.0.1:{port}: killed by SIGKILL\n", err
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -428,6 +454,9 @@ def test_a_port_held_by_another_oxigraph_is_not_taken_for_ours(tmp_path: Path, s
 def test_serve_on_a_busy_port_fails_on_the_command_line(tmp_path: Path, busy_port: int) -> None:
     data = _nt(tmp_path, "good.nt", GOOD)
     result = CliRunner().invoke(main, ["serve", "--port", str(busy_port), "--data", str(data)])
+    assert result.exit_code == 2
+    assert result.output == f"error: cannot listen on 127.0.0.1:{busy_port}: Address already in use\n"
+    result = CliRunner().invoke(main, ["serve", "--writable", "--port", str(busy_port), "--data", str(data)])
     assert result.exit_code == 2
     assert (
         result.output
@@ -515,7 +544,7 @@ def test_writes_to_a_writable_server_are_gone_after_the_next_load(tmp_path: Path
 
 
 def test_a_store_folder_made_by_the_embedded_store_is_accepted(tmp_path: Path) -> None:
-    from egovkg.store import reuse_or_load
+    from egovkg.sparql.store import reuse_or_load
 
     location = tmp_path / "store"
     reuse_or_load(location, [_nt(tmp_path, "good.nt", GOOD)]).store.flush()

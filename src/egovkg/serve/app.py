@@ -38,13 +38,13 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from egovkg.build import KnowledgeGraph
 from egovkg.errors import EgovkgError
-from egovkg.export import serialise
-from egovkg.namespaces import ONTOLOGY_IRI
+from egovkg.graph.build import KnowledgeGraph
+from egovkg.graph.namespaces import ONTOLOGY_IRI
+from egovkg.publish.site import CSP, MARKER, MEDIA_TYPES, VOID_PATH, Site
+from egovkg.rdfio.export import serialise
 from egovkg.serve.negotiation import DOCUMENT_OFFERS, GRAPH_OFFERS, RESULTS_OFFERS, negotiate
 from egovkg.serve.workers import QueryLimits, WorkerPool
-from egovkg.site import CSP, MARKER, MEDIA_TYPES, VOID_PATH, Site
 
 LOG = logging.getLogger("egovkg.serve")
 MAX_ACCEPT = 4096  # bytes of Accept header(s)
@@ -219,7 +219,7 @@ async def disconnected(request: Request) -> None:
 
 def fallback_query_page(endpoint: str) -> bytes:
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>SPARQL endpoint</title>"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>SPARQL endpoint</title>'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<link rel="stylesheet" href="/assets/site.css"></head><body><main>'
         f"<h1>SPARQL endpoint · SPARQL 查询端点</h1><p>This is a read-only SPARQL 1.1 endpoint: send a query as "
@@ -508,9 +508,9 @@ class QueryService:
 
 def create_query_app(files: Sequence[Path], limits: QueryLimits | None = None) -> tuple[Starlette, QueryService]:
     """A read-only SPARQL endpoint over RDF ``files`` (named graphs of TriG and N-Quads kept)."""
-    from egovkg.store import OxigraphStore
-
     import pyoxigraph as ox
+
+    from egovkg.sparql.store import OxigraphStore
 
     tmp = tempfile.TemporaryDirectory(prefix="egovkg-serve-")
     data = Path(tmp.name) / "dataset.nq"

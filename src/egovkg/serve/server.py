@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from egovkg.build import KnowledgeGraph
+from egovkg.graph.build import KnowledgeGraph
 from egovkg.serve.app import Documents, LinkedData, QueryService, create_app, create_query_app
 from egovkg.serve.http import Listener
 from egovkg.serve.negotiation import negotiate, parse_accept

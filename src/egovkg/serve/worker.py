@@ -129,8 +129,8 @@ class Worker:
 
     def _answer(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
         from egovkg.errors import QueryError
-        from egovkg.query import _code, guard
         from egovkg.serve.negotiation import GRAPH_OFFERS, RESULT_MEDIA, RESULTS_OFFERS, negotiate
+        from egovkg.sparql.guard import _code, guard
 
         ox = self.ox
         text: str = request["query"]
@@ -208,13 +208,12 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle: it stops us
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write into the reply stream
-    from egovkg.serve.sandbox import deny_network
-
     # rdflib's SPARQL parser and Oxigraph loaded before the limits: imports are not a query's cost
     import rdflib.plugins.sparql.parser  # noqa: F401
 
-    import egovkg.query  # noqa: F401
     import egovkg.serve.negotiation  # noqa: F401
+    import egovkg.sparql.guard  # noqa: F401
+    from egovkg.serve.sandbox import deny_network
 
     closed = deny_network()
     worker = Worker(data, cap, closed)

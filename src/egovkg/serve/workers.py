@@ -184,22 +184,32 @@ class WorkerPool:
         raise _Gone if watch is not None and watch in done else TimeoutError
 
     async def _run(self, request: dict[str, Any], deadline: float, watch: asyncio.Future[None] | None) -> Reply | None:
-        limit = f"{self.limits.timeout:g} s"
-        try:
-            proc = await self._race(self._idle.get(), deadline, watch)
-        except TimeoutError:
-            return Reply(503, message=f"the server is busy: no query worker came free within {limit}")
-        except _Gone:
-            return None
-        while proc.process.returncode is not None:  # died while idle
-            self._replace(proc)
+        for attempt in (1, 2):
+            proc = await self._take(deadline, watch)
+            if not isinstance(proc, _Proc):
+                return proc
+            reply = await self._ask(proc, request, deadline, watch, last=attempt == 2)
+            if reply is not _RETRY:
+                return reply  # type: ignore[return-value]
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _take(self, deadline: float, watch: asyncio.Future[None] | None) -> _Proc | Reply | None:
+        """An idle live worker, or the reply when none comes free in time (None: the client left)."""
+        busy = f"the server is busy: no query worker came free within {self.limits.timeout:g} s"
+        while True:
             try:
                 proc = await self._race(self._idle.get(), deadline, watch)
             except TimeoutError:
-                return Reply(503, message=f"the server is busy: no query worker came free within {limit}")
+                return Reply(503, message=busy)
             except _Gone:
                 return None
+            if proc.process.returncode is None:
+                return proc
+            self._replace(proc)  # died while idle
 
+    async def _ask(
+        self, proc: _Proc, request: dict[str, Any], deadline: float, watch: asyncio.Future[None] | None, last: bool
+    ) -> Reply | None | object:
         async def exchange() -> tuple[bytes, bytes]:
             await proc.send(request)
             return await proc.frame(), await proc.frame()
@@ -208,6 +218,7 @@ class WorkerPool:
             head, body = await self._race(exchange(), deadline, watch)
         except TimeoutError:
             self._replace(proc)
+            limit = f"{self.limits.timeout:g} s"
             return Reply(503, message=f"the query ran past this server's time limit of {limit} and was stopped")
         except _Gone:
             self._replace(proc)
@@ -215,12 +226,14 @@ class WorkerPool:
         except (asyncio.IncompleteReadError, ConnectionError, BrokenPipeError):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(proc.process.wait(), 5)
-            how = _death(proc.process.returncode)
+            code = proc.process.returncode
             self._replace(proc)
+            if not last and code in (-signal.SIGKILL, -signal.SIGTERM):
+                return _RETRY  # killed from outside (an operator, the OOM killer), maybe before our query: once more
             return Reply(
                 500,
-                message=f"the query stopped its worker process ({how}: out of memory, or too complex for the "
-                "engine); the server goes on",
+                message=f"the query stopped its worker process ({_death(code)}: out of memory, or too complex for "
+                "the engine); the server goes on",
             )
         self._idle.put_nowait(proc)
         info = json.loads(head)
@@ -242,6 +255,9 @@ class WorkerPool:
 
 class _Gone(Exception):
     """The client went away before the answer."""
+
+
+_RETRY = object()
 
 
 __all__ = ["QueryLimits", "Reply", "WorkerPool"]

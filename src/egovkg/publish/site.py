@@ -3,7 +3,7 @@
 Every IRI of the graph gets a page that shows both languages, and its own
 description in Turtle, N-Triples, JSON-LD and RDF/XML. The paths mirror the
 IRIs, so the site works from ``file://``, from any static web server, and
-behind :mod:`egovkg.ldserver`, which adds content negotiation and SPARQL:
+behind :mod:`egovkg.serve.ldserver`, which adds content negotiation and SPARQL:
 
 =====================================================  ==============================================
 IRI                                                    files (``.html``, ``.ttl``, ``.nt``, ``.jsonld``, ``.rdf``)
@@ -58,10 +58,10 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, VANN
 
-from egovkg.build import KnowledgeGraph
 from egovkg.errors import EgovkgError, OutputError
-from egovkg.export import FORMATS, describe, serialise
-from egovkg.namespaces import OA, ONTOLOGY_IRI, PREFIXES, bind_prefixes
+from egovkg.graph.build import KnowledgeGraph
+from egovkg.graph.namespaces import OA, ONTOLOGY_IRI, PREFIXES, bind_prefixes
+from egovkg.rdfio.export import FORMATS, describe, serialise
 
 ONTOLOGY_NS = ONTOLOGY_IRI + "#"
 RDF_FORMATS: tuple[str, ...] = ("ttl", "nt", "jsonld", "xml")  # one description file each
@@ -211,7 +211,7 @@ def _term_key(term: Any) -> tuple[int, str, str, str]:
 class Site:
     """Everything the site holds, rendered on demand: ``paths()`` lists it, ``render(path)`` makes one file.
 
-    :func:`build_site` writes every path; :mod:`egovkg.ldserver` renders pages as they are asked for.
+    :func:`build_site` writes every path; :mod:`egovkg.serve.ldserver` renders pages as they are asked for.
     """
 
     def __init__(self, kg: KnowledgeGraph, *, sparql_endpoint: str | None = None) -> None:
@@ -223,7 +223,7 @@ class Site:
         self.graph = kg.union()
         bind_prefixes(self.graph, self.base)
         self.env = jinja2.Environment(
-            loader=jinja2.PackageLoader("egovkg", "templates/site"),
+            loader=jinja2.PackageLoader("egovkg.publish", "templates/site"),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -239,7 +239,7 @@ class Site:
             self.resources[iri] = Resource(iri, kind, stem)
         self.by_stem = {r.stem: r for r in self.resources.values()}
         if len(self.by_stem) != len(self.resources):
-            raise EgovkgError("two IRIs map to the same site path; this is a bug in egovkg.site")
+            raise EgovkgError("two IRIs map to the same site path; this is a bug in egovkg.publish.site")
         self.classes = self._classes()
         self._plan: dict[str, Callable[[], bytes]] = {}
         self._make_plan()
@@ -269,7 +269,7 @@ class Site:
 
     def _add(self, path: str, make: Callable[[], bytes]) -> None:
         if path in self._plan:
-            raise EgovkgError(f"two files map to the site path {path}; this is a bug in egovkg.site")
+            raise EgovkgError(f"two files map to the site path {path}; this is a bug in egovkg.publish.site")
         self._plan[path] = make
 
     def _make_plan(self) -> None:

@@ -16,7 +16,7 @@ import click
 
 from egovkg.errors import EgovkgError
 from egovkg.paths import Layout
-from egovkg.terminal import terminal_safe
+from egovkg.util.terminal import terminal_safe
 
 
 def _fail(exc: EgovkgError) -> None:
@@ -60,10 +60,10 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def base_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    from egovkg.convert import DEFAULT_BASE
+    from egovkg.graph.prefixes import DEFAULT_BASE
 
     def checked(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
-        from egovkg.convert import check_base
+        from egovkg.graph.prefixes import check_base
 
         try:
             return check_base(value)
@@ -157,7 +157,7 @@ def data_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    from egovkg.convert import DEFAULT_STORE, STORES
+    from egovkg.rdfio.convert import DEFAULT_STORE, STORES
 
     fn = click.option(
         "--store-path",
@@ -177,16 +177,16 @@ def store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def graph_files(data: Sequence[Path], base: str | None = None) -> list[Path]:
     """The RDF files to read: the user's, or the built graph (cached while its inputs are unchanged)."""
-    from egovkg.cache import cached_ntriples
-    from egovkg.convert import DEFAULT_BASE
+    from egovkg.graph.prefixes import DEFAULT_BASE
+    from egovkg.rdfio.cache import cached_ntriples
 
     return list(data) if data else [cached_ntriples(Layout.default(), base or DEFAULT_BASE)]
 
 
 def the_graph(data: Sequence[Path], base: str | None = None):  # noqa: ANN201
     """The graph as an rdflib Graph: the --data files, or the built graph."""
-    from egovkg.namespaces import DEFAULT_BASE, bind_prefixes
-    from egovkg.store import load_rdf
+    from egovkg.graph.namespaces import DEFAULT_BASE, bind_prefixes
+    from egovkg.sparql.store import load_rdf
 
     g = load_rdf(graph_files(data, base))
     bind_prefixes(g, base or DEFAULT_BASE)
@@ -195,7 +195,7 @@ def the_graph(data: Sequence[Path], base: str | None = None):  # noqa: ANN201
 
 def the_store(data: Sequence[Path], base: str | None, kind: str, path: Path | None = None):  # noqa: ANN201
     """A query store of the chosen kind over the --data files or the built graph."""
-    from egovkg.store import MemoryStore, OxigraphStore, reuse_or_load
+    from egovkg.sparql.store import MemoryStore, OxigraphStore, reuse_or_load
 
     if kind == "memory":
         return MemoryStore(the_graph(data, base))

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
 
-from egovkg.atomic import write_bytes
-from egovkg.convert import xml_safe
 from egovkg.errors import EgovkgError
-from egovkg.namespaces import PREFIXES, bind_prefixes
+from egovkg.graph.namespaces import PREFIXES, bind_prefixes
+from egovkg.rdfio.convert import xml_safe
+from egovkg.util.atomic import write_bytes
 
 if TYPE_CHECKING:  # the build pulls in the extractor's dictionaries: import it only for types
-    from egovkg.build import KnowledgeGraph
+    from egovkg.graph.build import KnowledgeGraph
 
 FORMATS: dict[str, tuple[str, str, str]] = {
     # name: (rdflib format, file suffix, media type)

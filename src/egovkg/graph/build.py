@@ -19,15 +19,15 @@ from pypinyin import lazy_pinyin
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SDO, SKOS, XSD
 
-from egovkg.convert import check_base
-from egovkg.curated import Curated, Row, load_curated
 from egovkg.errors import ChecksumError, DataError
-from egovkg.extract import Extractor, Gazetteer, Lexicon
-from egovkg.link import Linked, link
-from egovkg.model import Span
-from egovkg.namespaces import CV, DEFAULT_BASE, EGOV, OA, bind_prefixes
+from egovkg.graph.namespaces import CV, DEFAULT_BASE, EGOV, OA, bind_prefixes
+from egovkg.graph.ontology import load_turtle
+from egovkg.graph.prefixes import check_base
+from egovkg.ingest.curated import Curated, Row, load_curated
+from egovkg.ingest.extract import Extractor, Gazetteer, Lexicon
+from egovkg.ingest.link import Linked, link
+from egovkg.ingest.model import Span
 from egovkg.paths import Layout
-from egovkg.store import load_turtle
 
 # Lower case, as Oxigraph normalises language tags: the same literal on every store.
 PINYIN = "zh-latn-pinyin"

@@ -6,14 +6,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from egovkg.atomic import write_bytes
-from egovkg.build import KnowledgeGraph, build
 from egovkg.errors import ValidationFailed
-from egovkg.export import FORMATS, describe, serialise
-from egovkg.namespaces import DEFAULT_BASE
+from egovkg.graph.build import KnowledgeGraph, build
+from egovkg.graph.namespaces import DEFAULT_BASE
 from egovkg.paths import Layout
-from egovkg.query import load_catalogue
-from egovkg.validate import load_shapes, validate
+from egovkg.rdfio.export import FORMATS, describe, serialise
+from egovkg.sparql.catalogue import load_catalogue
+from egovkg.sparql.validate import load_shapes, validate
+from egovkg.util.atomic import write_bytes
 
 DUMP_ROOT = "https://w3id.org/egovkg/dump/"
 
@@ -43,7 +43,7 @@ def render_docs(ontology_path: Path) -> str:
     from pylode import OntPub
     from rdflib import Literal
 
-    from egovkg.store import load_turtle
+    from egovkg.graph.ontology import load_turtle
 
     source = load_turtle(ontology_path)
     safe = type(source)()
@@ -93,8 +93,8 @@ def run(
     if docs:
         outputs[out / "docs" / "ontology.html"] = render_docs(layout.ontology).encode("utf-8")
     if views:
-        from egovkg import stats
-        from egovkg.views import render_all
+        from egovkg.publish import stats
+        from egovkg.publish.views import render_all
 
         for path, html in render_all(union, layout.viz).items():
             outputs[path] = html.encode("utf-8")
@@ -106,7 +106,7 @@ def run(
         write_bytes(path, data)
         s.files.append((path, len(data)))
     if site:
-        from egovkg.site import build_site
+        from egovkg.publish.site import build_site
 
         t = time.perf_counter()
         report = build_site(kg, out / "site")

@@ -10,7 +10,9 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
 from egovkg.errors import RDFInputError
-from egovkg.query import NamedQuery, QueryResult, bind, run_local
+from egovkg.sparql.catalogue import NamedQuery, bind
+from egovkg.sparql.results import QueryResult
+from egovkg.sparql.store import run_local
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class Report:
 
 
 def load_shapes(path: Path) -> Graph:
-    from egovkg.store import load_turtle
+    from egovkg.graph.ontology import load_turtle
 
     # named after its file, so that errors in the shapes can say which file
     return load_turtle(path, identifier=URIRef(path.resolve().as_uri()))

@@ -1,4 +1,4 @@
-"""The `egovkg view` and `egovkg stats` commands: thin wrappers over egovkg.views and egovkg.stats.
+"""The `egovkg view` and `egovkg stats` commands: thin wrappers over egovkg.publish.views and egovkg.publish.stats.
 
 Registered on the main group in egovkg.cli (``main.add_command(view)``, ``main.add_command(stats)``).
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from egovkg.cli_common import data_option, handle_errors, table_width, the_graph
+from egovkg.cli.common import data_option, handle_errors, table_width, the_graph
 from egovkg.paths import Layout
 
 
@@ -45,8 +45,8 @@ def view(name: str, output: Path | None, lang: str, focus: str | None, depth: in
 
     Example: egovkg view neighbourhood --focus agency:qingdao-egov-office --depth 2
     """
-    from egovkg.atomic import write_text
-    from egovkg.views import check_name, index, project, render_view
+    from egovkg.publish.views import check_name, index, project, render_view
+    from egovkg.util.atomic import write_text
 
     check_name(name)  # before the graph is built, so a typo fails fast
     idx = index(the_graph(data))
@@ -74,8 +74,8 @@ def stats(fmt: str, chart: Path | None, data: tuple[Path, ...]) -> None:
 
     Example: egovkg stats --format csv --chart viz/awards-by-province.png
     """
-    from egovkg import stats as analytics
-    from egovkg.atomic import write_bytes
+    from egovkg.publish import stats as analytics
+    from egovkg.util.atomic import write_bytes
 
     result = analytics.compute(the_graph(data))
     if fmt == "table":

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from egovkg import __version__
-from egovkg.cli_common import (  # re-exported for commands and notebooks
+from egovkg.cli.common import (  # re-exported for commands and notebooks
     _terminate,
     base_option,
     credential_options,
@@ -31,6 +31,7 @@ from egovkg.cli_common import (  # re-exported for commands and notebooks
     the_graph,
     the_store,
 )
+from egovkg.cli.site import limit_options
 from egovkg.errors import EgovkgError, ValidationFailed
 from egovkg.paths import Layout
 
@@ -61,10 +62,10 @@ def extract(source: Path, output: Path | None, fmt: str) -> None:
     """
     import json
 
-    from egovkg.atomic import write_text
-    from egovkg.curated import SCHEMAS, read_table
     from egovkg.errors import DataError
-    from egovkg.extract import Extractor, Gazetteer, Lexicon
+    from egovkg.ingest.curated import SCHEMAS, read_table
+    from egovkg.ingest.extract import Extractor, Gazetteer, Lexicon
+    from egovkg.util.atomic import write_text
 
     layout = Layout.default()
     try:
@@ -105,7 +106,7 @@ def build(out: Path | None, base: str, views: bool, docs: bool, site: bool) -> N
 
     Example: egovkg build
     """
-    from egovkg import pipeline
+    from egovkg.publish import pipeline
 
     quiet_library_logging()
     layout = Layout.default()
@@ -131,14 +132,14 @@ def export(fmt: str, output: Path | None, data: tuple[Path, ...], base: str) -> 
 
     Example: egovkg export --format jsonld -o egovkg.jsonld
     """
-    from egovkg.build import build as build_graph
-    from egovkg.export import export as export_graph
-    from egovkg.export import serialise
+    from egovkg.graph.build import build as build_graph
+    from egovkg.rdfio.export import export as export_graph
+    from egovkg.rdfio.export import serialise
 
     if data:
         import tempfile
 
-        from egovkg.convert import convert_files
+        from egovkg.rdfio.convert import convert_files
 
         if output:
             convert_files(list(data), fmt, output)
@@ -164,9 +165,9 @@ def validate(data: tuple[Path, ...]) -> None:
 
     Example: egovkg validate --data build/egovkg.ttl
     """
-    from egovkg.query import load_catalogue
-    from egovkg.validate import load_shapes
-    from egovkg.validate import validate as run_validation
+    from egovkg.sparql.catalogue import load_catalogue
+    from egovkg.sparql.validate import load_shapes
+    from egovkg.sparql.validate import validate as run_validation
 
     layout = Layout.default()
     report = run_validation(the_graph(data), load_shapes(layout.shapes), load_catalogue(layout.queries))
@@ -188,7 +189,7 @@ def list_queries() -> None:
 
     Example: egovkg queries
     """
-    from egovkg.query import load_catalogue
+    from egovkg.sparql.catalogue import load_catalogue
 
     for name, q in load_catalogue(Layout.default().queries).items():
         click.echo(f"{name}\t{q.summary}")
@@ -242,7 +243,8 @@ def query(
     Example: egovkg query label-search --param q=青岛 --format csv
     """
     from egovkg.errors import QueryError
-    from egovkg.query import TABLE_WIDTH, format_result, load_catalogue, prepare
+    from egovkg.sparql.catalogue import load_catalogue, prepare
+    from egovkg.sparql.results import TABLE_WIDTH, format_result
 
     if expr is not None and not expr.strip():
         raise QueryError("the query given with -e is empty")
@@ -261,15 +263,15 @@ def query(
     text = prepare(name or expr or "", given, catalogue)  # fail fast, before any data loads
     width = table_width(TABLE_WIDTH)
     if not endpoint and not data and store_path is None and store_kind == "oxigraph":
-        from egovkg.fastquery import run_cached
+        from egovkg.sparql.fastquery import run_cached
 
         fast = run_cached(graph_files(data, base)[0], text, fmt, width=width)  # the built graph, no rdflib
         if fast is not None:
             sys.stdout.buffer.write(fast)
             return
     if endpoint:
-        from egovkg.remote import Endpoint
-        from egovkg.triplestore import Credentials
+        from egovkg.sparql.graphstore import Credentials
+        from egovkg.sparql.remote import Endpoint
 
         credentials = Credentials.from_env(user, password)
         cap = reply_cap(max_reply_size)
@@ -341,9 +343,9 @@ def push(
     """
     import tempfile
 
-    from egovkg.convert import convert_files
     from egovkg.errors import EndpointError, NamedGraphsError, RDFInputError
-    from egovkg.triplestore import Credentials, graph_store_url
+    from egovkg.rdfio.convert import convert_files
+    from egovkg.sparql.graphstore import Credentials, graph_store_url
 
     if named_graphs and graph_iri is not None:
         raise EndpointError("--named-graphs sends each graph to its own name: it cannot be used with --graph")
@@ -351,9 +353,9 @@ def push(
     credentials = Credentials.from_env(user, password)
     with tempfile.TemporaryDirectory(prefix="egovkg-push-") as tmp:
         if named_graphs:
-            from egovkg.cache import cached_trig
-            from egovkg.convert import DEFAULT_BASE
-            from egovkg.store import OxigraphStore
+            from egovkg.graph.prefixes import DEFAULT_BASE
+            from egovkg.rdfio.cache import cached_trig
+            from egovkg.sparql.store import OxigraphStore
 
             files = list(data) if data else [cached_trig(Layout.default(), base or DEFAULT_BASE)]
             parts = OxigraphStore.from_files(files, Path(tmp) / "store").graphs_as_ntriples(Path(tmp))
@@ -386,7 +388,7 @@ def push(
 
 def _upload(endpoint: str, body: Path, graph: str | None, credentials: Any, timeout: int) -> None:
     """One PUT, with a progress bar when stderr is a terminal."""
-    from egovkg.triplestore import put_graph
+    from egovkg.sparql.graphstore import put_graph
 
     if not sys.stderr.isatty():
         put_graph(endpoint, body, graph=graph, credentials=credentials, timeout=timeout)
@@ -411,9 +413,14 @@ def _upload(endpoint: str, body: Path, graph: str | None, credentials: Any, time
 @click.option(
     "--location",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Store folder to keep (default: a temporary folder removed on exit).",
+    help="With --writable: the Oxigraph store folder to keep (default: a temporary folder removed on exit).",
 )
-@click.option("--writable", is_flag=True, help="Accept SPARQL updates and Graph Store writes.")
+@click.option(
+    "--writable",
+    is_flag=True,
+    help="Run Oxigraph's own server instead, accepting SPARQL updates and Graph Store writes (unguarded: "
+    "no time limit, SERVICE not refused; for a trusted machine).",
+)
 @click.option(
     "--linked-data",
     "linked_data",
@@ -426,6 +433,7 @@ def _upload(endpoint: str, body: Path, graph: str | None, credentials: Any, time
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="With --linked-data: serve this folder written by 'egovkg site' (default: render pages on demand).",
 )
+@limit_options
 @data_option
 @base_option
 @handle_errors
@@ -437,43 +445,60 @@ def serve(
     site_dir: Path | None,
     data: tuple[Path, ...],
     base: str,
+    **limit_args: Any,
 ) -> None:
-    """Serve the graph from a local Oxigraph SPARQL server until Ctrl-C (read-only unless --writable).
+    """Serve the graph read-only from a SPARQL endpoint at /query until Ctrl-C.
 
+    Every query runs in a worker process with a time limit, a memory limit, a result cap
+    and no network (SERVICE is refused); named graphs of TriG and N-Quads --data are kept.
     With --linked-data, every IRI of the graph dereferences instead: a browser gets the page,
     a program the RDF it asks for (content negotiation, 303 See Other), and /sparql answers queries.
 
-    Example: egovkg serve --port 7878
+    Example: egovkg serve --port 7878 --query-timeout 10
     """
+    from egovkg.cli.site import query_limits, serve_linked_data, serve_queries
+
     if linked_data:
         if location or writable or data:
             raise EgovkgError("--linked-data serves the built graph read-only: it takes --port, --base and --site")
-        from egovkg.cli_site import serve_linked_data
-
-        serve_linked_data(port, base, site_dir)
+        serve_linked_data(port, base, site_dir, limits=query_limits(**limit_args))
         return
     if site_dir is not None:
         raise EgovkgError("--site needs --linked-data")
+    if location is not None and not writable:
+        raise EgovkgError("--location is the store folder of --writable's Oxigraph server: give --writable too")
+    if not writable:
+        from egovkg.graph.prefixes import DEFAULT_BASE
+        from egovkg.rdfio.cache import cached_trig
+
+        files = list(data) if data else [cached_trig(Layout.default(), base or DEFAULT_BASE)]
+        serve_queries(files, port, query_limits(**limit_args))
+        return
+    _serve_writable(port, location, data, base)
+
+
+def _serve_writable(port: int, location: Path | None, data: tuple[Path, ...], base: str) -> None:
+    """`egovkg serve --writable`: Oxigraph's own server over a store loaded offline."""
     import tempfile
 
-    from egovkg.atomic import write_bytes
-    from egovkg.export import serialise
-    from egovkg.triplestore import OxigraphServer
+    from egovkg.serve.oxigraph import OxigraphServer
 
-    g = the_graph(data, base)
+    files = list(data) if data else None
     with tempfile.TemporaryDirectory(prefix="egovkg-serve-") as tmp:
+        if files is None:
+            from egovkg.graph.prefixes import DEFAULT_BASE
+            from egovkg.rdfio.cache import cached_trig
+
+            files = [cached_trig(Layout.default(), base or DEFAULT_BASE)]
         store = location or Path(tmp) / "store"
-        dump = Path(tmp) / "egovkg.nt"
-        write_bytes(dump, serialise(g, "nt"))
-        server = OxigraphServer(store, port=port, read_only=not writable)
-        server.load([dump])
+        server = OxigraphServer(store, port=port, read_only=False, union_default_graph=True)
+        server.load(files)
         with server:
-            click.echo(f"serving {len(g)} triples ({'read-write' if writable else 'read-only'})")
+            click.echo("serving read-write with Oxigraph's own server (no query limits: for a trusted machine)")
             click.echo(f"  query UI:         {server.url}/")
             click.echo(f"  SPARQL endpoint:  {server.query_url}")
-            if writable:
-                click.echo(f"  update endpoint:  {server.update_url}")
-                click.echo(f"  graph store:      {server.store_url}")
+            click.echo(f"  update endpoint:  {server.update_url}")
+            click.echo(f"  graph store:      {server.store_url}")
             click.echo("press Ctrl-C to stop", nl=True)
             sys.stdout.flush()
 
@@ -491,8 +516,8 @@ def serve(
 
 def _register() -> None:
     """Commands that live beside their library modules."""
-    from egovkg.cli_site import site
-    from egovkg.cli_views import stats, view
+    from egovkg.cli.site import site
+    from egovkg.cli.views import stats, view
 
     main.add_command(view)
     main.add_command(stats)
