@@ -13,7 +13,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,6 +100,7 @@ class WorkerPool:
         self._closed = False
         self.network_closed = True
         self.restarts = 0
+        self._slots = asyncio.Semaphore(limits.workers)
 
     async def _spawn(self) -> _Proc:
         import egovkg
@@ -133,7 +134,10 @@ class WorkerPool:
         return proc
 
     async def start(self) -> None:
-        procs = await asyncio.gather(*(self._spawn() for _ in range(self.limits.workers)))
+        # one warm spare beyond the workers that may run at once: a worker killed at a deadline
+        # is replaced at once, not after the seconds a new process takes to load the data
+        self._slots = asyncio.Semaphore(self.limits.workers)
+        procs = await asyncio.gather(*(self._spawn() for _ in range(self.limits.workers + 1)))
         for proc in procs:
             self._idle.put_nowait(proc)
 
@@ -171,7 +175,15 @@ class WorkerPool:
             if watch is not None:
                 watch.cancel()
 
-    async def _race(self, work: Awaitable[Any], deadline: float, watch: asyncio.Future[None] | None) -> Any:
+    async def _race(
+        self,
+        work: Awaitable[Any],
+        deadline: float,
+        watch: asyncio.Future[None] | None,
+        undo: Callable[[Any], None] | None = None,
+    ) -> Any:
+        """``work``'s result, unless the deadline (TimeoutError) or the client's leaving (_Gone)
+        comes first; then ``undo`` gives back what ``work`` took if it finished all the same."""
         task = asyncio.ensure_future(work)
         waiting = {task} | ({watch} if watch is not None else set())
         remaining = deadline - asyncio.get_running_loop().time()
@@ -181,9 +193,25 @@ class WorkerPool:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+        if undo is not None and task.done() and not task.cancelled() and task.exception() is None:
+            undo(task.result())
         raise _Gone if watch is not None and watch in done else TimeoutError
 
     async def _run(self, request: dict[str, Any], deadline: float, watch: asyncio.Future[None] | None) -> Reply | None:
+        try:
+            await self._race(self._slots.acquire(), deadline, watch, lambda _: self._slots.release())
+        except TimeoutError:
+            return Reply(503, message=f"the server is busy: no query worker came free within {self.limits.timeout:g} s")
+        except _Gone:
+            return None
+        try:
+            return await self._attempts(request, deadline, watch)
+        finally:
+            self._slots.release()
+
+    async def _attempts(
+        self, request: dict[str, Any], deadline: float, watch: asyncio.Future[None] | None
+    ) -> Reply | None:
         for attempt in (1, 2):
             proc = await self._take(deadline, watch)
             if not isinstance(proc, _Proc):
@@ -198,7 +226,7 @@ class WorkerPool:
         busy = f"the server is busy: no query worker came free within {self.limits.timeout:g} s"
         while True:
             try:
-                proc = await self._race(self._idle.get(), deadline, watch)
+                proc = await self._race(self._idle.get(), deadline, watch, self._idle.put_nowait)
             except TimeoutError:
                 return Reply(503, message=busy)
             except _Gone:
