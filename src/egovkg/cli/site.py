@@ -59,6 +59,15 @@ def limit_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         help="Worker processes answering queries at once [env EGOVKG_QUERY_WORKERS].",
     )(fn)
     fn = click.option(
+        "--result-cache",
+        type=click.IntRange(min=0),
+        default=32,
+        show_default=True,
+        envvar="EGOVKG_RESULT_CACHE",
+        metavar="MIB",
+        help="Answers kept for repeated queries, in MiB (0: none) [env EGOVKG_RESULT_CACHE].",
+    )(fn)
+    fn = click.option(
         "--max-result-size",
         type=click.IntRange(min=1),
         default=64,
@@ -87,11 +96,17 @@ def limit_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
-def query_limits(query_timeout: float, query_memory: int, max_result_size: int, query_workers: int) -> Any:
+def query_limits(
+    query_timeout: float, query_memory: int, max_result_size: int, query_workers: int, result_cache: int
+) -> Any:
     from egovkg.serve import QueryLimits
 
     return QueryLimits(
-        timeout=query_timeout, memory=query_memory << 20, max_result=max_result_size << 20, workers=query_workers
+        timeout=query_timeout,
+        memory=query_memory << 20,
+        max_result=max_result_size << 20,
+        workers=query_workers,
+        cache=result_cache << 20,
     )
 
 

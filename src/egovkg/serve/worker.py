@@ -12,6 +12,7 @@ way after the reply's header. See docs/LINKED-DATA.md for the protocol and the l
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import resource
@@ -77,6 +78,7 @@ def _on_alarm(_signum: int, _frame: Any) -> None:
     raise _ParseTimeout
 
 
+@functools.lru_cache(maxsize=256)  # a page or a client repeats its queries: parse each text once
 def analyse(text: str) -> tuple[bool, bool] | None:
     """(uses SERVICE, has FROM/FROM NAMED) from rdflib's parse of ``text``; None when rdflib
     cannot parse it within PARSE_BUDGET (its grammar lags Oxigraph's in places: escaped

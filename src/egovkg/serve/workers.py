@@ -8,6 +8,7 @@ costs that process only, and the server answers the next request.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import os
@@ -28,12 +29,14 @@ START_TIMEOUT = 120.0  # seconds for a worker to import, load the data and say i
 class QueryLimits:
     """What one query may take: ``timeout`` seconds (wall clock, queueing included), ``memory``
     bytes of worker address space (0: no limit), ``max_result`` bytes of serialised answer;
-    ``workers`` processes answer at once."""
+    ``workers`` processes answer at once; ``cache`` bytes of answers kept for repeated queries
+    (0: none; the data served never changes, so an answer stays right)."""
 
     timeout: float = 30.0
     memory: int = 4 << 30
     max_result: int = 64 << 20
     workers: int = 2
+    cache: int = 32 << 20
 
     def __post_init__(self) -> None:
         if not self.timeout > 0:
@@ -44,6 +47,8 @@ class QueryLimits:
             raise EgovkgError(f"result cap {self.max_result!r}: give a number of bytes above 0")
         if not 1 <= self.workers <= 64:
             raise EgovkgError(f"query workers {self.workers!r}: give 1 to 64")
+        if self.cache < 0:
+            raise EgovkgError(f"result cache {self.cache!r}: give a number of bytes, 0 for none")
 
 
 @dataclass
@@ -101,6 +106,9 @@ class WorkerPool:
         self.network_closed = True
         self.restarts = 0
         self._slots = asyncio.Semaphore(limits.workers)
+        self._cache: collections.OrderedDict[str, Reply] = collections.OrderedDict()
+        self._cached_bytes = 0
+        self.cache_hits = 0
 
     async def _spawn(self) -> _Proc:
         import egovkg
@@ -166,14 +174,35 @@ class WorkerPool:
 
     async def run(self, request: dict[str, Any], gone: Awaitable[None] | None = None) -> Reply | None:
         """The worker's reply to ``request``; None when ``gone`` (the client left) finished first."""
+        key = json.dumps(request, sort_keys=True)
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+            self.cache_hits += 1
+            if gone is not None and hasattr(gone, "close"):
+                gone.close()  # type: ignore[union-attr] - a coroutine never awaited
+            return hit
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.limits.timeout
         watch = asyncio.ensure_future(gone) if gone is not None else None
         try:
-            return await self._run(request, deadline, watch)
+            reply = await self._run(request, deadline, watch)
         finally:
             if watch is not None:
                 watch.cancel()
+        if reply is not None and reply.status == 200:
+            self._remember(key, reply)
+        return reply
+
+    def _remember(self, key: str, reply: Reply) -> None:
+        size = len(reply.body) + len(key)
+        if size > self.limits.cache // 8:  # no single answer takes more than an eighth
+            return
+        self._cache[key] = reply
+        self._cached_bytes += size
+        while self._cached_bytes > self.limits.cache:
+            old_key, old = self._cache.popitem(last=False)
+            self._cached_bytes -= len(old.body) + len(old_key)
 
     async def _race(
         self,
