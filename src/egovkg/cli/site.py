@@ -15,8 +15,7 @@ from typing import Any
 
 import click
 
-from egovkg.cli.common import base_option, handle_errors, quiet_library_logging
-from egovkg.paths import Layout
+from egovkg.cli.common import base_option, handle_errors, quiet_library_logging, the_kg
 
 
 @click.command()
@@ -38,12 +37,8 @@ def site(out: Path | None, base: str) -> None:
 
     Example: egovkg site -o site/
     """
-    from egovkg.graph.build import build
-    from egovkg.publish.site import build_site
-
     quiet_library_logging()
-    layout = Layout.default()
-    report = build_site(build(layout, base=base), out or layout.build / "site")
+    report = the_kg((), base).site(out)
     for line in report.lines():
         click.echo(line)
 
@@ -127,11 +122,8 @@ def serve_linked_data(
     port: int, base: str, site_dir: Path | None = None, host: str = "127.0.0.1", limits: Any = None
 ) -> None:
     """Run the linked-data server until Ctrl-C or SIGTERM (the body of `egovkg serve --linked-data`)."""
-    from egovkg.graph.build import build
-    from egovkg.serve import make_server
-
     quiet_library_logging()
-    server = make_server(build(Layout.default(), base=base), host=host, port=port, site_dir=site_dir, limits=limits)
+    server = the_kg((), base).serve(host=host, port=port, site_dir=site_dir, limits=limits)
     click.echo(f"serving linked data from {'the site in ' + str(site_dir) if site_dir else 'pages rendered on demand'}")
     click.echo(f"  index:            {server.url}/")
     click.echo(f"  resources:        {server.url}/id/award/2012-management-innovation-01  (303 by Accept)")

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import click
 
-from egovkg.cli.common import data_option, handle_errors, table_width, the_graph
-from egovkg.paths import Layout
+from egovkg.cli.common import data_option, handle_errors, table_width, the_kg
 
 
 @click.command()
@@ -45,19 +44,13 @@ def view(name: str, output: Path | None, lang: str, focus: str | None, depth: in
 
     Example: egovkg view neighbourhood --focus agency:qingdao-egov-office --depth 2
     """
-    from egovkg.publish.views import check_name, index, project, render_view
-    from egovkg.util.atomic import write_text
+    from egovkg.publish.views import check_name
 
     check_name(name)  # before the graph is built, so a typo fails fast
-    idx = index(the_graph(data))
-    html = render_view(idx, name, lang=lang, focus=focus, depth=depth)
-    g = project(idx, name, focus=focus, depth=depth)
-    target = output or Layout.default().viz / f"{name}.html"
-    write_text(target, html)
-    click.echo(
-        f"wrote {target} ({g.number_of_nodes()} nodes, {g.number_of_edges()} edges, "
-        f"{len(html.encode('utf-8')):,} bytes)"
-    )
+    kg = the_kg(data)
+    page = kg.view(name, lang=lang, focus=focus, depth=depth)
+    target = page.save(output or kg.layout.viz / f"{name}.html")
+    click.echo(f"wrote {target} ({page.nodes} nodes, {page.edges} edges, {len(page.html.encode('utf-8')):,} bytes)")
 
 
 @click.command()
@@ -77,7 +70,7 @@ def stats(fmt: str, chart: Path | None, data: tuple[Path, ...]) -> None:
     from egovkg.publish import stats as analytics
     from egovkg.util.atomic import write_bytes
 
-    result = analytics.compute(the_graph(data))
+    result = the_kg(data).stats()
     if fmt == "table":
         text = analytics.to_table(result, width=table_width(analytics.TABLE_WIDTH))
     else:

@@ -16,9 +16,9 @@ import functools
 import json
 import os
 import resource
-import signal
 import struct
 import sys
+import threading
 from typing import IO, Any
 
 STACK = 512 << 20  # bytes of main-thread stack: deep left-nested algebra recurses in Oxigraph
@@ -70,12 +70,17 @@ def write_frame(stream: IO[bytes], data: bytes) -> None:
 # -- the parsed query ---------------------------------------------------------
 
 
-class _ParseTimeout(Exception):
-    pass
+_RUNAWAY = threading.Event()  # a parse outlived its budget: this process ends after its reply
 
 
-def _on_alarm(_signum: int, _frame: Any) -> None:
-    raise _ParseTimeout
+def _parse(text: str, out: list[Any]) -> None:
+    from pyparsing.exceptions import ParseBaseException
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        out.append(parseQuery(text))
+    except (ParseBaseException, RecursionError, ValueError, TypeError):
+        out.append(None)
 
 
 @functools.lru_cache(maxsize=256)  # a page or a client repeats its queries: parse each text once
@@ -83,18 +88,20 @@ def analyse(text: str) -> tuple[bool, bool] | None:
     """(uses SERVICE, has FROM/FROM NAMED) from rdflib's parse of ``text``; None when rdflib
     cannot parse it within PARSE_BUDGET (its grammar lags Oxigraph's in places: escaped
     characters in prefixed names, for one). Then Oxigraph's parse decides alone, inside the
-    network sandbox."""
-    from pyparsing.exceptions import ParseBaseException
-    from rdflib.plugins.sparql.parser import parseQuery
+    network sandbox. The parse runs on a thread with a large stack; one that outlives its
+    budget cannot be stopped, so the worker ends after its reply and the pool replaces it."""
     from rdflib.plugins.sparql.parserutils import CompValue
 
-    signal.setitimer(signal.ITIMER_REAL, PARSE_BUDGET)
-    try:
-        parsed = parseQuery(text)
-    except (ParseBaseException, _ParseTimeout, RecursionError, ValueError, TypeError):
+    out: list[Any] = []
+    thread = threading.Thread(target=_parse, args=(text, out), daemon=True)
+    thread.start()
+    thread.join(PARSE_BUDGET)
+    if thread.is_alive():
+        _RUNAWAY.set()
         return None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+    parsed = out[0] if out else None
+    if parsed is None:
+        return None
     service = dataset = False
     todo: list[Any] = [parsed]
     while todo:
@@ -206,8 +213,7 @@ def main(argv: list[str]) -> int:
     _big_stack()
     data, cap, memory = argv[0], int(argv[1]), int(argv[2])
     sys.setrecursionlimit(50_000)
-    signal.signal(signal.SIGALRM, _on_alarm)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle: it stops us
+    threading.stack_size(STACK)  # rdflib's parser recurses too (on its own thread: see analyse)
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write into the reply stream
     # rdflib's SPARQL parser and Oxigraph loaded before the limits: imports are not a query's cost
@@ -228,8 +234,10 @@ def main(argv: list[str]) -> int:
         write_frame(out, json.dumps(head).encode())
         write_frame(out, body)
         out.flush()
+        if _RUNAWAY.is_set():
+            os._exit(0)  # a parse thread still runs: end here, the pool starts a fresh worker
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    main(sys.argv[1:])

@@ -127,6 +127,7 @@ class WorkerPool:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL,
             env=env,
+            start_new_session=True,  # Ctrl-C at a terminal is the server's to handle; it stops the workers
         )
         proc = _Proc(process)
         self._all.add(proc)
@@ -285,8 +286,8 @@ class WorkerPool:
                 await asyncio.wait_for(proc.process.wait(), 5)
             code = proc.process.returncode
             self._replace(proc)
-            if not last and code in (-signal.SIGKILL, -signal.SIGTERM):
-                return _RETRY  # killed from outside (an operator, the OOM killer), maybe before our query: once more
+            if not last and code in (0, -signal.SIGKILL, -signal.SIGTERM):
+                return _RETRY  # ended by itself, or killed from outside (the OOM killer): maybe before our query
             return Reply(
                 500,
                 message=f"the query stopped its worker process ({_death(code)}: out of memory, or too complex for "
