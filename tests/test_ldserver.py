@@ -288,6 +288,9 @@ def test_service_detection() -> None:
     assert uses_service("SELECT * { SERVICE <http://x/> { ?s ?p ?o } }")
     assert uses_service("select * { service silent ?e { ?s ?p ?o } }")
     assert uses_service("SELECT * { \\u0053ERVICE <http://x/> { ?s ?p ?o } }")
+    # an escaped character in a prefixed name opens no comment or string that would hide the rest
+    assert uses_service("PREFIX ex: <urn:x#> SELECT * { ?s ex:a\\# ?o . SERVICE <http://x/> { ?s ?p ?o } }")
+    assert uses_service("PREFIX ex: <urn:x#> SELECT * { ?s ex:a\\' ?o . SERVICE <http://x/> { ?s ?p ?o } }")
     assert not uses_service('SELECT ?service { ?service <http://x/service> "public service" } # SERVICE')
     assert not uses_service("PREFIX service: <http://x/> SELECT * { ?s service:p ?o }")
     assert not uses_service("SELECT * { ?s ?p '''a SERVICE b''' }")
