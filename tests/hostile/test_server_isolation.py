@@ -16,6 +16,8 @@ import pytest
 from egovkg.graph.build import KnowledgeGraph
 from egovkg.serve import LinkedDataServer, QueryLimits, make_server, serve_forever
 
+pytestmark = pytest.mark.slow  # deadlines, head timeouts and worker restarts: about 80 s in all
+
 LIMITS = QueryLimits(timeout=8.0, memory=1 << 30, max_result=1 << 20, workers=2)
 
 
