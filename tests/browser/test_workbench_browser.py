@@ -6,7 +6,7 @@ http.server, as a user would with `python -m http.server`; queries run in Oxigra
 WebAssembly build in a Web Worker. Every catalogue report gives the same CSV, TSV and JSON bytes
 as `egovkg query NAME --format`, run in-process on the same graph.
 
-Served: the current linked-data server (egovkg.serve.ldserver) serves the same page and answers
+Served: the linked-data server (egovkg.serve) serves the same page and answers
 /sparql, so the page sends its queries there. Every test fails on a request that leaves
 127.0.0.1 (a route aborts and records it).
 """
@@ -431,20 +431,16 @@ def test_screenshots_and_load_time(tabs, static_url: str, static_dir: Path, arti
 
 @pytest.fixture(scope="module")
 def served_url(kg) -> Iterator[str]:
-    """The current egovkg.ldserver with the workbench's Content-Security-Policy on its pages (it
-    sends the site's script-free policy on every HTML page; the Starlette rewrite is to send the
-    workbench's own for query.html, egovkg.publish.site.csp_for)."""
-    import egovkg.serve.ldserver as ld
+    """`egovkg serve --linked-data`'s server: it sends query.html with the workbench's own
+    Content-Security-Policy (egovkg.publish.site.csp_for), every other page with the site's."""
+    from egovkg.serve import make_server, serve_forever
 
-    patch = pytest.MonkeyPatch()
-    patch.setattr(ld, "CSP", WORKBENCH_CSP)
-    server = ld.make_server(kg)
-    thread = threading.Thread(target=ld.serve_forever, args=(server,), daemon=True)
+    server = make_server(kg)
+    thread = threading.Thread(target=serve_forever, args=(server,), daemon=True)
     thread.start()
     yield server.url
     server.shutdown()
     thread.join(10)
-    patch.undo()
 
 
 def test_served_page_sends_queries_to_the_endpoint(tabs, served_url: str, artifacts: Path) -> None:

@@ -3,7 +3,7 @@
 Every IRI of the graph gets a page that shows both languages, and its own
 description in Turtle, N-Triples, JSON-LD and RDF/XML. The paths mirror the
 IRIs, so the site works from ``file://``, from any static web server, and
-behind :mod:`egovkg.serve.ldserver`, which adds content negotiation and SPARQL:
+behind :mod:`egovkg.serve.app`, which adds content negotiation and SPARQL:
 
 =====================================================  ==============================================
 IRI                                                    files (``.html``, ``.ttl``, ``.nt``, ``.jsonld``, ``.rdf``)
@@ -181,7 +181,7 @@ def _term_key(term: Any) -> tuple[int, str, str, str]:
 class Site:
     """Everything the site holds, rendered on demand: ``paths()`` lists it, ``render(path)`` makes one file.
 
-    :func:`build_site` writes every path; :mod:`egovkg.serve.ldserver` renders pages as they are asked for.
+    :func:`build_site` writes every path; :mod:`egovkg.serve.app` renders pages as they are asked for.
     """
 
     def __init__(self, kg: KnowledgeGraph, *, sparql_endpoint: str | None = None, layout: Layout | None = None) -> None:
