@@ -167,6 +167,8 @@ def test_two_builds_are_byte_identical_across_hash_seeds(tmp_path: Path) -> None
         "viz/geography.html",
         "viz/agencies.html",
         "viz/timeline.html",
+        "viz/index.html",
+        "viz/map.html",
         "viz/awards-by-province.png",
         "viz/stats.json",
     }

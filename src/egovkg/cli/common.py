@@ -21,7 +21,10 @@ from egovkg.util.terminal import terminal_safe
 
 def _fail(exc: EgovkgError) -> None:
     # a message may quote a server's reply, a file name or a label: shown as data, never as controls
-    click.echo(f"error: {terminal_safe(str(exc))}", err=True)
+    message = str(exc)
+    if exc.param and message.startswith(f"{exc.param}: "):  # the library's parameter is our option
+        message = f"--{exc.param.replace('_', '-')}: " + message.removeprefix(f"{exc.param}: ")
+    click.echo(f"error: {terminal_safe(message)}", err=True)
     sys.exit(exc.exit_code)
 
 
@@ -175,31 +178,14 @@ def store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
-def graph_files(data: Sequence[Path], base: str | None = None) -> list[Path]:
-    """The RDF files to read: the user's, or the built graph (cached while its inputs are unchanged)."""
+def the_kg(data: Sequence[Path], base: str | None = None, store: str = "oxigraph"):  # noqa: ANN201
+    """The graph the command works on: the --data files, or the built graph of this checkout (or the shipped one)."""
     from egovkg.graph.prefixes import DEFAULT_BASE
-    from egovkg.rdfio.cache import cached_ntriples
+    from egovkg.kg import KG
 
-    return list(data) if data else [cached_ntriples(Layout.default(), base or DEFAULT_BASE)]
+    return KG(Layout.default(), data, base=base or DEFAULT_BASE, store=store)
 
 
 def the_graph(data: Sequence[Path], base: str | None = None):  # noqa: ANN201
     """The graph as an rdflib Graph: the --data files, or the built graph."""
-    from egovkg.graph.namespaces import DEFAULT_BASE, bind_prefixes
-    from egovkg.sparql.store import load_rdf
-
-    g = load_rdf(graph_files(data, base))
-    bind_prefixes(g, base or DEFAULT_BASE)
-    return g
-
-
-def the_store(data: Sequence[Path], base: str | None, kind: str, path: Path | None = None):  # noqa: ANN201
-    """A query store of the chosen kind over the --data files or the built graph."""
-    from egovkg.sparql.store import MemoryStore, OxigraphStore, reuse_or_load
-
-    if kind == "memory":
-        return MemoryStore(the_graph(data, base))
-    files = graph_files(data, base)
-    if path is not None:
-        return reuse_or_load(path, files)
-    return OxigraphStore.from_files(files)
+    return the_kg(data, base).graph

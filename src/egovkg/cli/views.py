@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from egovkg.cli.common import data_option, handle_errors, table_width, the_graph
+from egovkg.cli.common import data_option, handle_errors, table_width, the_graph, the_kg
 from egovkg.paths import Layout
 
 
@@ -134,7 +134,7 @@ def stats(fmt: str, chart: Path | None, data: tuple[Path, ...]) -> None:
     from egovkg.publish import stats as analytics
     from egovkg.util.atomic import write_bytes
 
-    result = analytics.compute(the_graph(data))
+    result = the_kg(data).stats()
     if fmt == "table":
         text = analytics.to_table(result, width=table_width(analytics.TABLE_WIDTH))
     else:

@@ -4,34 +4,37 @@ from __future__ import annotations
 
 import re
 
+from egovkg.errors import DataError
+
 DEFAULT_BASE = "https://w3id.org/egovkg/id/"
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f-\x9f]')  # outside IRIREF (N-Triples, SPARQL), and C1
 
 
-def check_iri(iri: str, option: str) -> str:
-    """``iri`` if it is an absolute IRI with no spaces or characters an IRI may not hold;
-    else DataError naming ``option``."""
-    from egovkg.errors import DataError
+def _about(param: str, exc: DataError) -> DataError:
+    exc.param = param
+    return exc
 
+
+def check_iri(iri: str, param: str) -> str:
+    """``iri`` if it is an absolute IRI with no spaces or characters an IRI may not hold;
+    else DataError naming the parameter ``param``."""
     if not iri:
-        raise DataError("the IRI is empty", file=option)
+        raise _about(param, DataError("the IRI is empty", file=param))
     bad = _NOT_IN_IRI.search(iri)
     if bad:
-        raise DataError(f"not an IRI: it holds {bad.group()!r} at character {bad.start()}", file=option)
+        raise _about(param, DataError(f"not an IRI: it holds {bad.group()!r} at character {bad.start()}", file=param))
     if not _SCHEME.match(iri):
-        raise DataError(f"not an absolute IRI (no scheme such as https:): {iri!r}", file=option)
+        raise _about(param, DataError(f"not an absolute IRI (no scheme such as https:): {iri!r}", file=param))
     return iri
 
 
 def check_base(base: str) -> str:
     """``base`` if every IRI made from it is valid: absolute, no spaces or characters an
     IRI may not hold, ending in '/' or '#'; else DataError naming --base."""
-    from egovkg.errors import DataError
-
-    check_iri(base, "--base")
+    check_iri(base, "base")
     if not base.endswith(("/", "#")):
-        raise DataError("the base IRI must end with '/' or '#'", file="--base")
+        raise _about("base", DataError("the base IRI must end with '/' or '#'", file="base"))
     return base
 
 

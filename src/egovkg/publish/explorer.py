@@ -299,7 +299,7 @@ def render_timeline(graph: Any, base: str, deployment: str = "viz", *, query: bo
 
     tl = timeline_model(graph, base, deployment)
     counts = {k["key"]: sum(1 for i in tl["items"] if i["kind"] == k["key"]) for k in tl["kinds"]}
-    names = {k["key"]: (k["zh"], k["en"]) for k in tl["kinds"]}
+    names = {k["key"]: (k["zh"], k["one"]) for k in tl["kinds"]}
     return render_page(
         "timeline", deployment, query=query, data={"timeline": tl}, t={**tl, "counts": counts, "kind_names": names}
     )

@@ -10,7 +10,8 @@ from egovkg.errors import ValidationFailed
 from egovkg.graph.build import KnowledgeGraph, build
 from egovkg.graph.namespaces import DEFAULT_BASE
 from egovkg.paths import Layout
-from egovkg.rdfio.export import FORMATS, describe, serialise
+from egovkg.rdfio.export import describe, graph_for, serialise
+from egovkg.rdfio.formats import RDF_FORMATS
 from egovkg.sparql.catalogue import load_catalogue
 from egovkg.sparql.validate import load_shapes, validate
 from egovkg.util.atomic import write_bytes
@@ -86,9 +87,9 @@ def run(
     # Serialise everything first, then write: a failure leaves the old outputs in place.
     t = time.perf_counter()
     outputs: dict[Path, bytes] = {}
-    for fmt, (_rdflib, suffix, _media) in FORMATS.items():
-        outputs[out / f"egovkg.{suffix}"] = serialise(kg.dataset() if fmt == "trig" else union, fmt, base)
-    dumps = {fmt: f"{DUMP_ROOT}egovkg.{suffix}" for fmt, (_r, suffix, _m) in FORMATS.items()}
+    for fmt, f in RDF_FORMATS.items():
+        outputs[out / f"egovkg.{f.suffix}"] = serialise(graph_for(kg, fmt), fmt, base)
+    dumps = {fmt: f"{DUMP_ROOT}egovkg.{f.suffix}" for fmt, f in RDF_FORMATS.items()}
     outputs[out / "void.ttl"] = serialise(describe(kg, dumps=dumps), "ttl")
     if docs:
         outputs[out / "docs" / "ontology.html"] = render_docs(layout.ontology).encode("utf-8")

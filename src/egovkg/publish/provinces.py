@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,13 +147,31 @@ def awards_by_province(graph: Graph, base: str) -> tuple[list[Province], list[Aw
     return list(by_code.values()), unplaced
 
 
+SHADES = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")  # ColorBrewer Blues, light to dark
+
+
+def _step(n: int, most: int) -> int:
+    """Which of the equal-width classes 1..most falls in; -1 for none."""
+    return -1 if n <= 0 or most <= 0 else math.ceil(n / most * len(SHADES)) - 1
+
+
 def _shade(n: int, most: int) -> tuple[str, str]:
     """(fill, text colour) on a sequential blue scale; 0 is a pale grey."""
-    if n == 0 or most == 0:
+    i = _step(n, most)
+    if i < 0:
         return "#eef1f4", "#56606b"
-    steps = ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]
-    i = min(len(steps) - 1, round((n / most) * (len(steps) - 1)))
-    return steps[i], "#0b1f33" if i < 3 else "#ffffff"
+    return SHADES[i], "#0b1f33" if i < 3 else "#ffffff"
+
+
+def _legend(most: int) -> list[dict[str, str]]:
+    """One swatch per colour used, with the counts it stands for ("0", "1", "2–3", ...)."""
+    out = [{"n": "0", "fill": _shade(0, most)[0]}]
+    groups: dict[int, list[int]] = {}
+    for n in range(1, most + 1):
+        groups.setdefault(_step(n, most), []).append(n)
+    for i, ns in sorted(groups.items()):
+        out.append({"n": str(ns[0]) if len(ns) == 1 else f"{ns[0]}–{ns[-1]}", "fill": SHADES[i]})
+    return out
 
 
 def map_model(graph: Graph, base: str, deployment: str) -> dict[str, Any]:
@@ -207,7 +226,7 @@ def map_model(graph: Graph, base: str, deployment: str) -> dict[str, Any]:
         "tile": TILE,
         "most": most,
         "total": len(set(graph.subjects(RDF.type, EGOV.Award))),
-        "legend": [{"n": n, "fill": _shade(n, most)[0]} for n in sorted({0, 1, max(1, most // 2), most})],
+        "legend": _legend(most),
     }
 
 

@@ -63,7 +63,8 @@ from egovkg.graph.build import KnowledgeGraph
 from egovkg.graph.namespaces import OA, ONTOLOGY_IRI, PREFIXES, bind_prefixes
 from egovkg.publish.explorer import CSP as EXPLORER_CSP
 from egovkg.publish.explorer import GRAPH_PAGES, NEIGHBOURHOOD_PAGE, QUERY_PAGE, SITE_FOLDER, page_file, show_in_graph
-from egovkg.rdfio.export import FORMATS, describe, serialise
+from egovkg.rdfio.export import describe, serialise
+from egovkg.rdfio.formats import RDF_FORMATS as FORMATS
 
 ONTOLOGY_NS = ONTOLOGY_IRI + "#"
 RDF_FORMATS: tuple[str, ...] = ("ttl", "nt", "jsonld", "xml")  # one description file each
@@ -71,18 +72,13 @@ DUMP_FORMATS: tuple[str, ...] = ("ttl", "nt", "jsonld", "xml", "trig")
 MEDIA_TYPES: dict[str, str] = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
-    ".ttl": "text/turtle; charset=utf-8",
-    ".nt": "application/n-triples",
-    ".jsonld": "application/ld+json",
-    ".rdf": "application/rdf+xml",
-    ".trig": "application/trig",
+    **{f".{f.suffix}": f.media_type + ("; charset=utf-8" if f.name == "ttl" else "") for f in FORMATS.values()},
 }
 VOID_PATH = ".well-known/void"
 CSS_PATH = "assets/site.css"
 MARKER = ".egovkg-site"  # marks a folder build_site may replace
 SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 MAX_SEGMENT = 160  # bytes; file names stay well under the usual 255 with a suffix added
-FORMAT_NAMES = {"ttl": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD", "xml": "RDF/XML", "trig": "TriG"}
 # Shown first, in this order; every other property follows sorted by its CURIE.
 LEADING = (RDF.type, RDFS.label, SKOS.prefLabel, SKOS.altLabel, DCTERMS.title, RDFS.comment, SKOS.definition)
 LABELS = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
@@ -291,7 +287,8 @@ class Site:
         for r in self.resources.values():
             self._add(f"{r.stem}.html", lambda r=r: self._page(r))
             for fmt in RDF_FORMATS:
-                self._add(f"{r.stem}.{FORMATS[fmt][1]}", lambda r=r, fmt=fmt: serialise(self._description(r.iri), fmt))
+                describe_as = lambda r=r, fmt=fmt: serialise(self._description(r.iri), fmt)  # noqa: E731
+                self._add(f"{r.stem}.{FORMATS[fmt].suffix}", describe_as)
         self._add("index.html", self._index)
         for cls in self.classes:
             self._add(class_stem(cls) + ".html", lambda cls=cls: self._class_page(cls))
@@ -300,7 +297,7 @@ class Site:
             self._add(f"{SITE_FOLDER}/{name}", lambda name=name: self._explorer()[name].encode("utf-8"))
         self._add(VOID_PATH, lambda: serialise(self.void(), "ttl"))
         for fmt in DUMP_FORMATS:
-            self._add(f"dump/egovkg.{FORMATS[fmt][1]}", lambda fmt=fmt: self._dump(fmt))
+            self._add(f"dump/egovkg.{FORMATS[fmt].suffix}", lambda fmt=fmt: self._dump(fmt))
 
     def _css(self) -> bytes:
         assert self.env.loader is not None
@@ -332,13 +329,14 @@ class Site:
 
     def dumps(self) -> dict[str, str]:
         root = site_root(self.base)
-        return {fmt: f"{root}dump/egovkg.{FORMATS[fmt][1]}" for fmt in DUMP_FORMATS}
+        return {fmt: f"{root}dump/egovkg.{FORMATS[fmt].suffix}" for fmt in DUMP_FORMATS}
 
     def void(self, sparql_endpoint: str | None = None) -> Graph:
         return describe(self.kg, dumps=self.dumps(), sparql_endpoint=sparql_endpoint or self.sparql_endpoint)
 
     def _dump(self, fmt: str) -> bytes:
-        return serialise(self.kg.dataset() if fmt == "trig" else self.graph, fmt, self.base)
+        graph = self.kg.dataset() if FORMATS[fmt].keeps_named_graphs else self.graph
+        return serialise(graph, fmt, self.base)
 
     # -- descriptions ----------------------------------------------------------
 
@@ -529,8 +527,8 @@ class Site:
 
     def _downloads(self, stem: str, page: str) -> list[dict[str, str]]:
         return [
-            {"name": FORMAT_NAMES[fmt], "href": relative(page, f"{stem}.{FORMATS[fmt][1]}"), "type": FORMATS[fmt][2]}
-            for fmt in RDF_FORMATS
+            {"name": f.label, "href": relative(page, f"{stem}.{f.suffix}"), "type": f.media_type}
+            for f in map(FORMATS.__getitem__, RDF_FORMATS)
         ]
 
     def _title(self, node: dict[str, Any]) -> str:
@@ -603,7 +601,7 @@ class Site:
                 "terms": sum(1 for r in self.resources.values() if r.kind == "term"),
                 "vocab": sum(1 for r in self.resources.values() if r.kind == "vocab"),
             },
-            dumps=[{"name": FORMAT_NAMES[fmt], "href": f"dump/egovkg.{FORMATS[fmt][1]}"} for fmt in DUMP_FORMATS],
+            dumps=[{"name": FORMATS[fmt].label, "href": f"dump/egovkg.{FORMATS[fmt].suffix}"} for fmt in DUMP_FORMATS],
             ontology=self.node(URIRef(ONTOLOGY_IRI), page),
             base=self.base,
         )

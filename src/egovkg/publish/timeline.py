@@ -1,8 +1,9 @@
 """The explorer's timeline: milestones, policy documents, programmes and the selection on a true time axis.
 
 Read generically from the graph: every instance of the classes in :data:`KINDS`,
-dated by its first ``schema:startDate``, ``schema:legislationDate`` or
-``dct:date`` and, for a range, ``schema:endDate``. So new milestones, documents
+dated by its first ``schema:startDate``, ``schema:legislationDate``,
+``dct:date`` or ``egov:adoptionDate`` and, for a range, ``schema:endDate`` (an item
+with only an end date stands at its end, written ``…/2005``). So new milestones, documents
 or programme years in the data appear without a change here.
 
 Dates keep their precision (``1970``, ``2012-05``, ``2006-03-19``). A date is a
@@ -27,17 +28,18 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SDO
 
-from egovkg.graph.namespaces import EGOV
+from egovkg.graph.namespaces import EGOV, ONTOLOGY_IRI
 from egovkg.publish.explorer import curie, graph_href, labels, site_href
 
-# (class, key, 中文, English, colour), in the order of the bands on the page
-KINDS: tuple[tuple[URIRef, str, str, str, str], ...] = (
-    (EGOV.Milestone, "milestone", "里程碑", "Milestones", "#1f77b4"),
-    (EGOV.Selection, "selection", "评选", "Selection", "#d62728"),
-    (EGOV.PolicyDocument, "document", "政策文件", "Policy documents", "#2ca02c"),
-    (EGOV.Programme, "programme", "项目", "Programmes", "#9467bd"),
+# (class, key, 中文, English, English for one, colour), in the order of the bands on the page
+KINDS: tuple[tuple[URIRef, str, str, str, str, str], ...] = (
+    (EGOV.Milestone, "milestone", "里程碑", "Milestones", "Milestone", "#1f77b4"),
+    (EGOV.Selection, "selection", "评选", "Selection", "Selection", "#d62728"),
+    (EGOV.PolicyDocument, "document", "政策文件", "Policy documents", "Policy document", "#2ca02c"),
+    (EGOV.Programme, "programme", "项目", "Programmes", "Programme", "#9467bd"),
 )
-START = (SDO.startDate, SDO.legislationDate, DCTERMS.date)
+# a document adopted but not dated by its issue gets its adoption date (egov:adoptionDate, where defined)
+START = (SDO.startDate, SDO.legislationDate, DCTERMS.date, URIRef(ONTOLOGY_IRI + "#adoptionDate"))
 END = (SDO.endDate,)
 MAX_EMPTY_YEARS = 6  # a longer run of empty whole years becomes a marked break
 DATE = re.compile(r"^(-?\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -132,13 +134,23 @@ def items(graph: Graph, base: str, deployment: str) -> tuple[list[dict[str, Any]
                 "graph": graph_href(c, view) if view else None,
             }
             start = _first_date(graph, node, START)
+            end = _first_date(graph, node, END)
+            if start is None and end is not None:  # only its end is known ("phase one to end in 2005")
+                item.update(
+                    start=round(end.begins(), 5),
+                    end=round(end.ends(), 5),
+                    date=f"…/{end.text}",
+                    precision=end.precision,
+                    range=False,
+                )
+                dated.append(((end.sort_key(), end.sort_key(), kind, zh or en, c), item))
+                continue
             if start is None:
                 parent = next(iter(sorted(graph.objects(node, DCTERMS.isPartOf), key=str)), None)
                 if parent is not None:
                     item["part_of"] = list(labels(graph, parent))
                 undated.append(item)
                 continue
-            end = _first_date(graph, node, END)
             if end is not None and end.ends() < start.begins():
                 end = None  # an end before the start is not drawn as a range
             item.update(
@@ -180,7 +192,7 @@ def timeline_model(graph: Graph, base: str, deployment: str) -> dict[str, Any]:
         "items": dated,
         "undated": undated,
         "segments": segments(dated),
-        "kinds": [{"key": k, "zh": zh, "en": en, "colour": col} for _c, k, zh, en, col in KINDS],
+        "kinds": [{"key": k, "zh": zh, "en": en, "one": one, "colour": col} for _c, k, zh, en, one, col in KINDS],
     }
 
 

@@ -17,26 +17,11 @@ from typing import Any, BinaryIO
 
 from egovkg.errors import EgovkgError, NamedGraphsError, RDFInputError
 from egovkg.graph.prefixes import STANDARD_PREFIXES, resource_prefixes
+from egovkg.rdfio.formats import RDF_FORMATS, by_suffix, rdf_format
 
 STORES = ("oxigraph", "memory")  # embedded query stores; the first is the default
 DEFAULT_STORE = STORES[0]
 
-# file suffix -> pyoxigraph RdfFormat name
-OX_FORMATS = {
-    ".ttl": "TURTLE",
-    ".nt": "N_TRIPLES",
-    ".nq": "N_QUADS",
-    ".trig": "TRIG",
-    ".rdf": "RDF_XML",
-    ".xml": "RDF_XML",
-    ".owl": "RDF_XML",
-    ".jsonld": "JSON_LD",
-    ".json": "JSON_LD",
-    ".n3": "N3",
-}
-# our format names -> pyoxigraph RdfFormat name
-OUTPUT_FORMATS = {"ttl": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD", "xml": "RDF_XML", "trig": "TRIG"}
-FORMAT_NAMES = {"ttl": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD", "xml": "RDF/XML", "trig": "TriG"}
 # The syntax that makes a blank node, by input format: a file with none of these has none,
 # and skips the relabelling. "(" is a collection, "<<" and "~" RDF 1.2 reifiers, "{|" an
 # annotation. N3 (paths, formulas), RDF/XML and JSON-LD make blank nodes from structure:
@@ -136,7 +121,8 @@ def not_a_file(path: Path) -> str:
 
 def input_format(path: Path) -> str:
     """The pyoxigraph RdfFormat name of an RDF file, by suffix; the file must exist."""
-    kind = OX_FORMATS.get(path.suffix.lower())
+    found = by_suffix(path.suffix)
+    kind = found.ox_name if found else None
     if kind is None:
         raise RDFInputError(f"{path}: unknown RDF file type '{path.suffix}'")
     if not path.is_file():
@@ -153,11 +139,8 @@ def convert_files(files: list[Path], fmt: str, path: Path) -> None:
     nodes, and the same input gives the same bytes: Oxigraph alone would print random ids.
     Named graphs (and N3 formulas) are refused for the triple formats, naming the file.
     """
-    import pyoxigraph as ox
 
-    if fmt not in OUTPUT_FORMATS:
-        raise EgovkgError(f"unknown format '{fmt}'; choose one of {', '.join(OUTPUT_FORMATS)}")
-    out = getattr(ox.RdfFormat, OUTPUT_FORMATS[fmt])
+    out = rdf_format(fmt).oxigraph
     # Turtle, N-Triples, RDF/XML hold one graph: let the parser stop at the first named
     # graph, so the error names the file that has it (Oxigraph's serializer cannot say).
     triples_only = not out.supports_datasets
@@ -186,7 +169,7 @@ def _write(streams: list[Iterator[Any]], path: Path, fmt: str, kwargs: dict[str,
                 raise  # the disk's: atomic_open names the output
             # Oxigraph's own refusal, such as "JSON-LD does not support RDF 1.2 yet"
             where = reading[-1] if reading else path
-            raise RDFInputError(f"{where}: cannot be written as {FORMAT_NAMES[fmt]}: {exc}") from exc
+            raise RDFInputError(f"{where}: cannot be written as {RDF_FORMATS[fmt].label}: {exc}") from exc
 
 
 def _read(
@@ -222,7 +205,7 @@ def _named(path: Path, stream: Iterator[Any], triples_fmt: str | None, reading: 
         yield from stream
     except SyntaxError as exc:
         if triples_fmt and "named graph" in str(exc).lower():
-            name = FORMAT_NAMES[triples_fmt]
+            name = RDF_FORMATS[triples_fmt].label
             if path.suffix.lower() == ".n3":  # Oxigraph reads each N3 formula as a named graph
                 raise NamedGraphsError(
                     f"{path}: N3 formulas ({{ ... }}) cannot be converted to {name}; "

@@ -9,6 +9,8 @@ from typing import Literal as Kind
 
 from egovkg.errors import QueryError
 from egovkg.graph.prefixes import STANDARD_PREFIXES, resource_prefixes
+from egovkg.rdfio.formats import RDF_FORMATS
+from egovkg.rdfio.formats import RESULT_FORMATS as W3C_RESULT_FORMATS
 
 if TYPE_CHECKING:  # rdflib is imported where it is used: listing and preparing queries never needs it
     from rdflib import BNode, Graph, Literal, URIRef
@@ -49,6 +51,32 @@ class QueryResult:
             [{v: (r[v].toPython() if v in r else None) for v in self.vars} for r in self.rows], columns=self.vars
         )
 
+    @property
+    def df(self):  # noqa: ANN201 - pandas is optional
+        """The rows as a pandas DataFrame (pandas must be installed)."""
+        return self.to_dataframe()
+
+    def _repr_html_(self) -> str:
+        """An HTML table for Jupyter: every value escaped, IRIs as links."""
+        import html
+
+        if self.kind == "ask":
+            return f"<p>ASK: <b>{'true' if self.boolean else 'false'}</b></p>"
+        if self.kind == "graph":
+            return f"<p>a graph of {len(self)} triples</p>"
+
+        def cell(term: Any) -> str:
+            text = html.escape(str(term))
+            if type(term).__name__ == "URIRef" and str(term).startswith(("http://", "https://")):
+                return f'<a href="{text}">{html.escape(short(term, table_prefixes()))}</a>'
+            return text
+
+        head = "".join(f"<th>{html.escape(v)}</th>" for v in self.vars)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{cell(r[v]) if v in r else ''}</td>" for v in self.vars) + "</tr>" for r in self.rows
+        )
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table><p>{len(self.rows)} rows</p>"
+
 
 def from_rdflib(result: Result) -> QueryResult:
     from rdflib import Graph
@@ -65,11 +93,10 @@ def from_rdflib(result: Result) -> QueryResult:
     return QueryResult("select", vars=names, rows=rows)
 
 
-RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
-W3C_RESULT_FORMATS = {"csv": "CSV", "tsv": "TSV", "json": "JSON", "xml": "XML"}  # ours -> Oxigraph QueryResultsFormat
+RESULT_FORMATS = ("table", *W3C_RESULT_FORMATS)  # for SELECT and ASK; graphs take the RDF formats
 
 
-GRAPH_FORMATS = ("ttl", "nt", "jsonld", "xml", "trig")
+GRAPH_FORMATS = tuple(RDF_FORMATS)  # for CONSTRUCT and DESCRIBE
 
 
 def format_result(result: QueryResult, fmt: str, *, base: str | None = None, width: int = TABLE_WIDTH) -> bytes:
@@ -276,7 +303,7 @@ def serialize_results(result: Any, fmt: str) -> bytes:
     """
     import pyoxigraph as ox
 
-    data = result.serialize(format=getattr(ox.QueryResultsFormat, W3C_RESULT_FORMATS[fmt]))
+    data = result.serialize(format=getattr(ox.QueryResultsFormat, W3C_RESULT_FORMATS[fmt].ox_name))
     if fmt == "xml":
         from egovkg.rdfio.convert import xml_safe
 

@@ -24,10 +24,10 @@ const EGK = (() => {
   function withLang(href) {
     if (!href || !href.startsWith("./")) return href;
     const [path, query = ""] = href.split("?");
-    const p = new URLSearchParams(query);
-    if (lang === "en") p.set("lang", "en"); else p.delete("lang");
-    const q = p.toString();
-    return path + (q ? "?" + q : "");
+    // kept as written (node=award:x stays readable), only lang=... added or dropped
+    const parts = query.split("&").filter((kv) => kv && !kv.startsWith("lang="));
+    if (lang === "en") parts.push("lang=en");
+    return path + (parts.length ? "?" + parts.join("&") : "");
   }
   function relinkAll(scope) {
     (scope || document).querySelectorAll('a[href^="./"]').forEach((a) => a.setAttribute("href", withLang(a.getAttribute("href"))));

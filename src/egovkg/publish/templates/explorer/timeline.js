@@ -51,12 +51,12 @@
     pos.clear();
     // rows per band, packed greedily in time order
     let y = 0;
-    const placed = [];
+    const placed = [], heads = [];
     for (const kind of T.kinds) {
       const mine = items.filter((i) => i.kind === kind.key);
       if (!mine.length) continue;
       const head = el("text", { x: 6, y: y + 16, "font-size": 12, "font-weight": 700, fill: kind.colour, class: "egk-band" }, t([kind.zh, kind.en]));
-      placed.push(head);
+      heads.push(head);
       y += BAND_HEAD;
       const rows = []; // per row, the [left, right] extents taken
       const axisEnd = x(T.segments[T.segments.length - 1][1], k);
@@ -99,9 +99,12 @@
         left += BREAK;
       }
     }
-    body.append(...placed);
+    // items in time order, so Tab and a screen reader meet them in the order they happened
+    placed.sort((a, b) => Number(a.dataset.order) - Number(b.dataset.order));
+    body.append(...heads, ...placed);
     // ruler: a tick each year, a label every n years so labels stay apart
     const every = [1, 2, 5, 10, 20].find((n) => n * k >= 40) || 50;
+    let lastLabel = -Infinity;
     for (const [a, b] of T.segments) {
       for (let yr = a; yr <= b; yr++) {
         const tx = x(yr, k);
@@ -109,7 +112,11 @@
         ruler.append(el("line", { x1: tx, x2: tx, y1: major ? 16 : 24, y2: RULER_H, stroke: "#56606b", "stroke-width": major ? 1.2 : 0.8 }));
         const roomy = yr === a || yr % every === 0;
         if (major && roomy && (yr !== b || b - a < every)) {
-          ruler.append(el("text", { x: tx, y: 12, "font-size": 11, "text-anchor": yr === a ? "start" : "middle", fill: "#1b2631", "data-year": yr }, String(yr)));
+          const first = yr === a; // a stretch's first year starts at its tick, clear of the break mark
+          const left = first ? tx : tx - 15;
+          if (left < lastLabel + 4) continue; // never two year labels on top of each other
+          lastLabel = left + 30;
+          ruler.append(el("text", { x: tx, y: 12, "font-size": 11, "text-anchor": first ? "start" : "middle", fill: "#1b2631", "data-year": yr }, String(yr)));
         }
       }
     }
@@ -117,7 +124,11 @@
     body.setAttribute("width", width); body.setAttribute("height", height); body.setAttribute("viewBox", `0 0 ${width} ${height}`);
     scaleNote.textContent = t([`每年 ${Math.round(k)} 像素`, `${Math.round(k)} px per year`]);
     body.querySelectorAll(".egk-tl-item").forEach((g) => {
-      g.addEventListener("click", () => select(g.dataset.id, { push: true }));
+      g.addEventListener("click", () => {
+        select(g.dataset.id, { push: true, scroll: false });
+        // on a phone the details sit below the timeline: bring them into view
+        if (window.matchMedia("(max-width: 900px)").matches) panel.scrollIntoView({ block: "nearest" });
+      });
       g.addEventListener("keydown", keys);
     });
     if (selected) select(selected, { push: false, scroll: false });
@@ -142,7 +153,7 @@
     const kind = kinds.get(item.kind);
     panel.replaceChildren(el("h2", {}, bi(item.label)));
     const precision = { year: ["仅知年份", "year only"], month: ["精确到月", "to the month"], day: ["精确到日", "to the day"] }[item.precision];
-    panel.append(el("p", {}, bi([kind.zh, kind.en]), " · ", item.date, " (", bi(item.range ? ["区间", "a range"] : precision), ")"));
+    panel.append(el("p", {}, bi([kind.zh, kind.one]), " · ", item.date, " (", bi(item.range ? ["区间", "a range"] : precision), ")"));
     const links = el("p", { class: "egk-links" });
     if (item.site) links.append(el("a", { href: item.site }, bi(["关联数据页面", "Linked-data page"])));
     if (item.graph) links.append(el("a", { href: item.graph }, bi(["在图中显示", "Show in graph"])));
