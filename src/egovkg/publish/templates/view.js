@@ -1012,7 +1012,9 @@
   function stateParams() {
     var p = new URLSearchParams();
     if (state.focus) { p.set("focus", state.focus); if (state.depth !== 2) { p.set("depth", String(state.depth)); } }
-    if (state.selected !== null) { p.set("sel", POOL[state.selected].key); }
+    if (state.selected !== null && !(generic && POOL[state.selected].key === state.focus)) {
+      p.set("sel", POOL[state.selected].key);  // (a neighbourhood's centre is selected anyway)
+    }
     if (state.lang !== DATA.lang) { p.set("lang", state.lang); }
     ["cat", "prov", "kind"].forEach(function (k) { if (state[k]) { p.set(k, state[k]); } });
     var off = Object.keys(state.off).sort();
