@@ -338,6 +338,7 @@ def test_escape_segment(segment: str, expected: str) -> None:
     assert escape_segment(segment) == expected
 
 
+@pytest.mark.fuzz
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=120), st.text(max_size=120))
 def test_escape_segment_is_safe_and_injective(a: str, b: str) -> None:
