@@ -21,6 +21,7 @@ from egovkg.errors import QueryError, RDFInputError, one_line
 from egovkg.rdfio.convert import input_format, not_a_file, open_past_bom, oxigraph_source
 from egovkg.sparql.guard import _SELECT_STAR, _code, has_dataset_clause, uses_named_graphs
 from egovkg.sparql.results import QueryResult, from_rdflib, to_rdflib
+from egovkg.util.limits import Limits, check_rdf_input, load_json_ld, oxigraph_context_error, resolve, too_deep
 
 G = TypeVar("G", bound=Graph)
 
@@ -37,7 +38,6 @@ RDF_SUFFIXES = {
     ".n3": "n3",
 }
 _DOUBTED_IRI = "does not look like a valid URI, trying to serialize this will break"
-MAX_MEMORY_INPUT = 50 * 1024 * 1024  # bytes of RDF files rdflib's memory store will parse
 
 
 @contextlib.contextmanager
@@ -59,36 +59,34 @@ def quiet_term_warnings() -> Iterator[None]:
         logger.removeFilter(drop)
 
 
-def load_rdf(paths: Iterable[Path]) -> Graph:
-    """Parse RDF files into one rdflib graph; a bad file names itself and the parser's message."""
-    return _load(paths, Graph())
+def load_rdf(paths: Iterable[Path], limits: Limits | None = None) -> Graph:
+    """Parse RDF files into one rdflib graph; a bad file names itself and the parser's message.
+
+    Each file passes egovkg.util.limits first (size, depth, XML entities); JSON-LD is parsed
+    from JSON egovkg read itself, so rdflib never fetches a context (``limits`` defaults to
+    Limits.from_env())."""
+    return _load(paths, Graph(), limits)
 
 
-def load_dataset(paths: Iterable[Path]) -> Dataset:
+def load_dataset(paths: Iterable[Path], limits: Limits | None = None) -> Dataset:
     """Parse RDF files into an rdflib dataset that keeps the named graphs of TriG and N-Quads
     files (the triples of other files, and the default graphs, go to its default graph); a query
     without a dataset clause sees the union of all of them, as on the merged graph."""
-    return _load(paths, Dataset(default_union=True))
+    return _load(paths, Dataset(default_union=True), limits)
 
 
-def _load(paths: Iterable[Path], g: G) -> G:
+def _load(paths: Iterable[Path], g: G, limits: Limits | None) -> G:
     keep_graphs = isinstance(g, Dataset)
+    lim = resolve(limits)
     for path in paths:
         fmt = RDF_SUFFIXES.get(path.suffix.lower())
         if fmt is None:
             raise RDFInputError(
                 f"{path}: unknown RDF file type '{path.suffix}' (use one of {', '.join(sorted(RDF_SUFFIXES))})"
             )
-        if not path.is_file():
-            raise RDFInputError(f"{path}: {not_a_file(path)}")
-        size = path.stat().st_size
-        if size > MAX_MEMORY_INPUT:
-            raise RDFInputError(
-                f"{path}: {size / 1e6:.0f} MB is too large for the in-memory store "
-                f"(limit {MAX_MEMORY_INPUT / 1e6:.0f} MB); use --store oxigraph, which streams it"
-            )
+        check_rdf_input(path, input_format(path), lim, engine="rdflib")
         try:
-            with quiet_term_warnings(), _source(path) as source:
+            with quiet_term_warnings(), _source(path, fmt, lim) as source:
                 if fmt in ("trig", "nquads") and not keep_graphs:
                     ds = Dataset()
                     ds.parse(**source, format=fmt)
@@ -98,15 +96,25 @@ def _load(paths: Iterable[Path], g: G) -> G:
                     g.graph(DATASET_DEFAULT_GRAPH_ID).parse(**source, format=fmt)
                 else:
                     g.parse(**source, format=fmt)
+        except RDFInputError:
+            raise  # egovkg's own refusal (limits, or JSON that does not parse): already one line
+        except RecursionError as exc:
+            raise too_deep(path, lim.max_depth) from exc
         except Exception as exc:
             raise RDFInputError(f"{path}: not valid {fmt}: {_located(path) or one_line(str(exc))}") from exc
     return g
 
 
 @contextlib.contextmanager
-def _source(path: Path) -> Iterator[dict[str, Any]]:
+def _source(path: Path, fmt: str, limits: Limits) -> Iterator[dict[str, Any]]:
     """rdflib's parse arguments for ``path``: the file past a UTF-8 byte order mark if it has one,
-    read with the file's own URI as its base, as rdflib reads a path."""
+    read with the file's own URI as its base, as rdflib reads a path. JSON-LD is handed over
+    parsed (load_json_ld refused any context by IRI): rdflib's own reader would fetch it."""
+    if fmt == "json-ld":
+        from rdflib.parser import PythonInputSource
+
+        yield {"source": PythonInputSource(load_json_ld(path, limits), path.absolute().as_uri())}
+        return
     past_bom = open_past_bom(path)
     if past_bom is None:
         yield {"source": path}
@@ -217,10 +225,11 @@ class OxigraphStore:
         return store
 
     @classmethod
-    def from_files(cls, files: Iterable[Path], path: Path | None = None) -> OxigraphStore:
+    def from_files(cls, files: Iterable[Path], path: Path | None = None, limits: Limits | None = None) -> OxigraphStore:
         store = cls(path)
+        lim = resolve(limits)
         for f in files:
-            store.load_file(f)
+            store.load_file(f, lim)
         return store
 
     def load_bytes(self, data: bytes, fmt: str) -> None:
@@ -229,11 +238,13 @@ class OxigraphStore:
         self.store.bulk_load(data, format=getattr(ox.RdfFormat, fmt), to_graph=ox.DefaultGraph())
         self.store.flush()
 
-    def load_file(self, path: Path) -> None:
-        """Stream a file into the store (no whole-file read: large files are fine)."""
+    def load_file(self, path: Path, limits: Limits | None = None) -> None:
+        """Stream a file into the store (no whole-file read: large files are fine, up to the
+        size limit; egovkg.util.limits checks it first)."""
         import pyoxigraph as ox
 
         fmt = input_format(path)
+        check_rdf_input(path, fmt, limits)
         kwargs: dict[str, Any] = {"format": getattr(ox.RdfFormat, fmt)}
         if fmt not in ("N_QUADS", "TRIG"):
             kwargs["to_graph"] = ox.DefaultGraph()
@@ -241,6 +252,9 @@ class OxigraphStore:
             with oxigraph_source(path) as source:
                 self.store.bulk_load(**source, **kwargs)
         except SyntaxError as exc:
+            refused = oxigraph_context_error(path, str(exc))
+            if refused is not None:
+                raise refused from exc
             raise RDFInputError(f"{path}: not valid {fmt.lower().replace('_', '-')}: {exc}") from exc
         except OSError as exc:
             raise RDFInputError(f"{path}: {exc}") from exc
