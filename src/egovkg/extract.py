@@ -486,31 +486,33 @@ class Extractor:
 
     def _milestones(self, text: str, start: int, end: int, source: str) -> list[Milestone]:
         clauses = self._clauses(text, end)
-        found: list[tuple[int, str, str, str]] = []  # (offset, key, date, precision)
-        decade = re.compile(rf"(?:上个世纪|上世纪|二十世纪|20世纪)?([{_CN_NUM}]+)年代")
+        found: list[tuple[int, str, str, str, str | None]] = []  # (offset, key, date, precision, part)
+        decade = re.compile(rf"(?:上个世纪|上世纪|二十世纪|20世纪)?([{_CN_NUM}]+)年代(初期|初|中期|中|末期|末)?")
+        parts = {"初": "early", "初期": "early", "中": "mid", "中期": "mid", "末": "late", "末期": "late"}
         for m in decade.finditer(text, start, end):
             years = _numeral(m, source)
             if years % 10 == 0 and 0 < years < 100:
-                found.append((m.start(), f"19{years}s", f"19{years}", "decade"))
+                found.append((m.start(), f"19{years}s", f"19{years}", "decade", parts.get(m.group(2) or "")))
         # Any script's decimal digits (２００６年 too) are read and written in ASCII; a month
         # outside 1-12 is not a month, so its date stays the year.
         for m in re.compile(r"(?<!\d)(\d{4})年(?:(\d{1,2})月)?").finditer(text, start, end):
             year, month = f"{int(m.group(1)):04d}", _month(m.group(2))
             if month:
-                found.append((m.start(), f"{year}-{month}", f"{year}-{month}", "month"))
+                found.append((m.start(), f"{year}-{month}", f"{year}-{month}", "month", None))
                 # 自2012年5月…至7月: a later month in the same clause inherits the year
                 clause_end = next(b for a, b in clauses if a <= m.start() < b)
                 for later in re.finditer(r"至(\d{1,2})月", text[m.end() : clause_end]):
                     if mm := _month(later.group(1)):
-                        found.append((m.end() + later.start(), f"{year}-{mm}", f"{year}-{mm}", "month"))
+                        found.append((m.end() + later.start(), f"{year}-{mm}", f"{year}-{mm}", "month", None))
             else:
-                found.append((m.start(), year, year, "year"))
+                found.append((m.start(), year, year, "year", None))
         out: list[Milestone] = []
         seen: dict[str, int] = {}
-        for offset, key, date, precision in sorted(found):
+        for offset, key, date, precision, part in sorted(found, key=lambda f: f[:4]):
             seen[key] = seen.get(key, 0) + 1
             unique = key if seen[key] == 1 else f"{key}-{seen[key]}"
-            out.append(Milestone(unique, date, precision, self._clause_span(text, clauses, offset)))  # type: ignore[arg-type]
+            span = self._clause_span(text, clauses, offset)
+            out.append(Milestone(unique, date, precision, span, part))  # type: ignore[arg-type]
         return out
 
     def _clause_span(self, text: str, clauses: list[tuple[int, int]], offset: int) -> Span:

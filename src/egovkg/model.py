@@ -49,6 +49,7 @@ class Milestone:
     date: str  # lexical xsd:gYear or xsd:gYearMonth
     precision: Literal["decade", "year", "month"]
     span: Span  # the clause that states it
+    part: Literal["early", "mid", "late"] | None = None  # 年代初/中/末: part of a decade
 
 
 @dataclass(frozen=True)
