@@ -22,7 +22,7 @@ from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SDO, SKOS, XSD
 from egovkg.convert import check_base
 from egovkg.curated import Curated, Row, load_curated
 from egovkg.errors import ChecksumError, DataError
-from egovkg.extract import Extractor, Gazetteer, Lexicon
+from egovkg.extract import Extractor, Gazetteer, Lexicon, decode_source
 from egovkg.link import Linked, link
 from egovkg.model import Span
 from egovkg.namespaces import CV, DEFAULT_BASE, EGOV, OA, bind_prefixes
@@ -148,10 +148,7 @@ def read_source(path: Path, sha256: str) -> str:
     digest = hashlib.sha256(data).hexdigest()
     if digest != sha256:
         raise ChecksumError(f"{path}: sha256 is {digest}, sources.csv records {sha256}; the source was changed")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not valid UTF-8 at byte {exc.start}", file=str(path)) from exc
+    return decode_source(data, source=str(path))
 
 
 class _Emitter:

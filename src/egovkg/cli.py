@@ -64,15 +64,14 @@ def extract(source: Path, output: Path | None, fmt: str) -> None:
     from egovkg.atomic import write_text
     from egovkg.curated import SCHEMAS, read_table
     from egovkg.errors import DataError
-    from egovkg.extract import Extractor, Gazetteer, Lexicon
+    from egovkg.extract import Extractor, Gazetteer, Lexicon, decode_source
 
     layout = Layout.default()
     try:
-        text = source.read_bytes().decode("utf-8")
+        data = source.read_bytes()
     except OSError as exc:
         raise DataError(f"cannot read: {exc.strerror}", file=str(source)) from exc
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not valid UTF-8 at byte {exc.start}", file=str(source)) from exc
+    text = decode_source(data, source=str(source))
     categories = [r["name_zh"] for r in read_table(layout.curated / "categories.csv", SCHEMAS["categories"])]
     extractor = Extractor(Lexicon.load(layout.lexicon), Gazetteer.load(layout.gazetteer), categories)
     result = extractor.extract(text, source=str(source))

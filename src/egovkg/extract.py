@@ -44,6 +44,19 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _CN_NUM = "〇零一二三四五六七八九十百两"
 _SPACES = " \u3000"
 MAX_APPLICANTS_LENGTH = 160  # characters; the longest real applicant list is 47
+MAX_TITLE_LENGTH = 60  # characters of an announcement's title run into its body
+
+
+def decode_source(data: bytes, *, source: str = "<text>") -> str:
+    """An announcement's bytes as text: UTF-8 without its byte order mark, line breaks as ``\n``.
+
+    The mark and carriage returns are not content: left in, they would end up in the title and
+    shift every character offset after them (a CRLF file would not match its LF twin)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not valid UTF-8 at byte {exc.start}", file=source) from exc
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 @dataclass(frozen=True)
@@ -51,6 +64,7 @@ class Lexicon:
     """The extractor's word lists (see data/lexicon/extractor.toml)."""
 
     table_header: str
+    title_endings: tuple[str, ...]
     org_suffixes: tuple[str, ...]
     branch_suffixes: tuple[str, ...]
     national_prefixes: tuple[str, ...]
@@ -85,6 +99,7 @@ class Lexicon:
             raise DataError("must be a string of characters", file=str(path), field="surnames")
         return cls(
             table_header=header,
+            title_endings=words("title_endings"),
             org_suffixes=words("org_suffixes"),
             branch_suffixes=words("branch_suffixes"),
             national_prefixes=words("national_prefixes"),
@@ -173,12 +188,8 @@ class Extractor:
     def extract(self, text: str, *, source: str = "<text>") -> Extraction:
         if not text.strip():
             raise ExtractError("the text is empty", source=source, offset=0)
-        title_end = text.find("\n")
-        if title_end <= 0:
-            raise ExtractError(
-                "no title line: the first line must be the announcement's title", source=source, offset=0
-            )
-        title = Span(0, title_end, text[:title_end])
+        title = self._title(text, source)
+        title_end = title.end
         sections = self._sections(text, source)
         narrative_end = sections[0][1]
         awards: list[AwardRow] = []
@@ -195,6 +206,35 @@ class Extractor:
             statements=tuple(self._statements(text, narrative_end)),
             categories=tuple(s[0] for s in sections),
         )
+
+    def _title(self, text: str, source: str) -> Span:
+        """The title: the first line, or, when the title runs into the body, the text up to the
+        first title ending (…评选结果). A byte order mark, spaces or a CR around it are not part of it."""
+        start = 0
+        while start < len(text) and text[start] in "\ufeff" + _SPACES:
+            start += 1
+        line_end = text.find("\n", start)
+        head = text[start : line_end if line_end >= 0 else len(text)]
+        ends = [head.find(w) + len(w) for w in self.lex.title_endings if 0 < head.find(w)]
+        if line_end < 0 or (ends and len(head) > 2 * MAX_TITLE_LENGTH):
+            # no line break, or a "line" far longer than a title: the title ran into the body
+            if not ends or min(ends) > MAX_TITLE_LENGTH:
+                raise ExtractError(
+                    "no title line: the first line must be the announcement's title, or the title must "
+                    f"end with one of {', '.join(self.lex.title_endings)} within {MAX_TITLE_LENGTH} characters",
+                    source=source,
+                    offset=0,
+                )
+            end = start + min(ends)
+        else:
+            end = line_end
+        while end > start and text[end - 1] in "\r" + _SPACES:
+            end -= 1
+        if end <= start:
+            raise ExtractError(
+                "no title line: the first line must be the announcement's title", source=source, offset=0
+            )
+        return Span(start, end, text[start:end])
 
     # ---- table ------------------------------------------------------------
 
@@ -299,6 +339,7 @@ class Extractor:
                 name=u.name,
                 organisation=u.organisation,
                 post=u.post,
+                containers=self.containers(u.organisation or u.name),
             )
             for u in units
         )
@@ -350,6 +391,47 @@ class Extractor:
             for name_end in self._name_ends(body, j + len(post)):
                 ends.add(name_end)
         return sorted(e for e in ends if e < len(body))
+
+    def containers(self, name: str) -> tuple[str, ...]:
+        """The bodies a department's name contains, outermost first: every proper prefix that ends
+        with an organisation suffix and is followed by the name of a unit (审计署|信息化建设办公室).
+        A cut never falls inside a suffix word (中国科|学院 is not a cut: 科学院 spans it)."""
+        spans = [
+            (i, i + len(x)) for x in self.lex.org_suffixes for i in range(len(name)) if name.startswith(x, i)
+        ]
+        out = []
+        for cut in range(3, len(name) - 1):
+            if any(a < cut < b for a, b in spans):
+                continue
+            head, rest = name[:cut], name[cut:]
+            # the rest may be a bare unit word of its own (办公室, 办公厅), not a single character
+            rest_is_unit = any(rest.endswith(x) and (len(rest) > len(x) or len(x) >= 2) for x in self.lex.org_suffixes)
+            if self._ends_with_suffix(head) and rest_is_unit:
+                out.append(head)
+        return tuple(out)
+
+    def _short_form(self, title: str, applicants: Sequence[str]) -> int:
+        """Length of a short form of an applicant's name that opens the title (国知局 for
+        国家知识产权局信息中心, 发改委 for 国家发展和改革委员会): 2-6 characters that start with the
+        name's first character (after a national prefix, if any), occur in the name in order, end like
+        an organisation and are not themselves a prefix of the name; 0 when there is none."""
+        best = 0
+        # a short form may drop a national prefix: 发改委 for 国家发展和改革委员会
+        names = [n for a in applicants for n in (a, *(a[len(p) :] for p in self.lex.national_prefixes if a.startswith(p)))]
+        for n in range(2, min(6, len(title)) + 1):
+            short = title[:n]
+            if not self._ends_with_short_suffix(short):
+                continue
+            for name in names:
+                if name.startswith(short) or short[0] != name[0] or len(short) >= len(name):
+                    continue
+                it = iter(name)
+                if all(c in it for c in short):
+                    best = max(best, n)
+        return best
+
+    def _ends_with_short_suffix(self, s: str) -> bool:
+        return any(s.endswith(x) and len(s) > len(x) for x in self.lex.org_suffixes if len(x) == 1)
 
     def _ends_with_suffix(self, s: str) -> bool:
         return any(s.endswith(x) and len(s) > len(x) for x in self.lex.org_suffixes)
@@ -463,6 +545,9 @@ class Extractor:
                 break
         if repeat:
             score = max(score, repeat + (10 if title.startswith(openers, repeat) else 0))
+        short = self._short_form(title, applicants)
+        if short:
+            score = max(score, short + (10 if title.startswith(openers, short) else 0))
         region = self.gaz.region_at(title, 0)
         if region:
             score = max(score, 5 + (10 if title.startswith(openers, len(region)) else 0))
