@@ -160,11 +160,21 @@ def test_malformed_files(data_copy: Path, mutate, message: str, line: int | None
     ("old", "new", "field", "message"),
     [
         # a region that is its own parent
-        ("420500,宜昌市,Yichang,Yichang Shi,prefectural,prefectural,420000,", "420500,宜昌市,Yichang,Yichang Shi,prefectural,prefectural,420500,", "parent", "region 420500 is its own parent"),
+        (
+            "420500,宜昌市,Yichang,Yichang Shi,prefectural,prefectural,420000,",
+            "420500,宜昌市,Yichang,Yichang Shi,prefectural,prefectural,420500,",
+            "parent",
+            "region 420500 is its own parent",
+        ),
         # a well-formed code the gazetteer does not have
         ("420500,宜昌市,", "420599,宜昌市,", "code", "420599 is not a code of the GB/T 2260 gazetteer"),
         # a real code under the wrong parent
-        ("420500,宜昌市,Yichang,Yichang Shi,prefectural,prefectural,420000,", "420500,宜昌市,Yichang,Yichang Shi,prefectural,prefectural,410000,", "parent", "disagrees with the gazetteer's 420000"),
+        (
+            "420500,宜昌市,Yichang,Yichang Shi,prefectural,prefectural,420000,",
+            "420500,宜昌市,Yichang,Yichang Shi,prefectural,prefectural,410000,",
+            "parent",
+            "disagrees with the gazetteer's 420000",
+        ),
         # a real code under a name that is not its own
         ("420500,宜昌市,", "420500,襄阳市,", "name_zh", "not the gazetteer's name for 420500"),
     ],
@@ -189,7 +199,11 @@ def test_a_cycle_of_regions_is_an_error(data_copy: Path) -> None:
     # a gazetteer that itself has a cycle: Hubei under Yichang, Yichang under Hubei
     _edit(gaz, "420000,湖北省,湖北,province,", "420000,湖北省,湖北,province,420500")
     path = data_copy / "curated" / "regions.csv"
-    _edit(path, "420000,湖北省,Hubei Province,Hubei Sheng,provincial,provincial,000000,", "420000,湖北省,Hubei Province,Hubei Sheng,provincial,provincial,420500,")
+    _edit(
+        path,
+        "420000,湖北省,Hubei Province,Hubei Sheng,provincial,provincial,000000,",
+        "420000,湖北省,Hubei Province,Hubei Sheng,provincial,provincial,420500,",
+    )
     with pytest.raises(DataError, match="form a cycle") as info:
         _load(data_copy)
     assert info.value.file == str(path)
@@ -199,11 +213,39 @@ def test_a_cycle_of_regions_is_an_error(data_copy: Path) -> None:
     ("file", "needle", "old", "new", "field", "message"),
     [
         ("documents.csv", "zbf-2002-17", ",transmitted,", ",forwarded,", "issue_mode", "must be one of"),
-        ("documents.csv", "gx-2006-2,国家电子政务总体框架", ",date,", ",colour,", "unverified", "'colour' is not a fact column"),
-        ("programmes.csv", "golden-finance", "twelve-golden,ministry-of-finance", "twelve-golden,no-such-agency", "lead_agencies", "not an id in agencies.csv"),
+        (
+            "documents.csv",
+            "gx-2006-2,国家电子政务总体框架",
+            ",date,",
+            ",colour,",
+            "unverified",
+            "'colour' is not a fact column",
+        ),
+        (
+            "programmes.csv",
+            "golden-finance",
+            "twelve-golden,ministry-of-finance",
+            "twelve-golden,no-such-agency",
+            "lead_agencies",
+            "not an id in agencies.csv",
+        ),
         ("programmes.csv", "golden-shield-phase-1", ",2002,2004,", ",2004,2002,", "end_year", "ends before it starts"),
-        ("milestones.csv", "2003-zbf-27", "2003-zbf-27,2003,", "2003-zbf-27,,", "date", "a curated milestone needs a date"),
-        ("agencies.csv", "inspur-group", ",enterprise,enterprise,prefectural,,", ",enterprise,enterprise,prefectural,central,", "rank", "an enterprise has no administrative rank"),
+        (
+            "milestones.csv",
+            "2003-zbf-27",
+            "2003-zbf-27,2003,",
+            "2003-zbf-27,,",
+            "date",
+            "a curated milestone needs a date",
+        ),
+        (
+            "agencies.csv",
+            "inspur-group",
+            ",enterprise,enterprise,prefectural,,",
+            ",enterprise,enterprise,prefectural,central,",
+            "rank",
+            "an enterprise has no administrative rank",
+        ),
     ],
 )
 def test_policy_columns_are_checked(

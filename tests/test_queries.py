@@ -556,12 +556,12 @@ def test_policy_documents(ask) -> None:
     assert len(rows) == 10
     by_number = {r["number"]: r for r in rows}
     # adopted by the Leading Group, transmitted (转发) by the two General Offices
-    assert cols([by_number["中办发〔2002〕17号"]], "date", "adopted_by_zh", "adopted", "issued_by_zh", "transmitted") == [
-        ("2002-08", "国家信息化领导小组", "2002-07-03", "中共中央办公厅、国务院办公厅", "true")
-    ]
-    assert cols([by_number["中办发〔2006〕11号"]], "adopted_by_zh", "adopted", "transmitted", "goals", "priorities") == [
-        ("国家信息化领导小组", "2005-11-03", "false", "8", "9")
-    ]
+    assert cols(
+        [by_number["中办发〔2002〕17号"]], "date", "adopted_by_zh", "adopted", "issued_by_zh", "transmitted"
+    ) == [("2002-08", "国家信息化领导小组", "2002-07-03", "中共中央办公厅、国务院办公厅", "true")]
+    assert cols(
+        [by_number["中办发〔2006〕11号"]], "adopted_by_zh", "adopted", "transmitted", "goals", "priorities"
+    ) == [("国家信息化领导小组", "2005-11-03", "false", "8", "9")]
     assert cols([by_number["国务院令第492号"]], "date", "adopted", "in_force", "issued_by_en") == [
         ("2007-04-05", "2007-01-17", "2008-05-01", "State Council of the People's Republic of China")
     ]
@@ -787,7 +787,21 @@ def test_curated_sources(ask) -> None:
         "zbian-1995-5",
     }
     # every reference in references.csv backs at least one entity
-    assert {k[0] for k in got} == set(_reference_ids())
+    assert {k[0] for k in got} == set(_reference_ids()), "every reference backs something"
+    assert rows[0]["url"] == "https://www.samr.gov.cn/"  # aqsiq-website: the successor's site
+
+
+def _reference_ids() -> list[str]:
+    import csv
+
+    with (ROOT / "data" / "curated" / "references.csv").open(encoding="utf-8") as fh:
+        return [r["id"] for r in csv.DictReader(fh)]
+
+
+@answers("dataset-summary")
+def test_dataset_summary(ask) -> None:
+    rows = ask("dataset-summary")
+    got = {r["class"].rsplit("#", 1)[-1].rsplit("/", 1)[-1]: int(r["resources"]) for r in rows}
     assert got == {
         "Person": 3,
         "AdministrativeLevel": 4,

@@ -464,11 +464,16 @@ def _emit_programmes_documents(em: _Emitter) -> None:
     for doc, nodes in priorities.items():
         title = em.cur["documents"][doc]
         em.concept_scheme(
-            f"{doc}-priorities", f"《{title['title_zh']}》战略重点", f"Strategic priorities of the {title['title_en']}", nodes
+            f"{doc}-priorities",
+            f"《{title['title_zh']}》战略重点",
+            f"Strategic priorities of the {title['title_en']}",
+            nodes,
         )
     for doc, nodes in goals.items():
         title = em.cur["documents"][doc]
-        em.concept_scheme(f"{doc}-goals", f"《{title['title_zh']}》战略目标", f"Strategic goals of the {title['title_en']}", nodes)
+        em.concept_scheme(
+            f"{doc}-goals", f"《{title['title_zh']}》战略目标", f"Strategic goals of the {title['title_en']}", nodes
+        )
 
 
 def _emit_selection(em: _Emitter, linked: Linked) -> None:

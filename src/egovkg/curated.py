@@ -422,7 +422,9 @@ def _check_references(cur: Curated) -> None:
         if r["rank"] is None and r["class"] == "agency":
             raise DataError("a public body needs a rank", file=r.file, line=r.line, field="rank")
         if r["rank"] is not None and r["class"] == "enterprise":
-            raise DataError("an enterprise has no administrative rank; leave it empty", file=r.file, line=r.line, field="rank")
+            raise DataError(
+                "an enterprise has no administrative rank; leave it empty", file=r.file, line=r.line, field="rank"
+            )
         need(r, "parent", r["parent"], "agencies")
         if r["parent"] == r["id"]:
             raise DataError("an organisation cannot be its own parent", file=r.file, line=r.line, field="parent")

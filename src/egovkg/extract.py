@@ -396,9 +396,7 @@ class Extractor:
         """The bodies a department's name contains, outermost first: every proper prefix that ends
         with an organisation suffix and is followed by the name of a unit (审计署|信息化建设办公室).
         A cut never falls inside a suffix word (中国科|学院 is not a cut: 科学院 spans it)."""
-        spans = [
-            (i, i + len(x)) for x in self.lex.org_suffixes for i in range(len(name)) if name.startswith(x, i)
-        ]
+        spans = [(i, i + len(x)) for x in self.lex.org_suffixes for i in range(len(name)) if name.startswith(x, i)]
         out = []
         for cut in range(3, len(name) - 1):
             if any(a < cut < b for a, b in spans):
@@ -417,7 +415,9 @@ class Extractor:
         an organisation and are not themselves a prefix of the name; 0 when there is none."""
         best = 0
         # a short form may drop a national prefix: 发改委 for 国家发展和改革委员会
-        names = [n for a in applicants for n in (a, *(a[len(p) :] for p in self.lex.national_prefixes if a.startswith(p)))]
+        names = [
+            n for a in applicants for n in (a, *(a[len(p) :] for p in self.lex.national_prefixes if a.startswith(p)))
+        ]
         for n in range(2, min(6, len(title)) + 1):
             short = title[:n]
             if not self._ends_with_short_suffix(short):
