@@ -7,8 +7,8 @@ import re
 import pytest
 
 from egovkg.errors import ExtractError
-from egovkg.extract import Extractor
-from egovkg.model import Extraction
+from egovkg.ingest.extract import Extractor
+from egovkg.ingest.model import Extraction
 
 from .conftest import FIXTURES
 
@@ -328,7 +328,7 @@ def test_departments_name_the_bodies_they_belong_to(extractor: Extractor, extrac
 def test_a_byte_order_mark_or_cr_neither_stays_in_the_title_nor_shifts_offsets(
     extractor: Extractor, extraction: Extraction, layout, variant: str
 ) -> None:
-    from egovkg.extract import decode_source
+    from egovkg.ingest.extract import decode_source
 
     raw = (layout.sources / "announcement-2012.txt").read_bytes()
     data = raw.replace(b"\n", {"bom": b"\n", "crlf": b"\r\n", "cr": b"\r", "bom+crlf": b"\r\n"}[variant])

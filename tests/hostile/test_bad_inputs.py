@@ -146,7 +146,7 @@ def test_outside_a_project_every_command_says_so(command: list[str], tmp_path, m
     assert result.exit_code == 2
     assert result.stderr == (
         f"error: {tmp_path}: no egovkg project here (data/curated, ontology/egovkg.ttl missing): "
-        "run inside a checkout, or set EGOVKG_HOME to one\n"
+        "point EGOVKG_HOME at a checkout, or unset it to use the graph shipped with egovkg\n"
     )
 
 
@@ -155,7 +155,7 @@ def test_a_store_path_is_never_left_half_loaded_or_deleted_in_use(tmp_path) -> N
     import sys
 
     from egovkg.errors import RDFInputError
-    from egovkg.store import reuse_or_load
+    from egovkg.sparql.store import reuse_or_load
 
     good, bad = tmp_path / "good.nt", tmp_path / "bad.nt"
     good.write_text('<http://e/a> <http://e/b> "x" .\n', encoding="utf-8")

@@ -1,0 +1,444 @@
+"""The egovkg command line: thin commands over the library.
+
+Every library error becomes one line on stderr and a non-zero exit code
+(2 for bad input or a failed operation, 1 for a graph that does not validate).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from egovkg import __version__
+from egovkg.cli.common import (  # re-exported for commands and notebooks
+    _terminate,
+    base_option,
+    credential_options,
+    data_option,
+    handle_errors,
+    max_reply_option,
+    on_command_line,
+    quiet_library_logging,
+    reply_cap,
+    store_options,
+    table_width,
+    the_graph,
+    the_kg,
+)
+from egovkg.errors import EgovkgError, ValidationFailed
+from egovkg.paths import Layout
+from egovkg.rdfio.formats import RDF_FORMATS, RESULT_FORMATS
+
+__all__ = ["main", "entry_point"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="egovkg")
+def main() -> None:
+    """egovkg: the China e-government best practices knowledge graph (中国电子政务最佳实践知识图谱).
+
+    Example: egovkg build && egovkg query winners-by-category
+    """
+
+
+def entry_point() -> None:
+    """The `egovkg` program: the only place that installs signal handlers."""
+    # SIGTERM unwinds like Ctrl-C, so atomic writes remove their temporary files and
+    # a killed build leaves the previous outputs as they were.
+    signal.signal(signal.SIGTERM, _terminate)
+    main()
+
+
+@main.command()
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "json"]), default="jsonl", show_default=True)
+@handle_errors
+def extract(source: Path, output: Path | None, fmt: str) -> None:
+    """Read an announcement in the 2012 format into records with character spans.
+
+    Example: egovkg extract data/sources/announcement-2012.txt -o records.jsonl
+    """
+    import json
+
+    from egovkg.errors import DataError
+    from egovkg.ingest.curated import SCHEMAS, read_table
+    from egovkg.ingest.extract import Extractor, Gazetteer, Lexicon, decode_source
+    from egovkg.util.atomic import write_text
+
+    layout = Layout.default()
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read: {exc.strerror}", file=str(source)) from exc
+    text = decode_source(data, source=str(source))
+    categories = [r["name_zh"] for r in read_table(layout.curated / "categories.csv", SCHEMAS["categories"])]
+    extractor = Extractor(Lexicon.load(layout.lexicon), Gazetteer.load(layout.gazetteer), categories)
+    result = extractor.extract(text, source=str(source))
+    if fmt == "json":
+        out = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    else:
+        out = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in result.records())
+    if output:
+        write_text(output, out)
+    else:
+        click.echo(out, nl=False)
+
+
+@main.command()
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: build/).",
+)
+@base_option
+@click.option("--views/--no-views", default=True, show_default=True, help="Render the HTML views into viz/.")
+@click.option("--docs/--no-docs", default=True, show_default=True, help="Render the ontology documentation.")
+@click.option("--site/--no-site", default=True, show_default=True, help="Write the linked-data site to OUT/site.")
+@handle_errors
+def build(out: Path | None, base: str, views: bool, docs: bool, site: bool) -> None:
+    """The main job: build the graph, validate it, export every format, render docs and views.
+
+    Example: egovkg build
+    """
+    quiet_library_logging()
+    t0 = time.perf_counter()
+    summary = the_kg((), base).build(out, views=views, docs=docs, site=site)
+    for line in summary.lines():
+        click.echo(line)
+    click.echo(f"done in {time.perf_counter() - t0:.1f} s")
+
+
+@main.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(list(RDF_FORMATS)), default="ttl", show_default=True
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout.")
+@data_option
+@base_option
+@handle_errors
+def export(fmt: str, output: Path | None, data: tuple[Path, ...], base: str) -> None:
+    """Write the graph in one RDF format (TriG keeps one named graph per origin).
+
+    With --data, converts those files instead, streamed through Oxigraph (constant memory at any size).
+
+    Example: egovkg export --format jsonld -o egovkg.jsonld
+    """
+    data_bytes = the_kg(data, base).export(fmt, output)
+    if not output:
+        sys.stdout.buffer.write(data_bytes)
+
+
+@main.command()
+@data_option
+@handle_errors
+def validate(data: tuple[Path, ...]) -> None:
+    """Check the graph against the SHACL shapes and the check-* queries.
+
+    Exit 0 when it conforms, 1 on violations, 2 on error.
+
+    Example: egovkg validate --data build/egovkg.ttl
+    """
+    report = the_kg(data).validate()
+    for v in report.violations:
+        click.echo(f"{v.focus}\t{v.path}\t{v.message}")
+    for name, result in report.failed_checks:
+        click.echo(f"check {name}: {len(result)} row(s)")
+    if not report.conforms:
+        raise ValidationFailed(
+            f"{len(report.violations)} SHACL violation(s), {len(report.failed_checks)} failed check query(ies)"
+        )
+    click.echo("conforms")
+
+
+@main.command("queries")
+@handle_errors
+def list_queries() -> None:
+    """List the query catalogue with summaries and parameters.
+
+    Example: egovkg queries
+    """
+    for name, q in the_kg(()).catalogue.items():
+        click.echo(f"{name}\t{q.summary}")
+        for p in q.params:
+            default = f" (default: {p.default})" if p.default is not None else ""
+            click.echo(f"    --param {p.name}=<{p.type}>  {p.description}{default}")
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("-e", "--expr", help="SPARQL query text to run.")
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="Bind a parameter. Repeatable.")
+@click.option(
+    "--format",
+    "fmt",
+    default="table",
+    show_default=True,
+    type=click.Choice(list(dict.fromkeys(["table", *RESULT_FORMATS, *RDF_FORMATS]))),
+)
+@click.option("--endpoint", help="Send the query to this SPARQL 1.1 endpoint instead of the embedded store.")
+@click.option(
+    "--timeout",
+    default=30,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Seconds to wait for a remote endpoint.",
+)
+@max_reply_option
+@credential_options
+@data_option
+@store_options
+@base_option
+@handle_errors
+def query(
+    name: str | None,
+    expr: str | None,
+    params: tuple[str, ...],
+    fmt: str,
+    endpoint: str | None,
+    timeout: int,
+    max_reply_size: int,
+    user: str | None,
+    password: str | None,
+    data: tuple[Path, ...],
+    store_kind: str,
+    store_path: Path | None,
+    base: str,
+) -> None:
+    """Run a named query, an .rq file or -e 'SPARQL' on the graph or an endpoint.
+
+    Example: egovkg query label-search --param q=青岛 --format csv
+    """
+    from egovkg.errors import QueryError
+    from egovkg.sparql.results import TABLE_WIDTH
+
+    if expr is not None and not expr.strip():
+        raise QueryError("the query given with -e is empty")
+    if bool(name) == bool(expr):
+        if name:
+            raise QueryError("give a query name or file, or -e 'SPARQL', not both")
+        raise QueryError("give a query: a name from the catalogue (egovkg queries), an .rq file, or -e 'SPARQL'")
+    store_kind = _check_target(endpoint, data, store_kind, store_path)
+    given = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise QueryError(f"--param takes KEY=VALUE, got '{item}'")
+        given[key] = value
+    kg = the_kg(data, base, store_kind)
+    text = kg.prepare(name or expr or "", given)  # fail fast, before any data loads
+    target: Any = None
+    if endpoint:
+        from egovkg.sparql.graphstore import Credentials
+        from egovkg.sparql.remote import Endpoint
+
+        credentials = Credentials.from_env(user, password)
+        cap = reply_cap(max_reply_size)
+        target = Endpoint(endpoint, timeout=timeout, credentials=credentials, max_reply_size=cap)
+    out = kg.query_bytes(text, fmt, width=table_width(TABLE_WIDTH), store_path=store_path, endpoint=target)
+    sys.stdout.buffer.write(out)
+
+
+def _check_target(endpoint: str | None, data: tuple[Path, ...], store_kind: str, store_path: Path | None) -> str:
+    """One place to query: options that would be silently ignored are an error instead. Returns
+    the store to use: --store-path names an Oxigraph store, over EGOVKG_STORE's default."""
+    from egovkg.errors import QueryError
+
+    # EGOVKG_STORE in the environment names the embedded store to use when one is used: not a conflict
+    store_given = on_command_line("store_kind")
+    if endpoint is None:
+        remote_only = [f"--{n.replace('_', '-')}" for n in ("user", "password", "max_reply_size") if on_command_line(n)]
+        if remote_only:
+            raise QueryError(f"{', '.join(remote_only)}: only for a query sent to an --endpoint")
+    else:
+        if not endpoint:
+            raise QueryError("--endpoint: the URL is empty")
+        ignored = [opt for opt, on in (("--data", data), ("--store", store_given), ("--store-path", store_path)) if on]
+        if ignored:
+            raise QueryError(f"--endpoint queries the remote graph: it cannot be used with {', '.join(ignored)}")
+    if store_path is not None and store_kind == "memory":
+        if store_given:
+            raise QueryError("--store-path keeps an Oxigraph store: it cannot be used with --store memory")
+        return "oxigraph"
+    return store_kind
+
+
+@main.command()
+@click.option(
+    "--endpoint",
+    required=True,
+    help="Graph Store Protocol URL (Oxigraph: http://HOST:7878/store; Fuseki: http://HOST:3030/DS/data).",
+)
+@click.option("--graph", "graph_iri", help="Named graph to replace (default: the default graph).")
+@click.option(
+    "--named-graphs",
+    is_flag=True,
+    help="Keep the data's named graphs, each replaced by its own PUT (the built graph: its announcement, "
+    "curated and ontology graphs; or the graphs of --data TriG/N-Quads files). Not with --graph.",
+)
+@credential_options
+@click.option(
+    "--timeout", default=300, show_default=True, type=click.IntRange(min=1), help="Seconds to wait for the server."
+)
+@data_option
+@base_option
+@handle_errors
+def push(
+    endpoint: str,
+    graph_iri: str | None,
+    named_graphs: bool,
+    user: str | None,
+    password: str | None,
+    timeout: int,
+    data: tuple[Path, ...],
+    base: str,
+) -> None:
+    """Upload the graph to a triplestore, replacing one graph in a single PUT (or, with
+    --named-graphs, each named graph in its own PUT).
+
+    Example: egovkg push --endpoint http://127.0.0.1:7878/store --graph https://w3id.org/egovkg/graph/all
+    """
+    from egovkg.errors import EndpointError
+    from egovkg.sparql.graphstore import Credentials, NeedsNamedGraphs
+
+    if named_graphs and graph_iri is not None:
+        raise EndpointError("--named-graphs sends each graph to its own name: it cannot be used with --graph")
+    credentials = Credentials.from_env(user, password)
+    try:
+        done = the_kg(data, base).push(
+            endpoint,
+            graph=graph_iri,
+            named_graphs=named_graphs,
+            credentials=credentials,
+            timeout=timeout,
+            progress=_progress_bar if sys.stderr.isatty() else None,
+        )
+    except NeedsNamedGraphs as exc:
+        raise NeedsNamedGraphs(f"{exc}, or add --named-graphs to send each graph to its name") from exc
+    for one in done:
+        click.echo(f"pushed {one.triples} triples ({one.size:,} bytes) to {one.url} in {one.seconds:.2f} s")
+
+
+def _progress_bar(url: str, size: int) -> Any:
+    """A progress bar on stderr for one upload; closed when it completes."""
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+    columns = ("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    bar = Progress(*columns, transient=True, console=Console(stderr=True))
+    task = bar.add_task("uploading", total=size)
+    bar.start()
+
+    def update(done: int, _total: int) -> None:
+        bar.update(task, completed=done)
+        if done >= size:
+            bar.stop()
+
+    return update
+
+
+@main.command()
+@click.option("--port", default=7878, show_default=True, type=click.IntRange(1, 65535), help="Port on 127.0.0.1.")
+@click.option(
+    "--location",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Store folder to keep (default: a temporary folder removed on exit).",
+)
+@click.option("--writable", is_flag=True, help="Accept SPARQL updates and Graph Store writes.")
+@click.option(
+    "--linked-data",
+    "linked_data",
+    is_flag=True,
+    help="Serve linked data instead: IRIs answer 303 by Accept to pages and RDF; /sparql; /.well-known/void.",
+)
+@click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="With --linked-data: serve this folder written by 'egovkg site' (default: render pages on demand).",
+)
+@data_option
+@base_option
+@handle_errors
+def serve(
+    port: int,
+    location: Path | None,
+    writable: bool,
+    linked_data: bool,
+    site_dir: Path | None,
+    data: tuple[Path, ...],
+    base: str,
+) -> None:
+    """Serve the graph from a local Oxigraph SPARQL server until Ctrl-C (read-only unless --writable).
+
+    With --linked-data, every IRI of the graph dereferences instead: a browser gets the page,
+    a program the RDF it asks for (content negotiation, 303 See Other), and /sparql answers queries.
+
+    Example: egovkg serve --port 7878
+    """
+    if linked_data:
+        if location or writable or data:
+            raise EgovkgError("--linked-data serves the built graph read-only: it takes --port, --base and --site")
+        from egovkg.cli.site import serve_linked_data
+
+        serve_linked_data(port, base, site_dir)
+        return
+    if site_dir is not None:
+        raise EgovkgError("--site needs --linked-data")
+    import tempfile
+
+    from egovkg.rdfio.export import serialise
+    from egovkg.serve.oxigraph import OxigraphServer
+    from egovkg.util.atomic import write_bytes
+
+    g = the_graph(data, base)
+    with tempfile.TemporaryDirectory(prefix="egovkg-serve-") as tmp:
+        store = location or Path(tmp) / "store"
+        dump = Path(tmp) / "egovkg.nt"
+        write_bytes(dump, serialise(g, "nt"))
+        server = OxigraphServer(store, port=port, read_only=not writable)
+        server.load([dump])
+        with server:
+            click.echo(f"serving {len(g)} triples ({'read-write' if writable else 'read-only'})")
+            click.echo(f"  query UI:         {server.url}/")
+            click.echo(f"  SPARQL endpoint:  {server.query_url}")
+            if writable:
+                click.echo(f"  update endpoint:  {server.update_url}")
+                click.echo(f"  graph store:      {server.store_url}")
+            click.echo("press Ctrl-C to stop", nl=True)
+            sys.stdout.flush()
+
+            def interrupt(_signum: int, _frame: object) -> None:
+                raise KeyboardInterrupt
+
+            # Stop cleanly on Ctrl-C even when started in the background, and on SIGTERM.
+            signal.signal(signal.SIGINT, interrupt)
+            signal.signal(signal.SIGTERM, interrupt)
+            try:
+                server.wait()
+            except KeyboardInterrupt:
+                click.echo("stopping")
+
+
+def _register() -> None:
+    """Commands that live beside their library modules."""
+    from egovkg.cli.site import site
+    from egovkg.cli.views import stats, view
+
+    main.add_command(view)
+    main.add_command(stats)
+    main.add_command(site)
+
+
+_register()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

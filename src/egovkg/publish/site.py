@@ -1,0 +1,694 @@
+"""Stage: a static linked-data site, one HTML page and one RDF description per resource.
+
+Every IRI of the graph gets a page that shows both languages, and its own
+description in Turtle, N-Triples, JSON-LD and RDF/XML. The paths mirror the
+IRIs, so the site works from ``file://``, from any static web server, and
+behind :mod:`egovkg.serve.ldserver`, which adds content negotiation and SPARQL:
+
+=====================================================  ==============================================
+IRI                                                    files (``.html``, ``.ttl``, ``.nt``, ``.jsonld``, ``.rdf``)
+=====================================================  ==============================================
+``<base>award/X`` (the id space)                       ``id/award/X.*``
+``<base>span/announcement-2012/10-20/quote``           ``id/span/announcement-2012/10-20/quote.*``
+``https://w3id.org/egovkg/ontology`` (the ontology)    ``ontology.*`` (the documentation page)
+``https://w3id.org/egovkg/ontology#Award``             ``ontology/Award.*`` and the anchor ``ontology.html#Award``
+``https://schema.org/Event`` (declared reused terms)   ``vocab/schema/Event.*``
+=====================================================  ==============================================
+
+plus ``index.html`` (classes and counts), ``class/<prefix>/<Local>.html`` (the
+instances of each class), ``.well-known/void`` (VoID + DCAT, Turtle),
+``dump/egovkg.*`` (the whole graph) and ``assets/site.css``.
+
+A path segment keeps ``A-Z a-z 0-9 _ -``; every other character becomes ``~``
+and two hex digits per UTF-8 byte, an empty segment becomes ``~``, and an
+overlong one is cut and ends in ``~~`` and a hash. So ``..``, ``/``, ``%`` and
+``.html`` inside an id cannot escape the folder or collide with another file.
+
+A resource's description is its own triples, the triples that point at it,
+the triples of its selectors (``oa:hasSelector``, for text spans) and the
+``rdfs:label``/``skos:prefLabel`` of every node it links to or is linked from.
+The ontology page's description is every triple whose subject lies outside the
+id space, so the union of all descriptions is exactly the whole graph.
+
+Pages come from Jinja2 templates with autoescaping on, and every page carries a
+Content-Security-Policy that allows no script: a label such as
+``<img src=x onerror=alert(1)>`` shows as text. Output is deterministic: sorted
+everywhere, no timestamps. :func:`build_site` writes into a temporary folder
+beside the target and swaps it in at the end, so a failed build leaves the
+previous site as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import posixpath
+import shutil
+import tempfile
+import time
+import urllib.parse
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, VANN
+
+from egovkg.errors import EgovkgError, OutputError
+from egovkg.graph.build import KnowledgeGraph
+from egovkg.graph.namespaces import OA, ONTOLOGY_IRI, PREFIXES, bind_prefixes
+from egovkg.rdfio.export import describe, serialise
+from egovkg.rdfio.formats import RDF_FORMATS as FORMATS
+
+ONTOLOGY_NS = ONTOLOGY_IRI + "#"
+RDF_FORMATS: tuple[str, ...] = ("ttl", "nt", "jsonld", "xml")  # one description file each
+DUMP_FORMATS: tuple[str, ...] = ("ttl", "nt", "jsonld", "xml", "trig")
+MEDIA_TYPES: dict[str, str] = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    **{f".{f.suffix}": f.media_type + ("; charset=utf-8" if f.name == "ttl" else "") for f in FORMATS.values()},
+}
+VOID_PATH = ".well-known/void"
+CSS_PATH = "assets/site.css"
+MARKER = ".egovkg-site"  # marks a folder build_site may replace
+SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+MAX_SEGMENT = 160  # bytes; file names stay well under the usual 255 with a suffix added
+# Shown first, in this order; every other property follows sorted by its CURIE.
+LEADING = (RDF.type, RDFS.label, SKOS.prefLabel, SKOS.altLabel, DCTERMS.title, RDFS.comment, SKOS.definition)
+LABELS = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
+NEIGHBOUR_LABELS = (RDFS.label, SKOS.prefLabel)
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; script-src 'none'"
+)
+TERM_TYPES = {
+    # section anchors start with "sec-" so they never collide with a term's own anchor (#Award)
+    OWL.Class: ("类", "Classes", "sec-classes"),
+    OWL.ObjectProperty: ("对象属性", "Object properties", "sec-object-properties"),
+    OWL.DatatypeProperty: ("数据属性", "Datatype properties", "sec-datatype-properties"),
+    OWL.AnnotationProperty: ("注释属性", "Annotation properties", "sec-annotation-properties"),
+}
+
+
+@dataclass(frozen=True)
+class SiteReport:
+    """What :func:`build_site` wrote."""
+
+    out_dir: Path
+    pages: int  # HTML pages
+    resources: int  # IRIs with a page and a description
+    files: int
+    bytes: int
+    seconds: float
+
+    def lines(self) -> list[str]:
+        return [
+            f"wrote {self.out_dir}: {self.pages:,} pages for {self.resources:,} resources, "
+            f"{self.files:,} files, {self.bytes:,} bytes in {self.seconds:.1f} s"
+        ]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """An IRI with a page: ``kind`` is id, ontology, term (egov:) or vocab (a reused term)."""
+
+    iri: URIRef
+    kind: str
+    stem: str  # site path without suffix
+
+
+# -- paths ---------------------------------------------------------------------
+
+
+def escape_segment(segment: str) -> str:
+    """One IRI path segment as a safe file name (injective; see the module docstring)."""
+    if not segment:
+        return "~"
+    out = "".join(c if c in SAFE else "".join(f"~{b:02X}" for b in c.encode("utf-8")) for c in segment)
+    if len(out) > MAX_SEGMENT:
+        out = out[:MAX_SEGMENT] + "~~" + hashlib.sha256(segment.encode("utf-8")).hexdigest()[:16]
+    return out
+
+
+def escape_path(path: str) -> str:
+    return "/".join(escape_segment(s) for s in path.split("/"))
+
+
+def _vocab_prefixes() -> list[tuple[str, str]]:
+    """(prefix, namespace) of reused vocabularies, longest namespace first."""
+    pairs = [(p, str(ns)) for p, ns in PREFIXES.items() if p not in ("id", "egov")]
+    return sorted(pairs, key=lambda pn: (-len(pn[1]), pn[0]))
+
+
+VOCABS = _vocab_prefixes()
+
+
+def _namespaced(iri: str) -> str:
+    """``schema/Event`` for https://schema.org/Event; ``~/<escaped IRI>`` outside the known vocabularies."""
+    for prefix, ns in VOCABS:
+        if iri.startswith(ns):
+            return f"{prefix}/{escape_path(iri[len(ns) :])}"
+    if iri.startswith(ONTOLOGY_NS):
+        return f"egov/{escape_path(iri[len(ONTOLOGY_NS) :])}"
+    return f"~/{escape_segment(iri)}"
+
+
+def stem_for(iri: str, base: str) -> tuple[str, str]:
+    """(kind, site path without suffix) of an IRI."""
+    if iri == ONTOLOGY_IRI:
+        return "ontology", "ontology"
+    if iri.startswith(ONTOLOGY_NS):
+        return "term", "ontology/" + escape_path(iri[len(ONTOLOGY_NS) :])
+    if iri.startswith(base):
+        return "id", "id/" + escape_path(iri[len(base) :])
+    return "vocab", "vocab/" + _namespaced(iri)
+
+
+def class_stem(cls: str) -> str:
+    """The path (without suffix) of the page listing a class's instances: ``class/egov/Award``."""
+    return "class/" + _namespaced(str(cls))
+
+
+def site_root(base: str) -> str:
+    """The public URL of the site's root folder: the base without its final ``id/``."""
+    return base[: -len("id/")] if base.endswith("/id/") else base
+
+
+def relative(from_file: str, to_file: str) -> str:
+    """A relative link from one site file to another (both relative to the site root)."""
+    return posixpath.relpath(to_file, posixpath.dirname(from_file) or ".")
+
+
+# -- the site ------------------------------------------------------------------
+
+
+def _lang_key(lang: str | None) -> str | None:
+    if not lang:
+        return None
+    lang = lang.lower()
+    if lang in ("zh", "zh-hans", "zh-cn", "zh-hant", "zh-tw"):
+        return "zh"
+    if lang == "en" or lang.startswith("en-"):
+        return "en"
+    return None
+
+
+def _term_key(term: Any) -> tuple[int, str, str, str]:
+    if isinstance(term, URIRef):
+        return (0, "", "", str(term))
+    if isinstance(term, Literal):
+        return (1, term.language or "", str(term.datatype or ""), str(term))
+    return (2, "", "", str(term))
+
+
+class Site:
+    """Everything the site holds, rendered on demand: ``paths()`` lists it, ``render(path)`` makes one file.
+
+    :func:`build_site` writes every path; :mod:`egovkg.serve.ldserver` renders pages as they are asked for.
+    """
+
+    def __init__(self, kg: KnowledgeGraph, *, sparql_endpoint: str | None = None) -> None:
+        import jinja2
+
+        self.kg = kg
+        self.base = kg.base
+        self.sparql_endpoint = sparql_endpoint
+        self.graph = kg.union()
+        bind_prefixes(self.graph, self.base)
+        self.env = jinja2.Environment(
+            loader=jinja2.PackageLoader("egovkg.publish", "templates/site"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self._namespaces = sorted(
+            ((p, str(ns)) for p, ns in self.graph.namespaces()), key=lambda pn: (-len(pn[1]), pn[0])
+        )
+        self.resources: dict[URIRef, Resource] = {}
+        for iri in sorted(self._nodes()):
+            kind, stem = stem_for(str(iri), self.base)
+            self.resources[iri] = Resource(iri, kind, stem)
+        self.by_stem = {r.stem: r for r in self.resources.values()}
+        if len(self.by_stem) != len(self.resources):
+            raise EgovkgError("two IRIs map to the same site path; this is a bug in egovkg.publish.site")
+        self.classes = self._classes()
+        self._plan: dict[str, Callable[[], bytes]] = {}
+        self._make_plan()
+        self._description = lru_cache(maxsize=256)(self._describe)
+
+    # -- inventory -------------------------------------------------------------
+
+    def _nodes(self) -> set[URIRef]:
+        g = self.graph
+        nodes: set[URIRef] = {URIRef(ONTOLOGY_IRI)}
+        for s, p, o in g:
+            for term in (s, p, o):
+                if not isinstance(term, URIRef):
+                    continue
+                iri = str(term)
+                if term is s or iri.startswith(self.base) or iri.startswith(ONTOLOGY_NS):
+                    nodes.add(term)
+        return nodes
+
+    def _classes(self) -> dict[URIRef, list[URIRef]]:
+        """Each class with its instances in the id space, sorted."""
+        out: dict[URIRef, list[URIRef]] = defaultdict(list)
+        for s, cls in self.graph.subject_objects(RDF.type):
+            if isinstance(cls, URIRef) and s in self.resources and self.resources[s].kind == "id":
+                out[cls].append(s)
+        return {cls: sorted(members) for cls, members in sorted(out.items())}
+
+    def _add(self, path: str, make: Callable[[], bytes]) -> None:
+        if path in self._plan:
+            raise EgovkgError(f"two files map to the site path {path}; this is a bug in egovkg.publish.site")
+        self._plan[path] = make
+
+    def _make_plan(self) -> None:
+        for r in self.resources.values():
+            self._add(f"{r.stem}.html", lambda r=r: self._page(r))
+            for fmt in RDF_FORMATS:
+                describe_as = lambda r=r, fmt=fmt: serialise(self._description(r.iri), fmt)  # noqa: E731
+                self._add(f"{r.stem}.{FORMATS[fmt].suffix}", describe_as)
+        self._add("index.html", self._index)
+        for cls in self.classes:
+            self._add(class_stem(cls) + ".html", lambda cls=cls: self._class_page(cls))
+        self._add(CSS_PATH, self._css)
+        self._add(VOID_PATH, lambda: serialise(self.void(), "ttl"))
+        for fmt in DUMP_FORMATS:
+            self._add(f"dump/egovkg.{FORMATS[fmt].suffix}", lambda fmt=fmt: self._dump(fmt))
+
+    def _css(self) -> bytes:
+        assert self.env.loader is not None
+        return self.env.loader.get_source(self.env, "site.css")[0].encode("utf-8")
+
+    def paths(self) -> list[str]:
+        """Every file of the site, relative to its root, sorted."""
+        return sorted(self._plan)
+
+    def render(self, path: str) -> bytes:
+        """One file's bytes; KeyError when the site has no such path."""
+        return self._plan[path]()
+
+    def __contains__(self, path: str) -> bool:
+        return path in self._plan
+
+    def dumps(self) -> dict[str, str]:
+        root = site_root(self.base)
+        return {fmt: f"{root}dump/egovkg.{FORMATS[fmt].suffix}" for fmt in DUMP_FORMATS}
+
+    def void(self, sparql_endpoint: str | None = None) -> Graph:
+        return describe(self.kg, dumps=self.dumps(), sparql_endpoint=sparql_endpoint or self.sparql_endpoint)
+
+    def _dump(self, fmt: str) -> bytes:
+        graph = self.kg.dataset() if FORMATS[fmt].keeps_named_graphs else self.graph
+        return serialise(graph, fmt, self.base)
+
+    # -- descriptions ----------------------------------------------------------
+
+    def _describe(self, iri: URIRef) -> Graph:
+        g = Graph()
+        bind_prefixes(g, self.base)
+        u = self.graph
+        if self.resources[iri].kind == "ontology":
+            # everything outside the id space: the ontology header, its terms, the reused terms it declares
+            for t in u:
+                if not str(t[0]).startswith(self.base):
+                    g.add(t)
+            return g
+        neighbours: set[URIRef] = set()
+        for p, o in u.predicate_objects(iri):
+            g.add((iri, p, o))
+            if isinstance(o, URIRef):
+                neighbours.add(o)
+        for s, p in u.subject_predicates(iri):
+            g.add((s, p, iri))
+            if isinstance(s, URIRef):
+                neighbours.add(s)
+        for sel in u.objects(iri, OA.hasSelector):
+            for p, o in u.predicate_objects(sel):
+                g.add((sel, p, o))
+        for n in neighbours:
+            for p in NEIGHBOUR_LABELS:
+                for label in u.objects(n, p):
+                    g.add((n, p, label))
+        return g
+
+    def description(self, iri: URIRef) -> Graph:
+        """The triples a resource's RDF files hold."""
+        return self._description(URIRef(iri))
+
+    # -- view model --------------------------------------------------------------
+
+    def curie(self, iri: str) -> str:
+        for prefix, ns in self._namespaces:
+            if iri.startswith(ns) and len(iri) > len(ns):
+                return f"{prefix}:{iri[len(ns) :]}"
+        return f"<{iri}>"
+
+    def labels(self, node: URIRef) -> dict[str, str]:
+        out = self._own_labels(node)
+        if not out:
+            out = self._selector_labels(node)
+        return out
+
+    def _own_labels(self, node: URIRef) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for p in LABELS:
+            for lit in sorted(self.graph.objects(node, p), key=_term_key):
+                key = _lang_key(lit.language) if isinstance(lit, Literal) else None
+                if key and key not in out:
+                    out[key] = str(lit)
+        return out
+
+    def _selector_labels(self, node: URIRef) -> dict[str, str]:
+        """A selector has no label of its own: it is named by its type and its span,
+        "文本引文选择器：公告第1044–1055字符" / "Text quote selector: Characters 1044–1055 of the announcement"."""
+        span = next(iter(sorted(self.graph.subjects(OA.hasSelector, node), key=str)), None)
+        kind = next(iter(sorted(self.graph.objects(node, RDF.type), key=str)), None)
+        if span is None or kind is None:
+            return {}
+        of_span, of_kind = self._own_labels(span), self._own_labels(kind)
+        out = {}
+        if of_span.get("zh") and of_kind.get("zh"):
+            out["zh"] = f"{of_kind['zh']}：{of_span['zh']}"
+        if of_span.get("en") and of_kind.get("en"):
+            out["en"] = f"{of_kind['en'][:1].upper()}{of_kind['en'][1:]}: {of_span['en']}"
+        return out
+
+    def href(self, target: URIRef, page: str) -> tuple[str | None, bool]:
+        """(link, external?) from the page at ``page`` to a node."""
+        r = self.resources.get(target)
+        if r is not None:
+            return relative(page, f"{r.stem}.html"), False
+        iri = str(target)
+        if iri.startswith(ONTOLOGY_NS):  # an undeclared egov: term: its anchor, if any
+            return None, False
+        if urllib.parse.urlsplit(iri).scheme in ("http", "https"):
+            return iri, True
+        return None, False
+
+    def node(self, target: URIRef, page: str) -> dict[str, Any]:
+        href, external = self.href(target, page)
+        labels = self.labels(target)
+        return {
+            "iri": str(target),
+            "curie": self.curie(str(target)),
+            "href": href,
+            "external": external,
+            "zh": labels.get("zh", ""),
+            "en": labels.get("en", ""),
+        }
+
+    def value(self, term: Any, page: str) -> dict[str, Any]:
+        if isinstance(term, URIRef):
+            return {"node": self.node(term, page)}
+        lit: Literal = term
+        dt = self.curie(str(lit.datatype)) if lit.datatype is not None else ""
+        return {"node": None, "text": str(lit), "lang": lit.language or "", "datatype": dt}
+
+    def _order(self, predicates: Iterable[URIRef]) -> list[URIRef]:
+        lead = [p for p in LEADING if p in predicates]
+        rest = sorted((p for p in set(predicates) if p not in LEADING), key=lambda p: (self.curie(str(p)), str(p)))
+        return lead + rest
+
+    def properties(self, iri: URIRef, page: str) -> list[dict[str, Any]]:
+        by_pred: dict[URIRef, list[Any]] = defaultdict(list)
+        for p, o in self.graph.predicate_objects(iri):
+            by_pred[p].append(o)
+        return [
+            {
+                "predicate": self.node(p, page),
+                "values": [self.value(o, page) for o in sorted(by_pred[p], key=_term_key)],
+            }
+            for p in self._order(by_pred)
+        ]
+
+    def incoming(self, iri: URIRef, page: str) -> list[dict[str, Any]]:
+        by_pred: dict[URIRef, list[URIRef]] = defaultdict(list)
+        for s, p in self.graph.subject_predicates(iri):
+            by_pred[p].append(s)
+        return [
+            {"predicate": self.node(p, page), "subjects": [self.node(s, page) for s in sorted(by_pred[p], key=str)]}
+            for p in self._order(by_pred)
+        ]
+
+    def _literal(self, s: Any, p: URIRef) -> str:
+        values = sorted(str(o) for o in self.graph.objects(s, p) if isinstance(o, Literal))
+        return values[0] if values else ""
+
+    def quotes(self, iri: URIRef, page: str) -> list[dict[str, Any]]:
+        """The announcement spans a resource was read from, each with its quote and offsets."""
+        g = self.graph
+        if (iri, RDF.type, OA.SpecificResource) in g:
+            spans = [iri]
+        elif any(True for _ in g.subjects(OA.hasSelector, iri)):
+            spans = sorted(g.subjects(OA.hasSelector, iri), key=str)
+        else:
+            spans = [s for s in g.objects(iri, PROV.wasDerivedFrom) if isinstance(s, URIRef)]
+        out = []
+        for span in spans:
+            q: dict[str, Any] = {
+                "span": self.node(span, page),
+                "prefix": "",
+                "exact": "",
+                "suffix": "",
+                "start": "",
+                "end": "",
+                "source": None,
+            }
+            for sel in sorted(g.objects(span, OA.hasSelector), key=str):
+                if (sel, RDF.type, OA.TextQuoteSelector) in g:
+                    q.update(
+                        prefix=self._literal(sel, OA.prefix),
+                        exact=self._literal(sel, OA.exact),
+                        suffix=self._literal(sel, OA.suffix),
+                    )
+                if (sel, RDF.type, OA.TextPositionSelector) in g:
+                    q.update(start=self._literal(sel, OA.start), end=self._literal(sel, OA.end))
+            source = next(iter(sorted(g.objects(span, OA.hasSource), key=str)), None)
+            if isinstance(source, URIRef):
+                q["source"] = self.node(source, page)
+            if q["exact"]:
+                out.append(q)
+
+        def offset(q: dict[str, Any]) -> tuple[int, int, str]:
+            start, end = q["start"], q["end"]
+            return (int(start) if start.isdigit() else -1, int(end) if end.isdigit() else -1, q["span"]["iri"])
+
+        return sorted(out, key=offset)
+
+    def _common(self, page: str, title: str) -> dict[str, Any]:
+        return {
+            "css": relative(page, CSS_PATH),
+            "csp": CSP,
+            "title": title,
+            "nav": {
+                "index": relative(page, "index.html"),
+                "ontology": relative(page, "ontology.html"),
+                "void": relative(page, VOID_PATH),
+            },
+        }
+
+    def _downloads(self, stem: str, page: str) -> list[dict[str, str]]:
+        return [
+            {"name": f.label, "href": relative(page, f"{stem}.{f.suffix}"), "type": f.media_type}
+            for f in map(FORMATS.__getitem__, RDF_FORMATS)
+        ]
+
+    def _title(self, node: dict[str, Any]) -> str:
+        parts = [x for x in (node["zh"], node["en"]) if x]
+        return " · ".join(parts) if parts else node["curie"]
+
+    def _page(self, r: Resource) -> bytes:
+        if r.kind == "ontology":
+            return self._ontology_page(r)
+        page = f"{r.stem}.html"
+        me = self.node(r.iri, page)
+        types = sorted(
+            (o for o in self.graph.objects(r.iri, RDF.type) if isinstance(o, URIRef)),
+            key=lambda t: (not str(t).startswith(ONTOLOGY_NS), self.curie(str(t))),
+        )
+        ctx = self._common(page, self._title(me))
+        extra: dict[str, Any] = {}
+        if r.kind in ("term", "vocab"):
+            if r.iri in self.classes:
+                extra["instances"] = {
+                    "count": len(self.classes[r.iri]),
+                    "href": relative(page, class_stem(r.iri) + ".html"),
+                }
+            used = sum(1 for _ in self.graph.triples((None, r.iri, None)))
+            if used:
+                extra["usage"] = used
+            if r.kind == "term":
+                extra["anchor"] = (
+                    relative(page, "ontology.html") + "#" + urllib.parse.quote(self._local(r.iri), safe="")
+                )
+        ctx.update(
+            me=me,
+            kind=r.kind,
+            types=[self.node(t, page) for t in types],
+            downloads=self._downloads(r.stem, page),
+            quotes=self.quotes(r.iri, page),
+            properties=self.properties(r.iri, page),
+            incoming=self.incoming(r.iri, page),
+            **extra,
+        )
+        return self.env.get_template("resource.html").render(ctx).encode("utf-8")
+
+    @staticmethod
+    def _local(iri: URIRef) -> str:
+        return str(iri)[len(ONTOLOGY_NS) :]
+
+    def _index(self) -> bytes:
+        page = "index.html"
+        ctx = self._common(page, "egovkg · 中国电子政务最佳实践知识图谱")
+        egov, other = [], []
+        for cls, members in self.classes.items():
+            entry = {"node": self.node(cls, page), "count": len(members), "href": class_stem(cls) + ".html"}
+            (egov if str(cls).startswith(ONTOLOGY_NS) else other).append(entry)
+        untyped = [
+            self.node(r.iri, page)
+            for r in self.resources.values()
+            if r.kind == "id" and not any(True for _ in self.graph.objects(r.iri, RDF.type))
+        ]
+        ids = [r for r in self.resources.values() if r.kind == "id"]
+        ctx.update(
+            egov_classes=egov,
+            other_classes=other,
+            untyped=untyped,
+            stats={
+                "triples": len(self.graph),
+                "resources": len(ids),
+                "terms": sum(1 for r in self.resources.values() if r.kind == "term"),
+                "vocab": sum(1 for r in self.resources.values() if r.kind == "vocab"),
+            },
+            dumps=[{"name": FORMATS[fmt].label, "href": f"dump/egovkg.{FORMATS[fmt].suffix}"} for fmt in DUMP_FORMATS],
+            ontology=self.node(URIRef(ONTOLOGY_IRI), page),
+            base=self.base,
+        )
+        return self.env.get_template("index.html").render(ctx).encode("utf-8")
+
+    def _class_page(self, cls: URIRef) -> bytes:
+        page = class_stem(cls) + ".html"
+        me = self.node(cls, page)
+        ctx = self._common(page, self._title(me))
+        ctx.update(me=me, members=[self.node(m, page) for m in self.classes[cls]])
+        return self.env.get_template("class.html").render(ctx).encode("utf-8")
+
+    def _ontology_page(self, r: Resource) -> bytes:
+        page = "ontology.html"
+        g = self.graph
+        me = self.node(r.iri, page)
+        terms = sorted((x for x in self.resources.values() if x.kind == "term"), key=lambda x: str(x.iri))
+        groups: dict[URIRef | None, list[dict[str, Any]]] = defaultdict(list)
+        for t in terms:
+            types = set(g.objects(t.iri, RDF.type))
+            group = next((k for k in TERM_TYPES if k in types), None)
+            entry = {
+                "local": self._local(t.iri),
+                "node": self.node(t.iri, page),
+                "comments": [self.value(c, page) for c in sorted(g.objects(t.iri, RDFS.comment), key=_term_key)],
+                "properties": self.properties(t.iri, page),
+                "instances": len(self.classes.get(t.iri, [])),
+                "usage": sum(1 for _ in g.triples((None, t.iri, None))),
+            }
+            groups[group].append(entry)
+        sections = [
+            {"id": anchor, "zh": zh, "en": en, "terms": groups[k]}
+            for k, (zh, en, anchor) in TERM_TYPES.items()
+            if groups.get(k)
+        ]
+        if groups.get(None):
+            sections.append({"id": "sec-other-terms", "zh": "其他术语", "en": "Other terms", "terms": groups[None]})
+        reused = [
+            {
+                "node": self.node(x.iri, page),
+                "types": [
+                    self.node(t, page) for t in sorted(g.objects(x.iri, RDF.type), key=str) if isinstance(t, URIRef)
+                ],
+            }
+            for x in sorted((x for x in self.resources.values() if x.kind == "vocab"), key=lambda x: str(x.iri))
+        ]
+        ctx = self._common(page, self._title(me))
+        ctx.update(
+            me=me,
+            descriptions=[self.value(d, page) for d in sorted(g.objects(r.iri, DCTERMS.description), key=_term_key)],
+            header=self.properties(r.iri, page),
+            sections=sections,
+            reused=reused,
+            prefix=self._literal(r.iri, VANN.preferredNamespacePrefix) or "egov",
+            namespace=ONTOLOGY_NS,
+            downloads=self._downloads(r.stem, page),
+        )
+        return self.env.get_template("ontology.html").render(ctx).encode("utf-8")
+
+
+# -- writing -------------------------------------------------------------------
+
+
+def _check_target(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise EgovkgError(f"{out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise EgovkgError(f"{out}: refusing to replace a folder that is not an egovkg site (no {MARKER} in it)")
+
+
+def _swap(new: Path, out: Path) -> None:
+    """Put ``new`` where ``out`` is; the old site is removed only once the new one is in place."""
+    if not out.exists():
+        os.rename(new, out)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+    os.rename(out, old)  # onto the empty folder mkdtemp made
+    try:
+        os.rename(new, out)
+    except BaseException:
+        os.rename(old, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def build_site(kg: KnowledgeGraph, out_dir: Path, *, sparql_endpoint: str | None = None) -> SiteReport:
+    """Write the whole site to ``out_dir``, replacing a previous site there only when all of it is written."""
+    t0 = time.perf_counter()
+    out = Path(out_dir).absolute()
+    _check_target(out)
+    site = Site(kg, sparql_endpoint=sparql_endpoint)
+    try:
+        return _write_site(site, out, t0)
+    except OSError as exc:  # a missing or read-only parent, a full disk: one line naming the folder
+        raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from exc
+
+
+def _write_site(site: Site, out: Path, t0: float) -> SiteReport:
+    blocking = next((p for p in out.parents if p.exists()), None)
+    if blocking is not None and not blocking.is_dir():  # mkdir would say only "File exists"
+        raise OutputError(f"cannot write {out}: {blocking} is not a folder")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        os.chmod(tmp, 0o755)
+        size = pages = 0
+        paths = site.paths()
+        for rel in paths:
+            data = site.render(rel)
+            target = tmp / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            size += len(data)
+            pages += rel.endswith(".html")
+        (tmp / MARKER).write_text("egovkg linked-data site: egovkg site may replace this folder\n", encoding="utf-8")
+        _swap(tmp, out)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(tmp)
+        raise
+    return SiteReport(out, pages, len(site.resources), len(paths), size, time.perf_counter() - t0)
+
+
+__all__ = ["Site", "SiteReport", "build_site", "class_stem", "escape_segment", "relative", "site_root", "stem_for"]

@@ -1,0 +1,73 @@
+"""Do not rebuild an unchanged graph: a cache of the built graph keyed on its inputs' checksums.
+
+The key is the sha256 of every input file (data/, the ontology, the package's
+own code), the base IRI and the version; any change gives a new key and a
+rebuild. The cached graph is N-Triples under build/cache/ (and, for `push
+--named-graphs`, the dataset as TriG), written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from egovkg import __version__
+from egovkg.paths import Layout
+
+if TYPE_CHECKING:
+    from egovkg.graph.build import KnowledgeGraph
+
+CACHE_DIR = "cache"
+
+
+def _inputs(layout: Layout) -> list[Path]:
+    files = [p for p in layout.data.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    files += [layout.ontology]
+    files += sorted(Path(__file__).resolve().parents[1].rglob("*.py"))
+    return sorted(files)
+
+
+def inputs_digest(layout: Layout, base: str) -> str:
+    h = hashlib.sha256()
+    h.update(f"egovkg {__version__}\0{base}\0".encode())
+    for path in _inputs(layout):
+        rel = path.relative_to(layout.root) if path.is_relative_to(layout.root) else Path(path.name)
+        h.update(str(rel).encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def cached_ntriples(layout: Layout, base: str) -> Path:
+    """The built graph as N-Triples (all named graphs in one), built only when an input changed
+    since the last call."""
+    return _cached(layout, base, "nt", lambda kg: _serialised(kg.union(), "nt"))
+
+
+def cached_trig(layout: Layout, base: str) -> Path:
+    """The built dataset as TriG, one named graph per origin (announcement, curated, ontology),
+    built only when an input changed since the last call."""
+    return _cached(layout, base, "trig", lambda kg: _serialised(kg.dataset(), "trig"))
+
+
+def _serialised(graph: Any, fmt: str) -> bytes:
+    from egovkg.rdfio.export import serialise  # imports rdflib: only when the cache is (re)built
+
+    return serialise(graph, fmt)
+
+
+def _cached(layout: Layout, base: str, suffix: str, render: Callable[[KnowledgeGraph], bytes]) -> Path:
+    digest = inputs_digest(layout.check(), base)
+    folder = layout.build / CACHE_DIR
+    target = folder / f"graph-{digest[:20]}.{suffix}"
+    if target.is_file():
+        return target
+    from egovkg.graph.build import build
+    from egovkg.util.atomic import write_bytes
+
+    write_bytes(target, render(build(layout, base=base)))
+    for old in folder.glob(f"graph-*.{suffix}"):
+        if old != target:
+            old.unlink(missing_ok=True)
+    return target

@@ -1,0 +1,163 @@
+"""Stage: serialisations of the graph, its VoID/DCAT description and the ontology docs.
+
+Every output is deterministic: Turtle and RDF/XML come from rdflib's sorted
+serialisers over a graph without blank nodes, N-Triples lines are sorted, and
+JSON-LD is written with sorted keys. Writes are atomic.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
+
+from egovkg.graph.namespaces import PREFIXES, bind_prefixes
+from egovkg.rdfio.convert import xml_safe
+from egovkg.rdfio.formats import RDF_FORMATS, rdf_format
+from egovkg.util.atomic import write_bytes
+
+if TYPE_CHECKING:  # the build pulls in the extractor's dictionaries: import it only for types
+    from egovkg.graph.build import KnowledgeGraph
+
+LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+
+
+def graph_for(kg: KnowledgeGraph, fmt: str) -> Graph | Dataset:
+    """What an export in ``fmt`` holds: the dataset of named graphs (TriG), or their union."""
+    return kg.dataset() if rdf_format(fmt).keeps_named_graphs else kg.union()
+
+
+def serialise(graph: Graph | Dataset, fmt: str, base: str | None = None) -> bytes:
+    """One graph (or, for TriG, a dataset) as bytes in a named format."""
+    rdflib_format = rdf_format(fmt).rdflib
+    if fmt == "nt":
+        lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
+        return ("\n".join(sorted(set(line for line in lines if line.strip()))) + "\n").encode("utf-8")
+    if fmt == "jsonld":
+        context: dict[str, str] = {p: str(ns) for p, ns in PREFIXES.items() if p != "id"}
+        raw = graph.serialize(format="json-ld", context=context, auto_compact=True, encoding="utf-8")
+        data = _canonical_json(json.loads(raw))
+        return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    if fmt in ("xml", "trig"):
+        return _via_oxigraph(graph, fmt)
+    return graph.serialize(format=rdflib_format, encoding="utf-8")
+
+
+def _via_oxigraph(graph: Graph | Dataset, fmt: str) -> bytes:
+    """RDF/XML and TriG in a stable order, written by Oxigraph's serialiser from sorted lines.
+
+    rdflib's RDF/XML and TriG writers iterate subjects, graphs and namespaces in
+    set order, which varies with PYTHONHASHSEED; Oxigraph writes in the order given.
+    """
+    import pyoxigraph as ox
+
+    prefixes = {p: str(ns) for p, ns in PREFIXES.items() if p != "id"}
+    if fmt == "trig" and not graph.context_aware:  # one graph (a CONSTRUCT result): TriG's default graph
+        quads = ox.parse(serialise(graph, "nt"), format=ox.RdfFormat.N_QUADS)
+        return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes)
+    if fmt == "trig":
+        lines = graph.serialize(format="nquads", encoding="utf-8").decode("utf-8").splitlines()
+        # one block per named graph: sort by the graph name (the last term), then the triple
+        ordered = sorted({line for line in lines if line.strip()}, key=lambda q: (q.rsplit(" ", 2)[1], q))
+        data = ("\n".join(ordered) + "\n").encode("utf-8")
+        quads = ox.parse(data, format=ox.RdfFormat.N_QUADS)
+        return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes)
+    triples = ox.parse(serialise(graph, "nt"), format=ox.RdfFormat.N_TRIPLES)
+    return xml_safe(ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=prefixes), "cannot write RDF/XML")
+
+
+def _canonical_json(value: Any) -> Any:
+    """Sort JSON-LD's unordered arrays (multi-valued properties, @graph) so output is stable."""
+    if isinstance(value, dict):
+        return {k: (v if k == "@list" else _canonical_json(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_canonical_json(v) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True))
+    return value
+
+
+def export(kg: KnowledgeGraph, fmt: str, path: Path) -> None:
+    """Write the whole graph (TriG: one named graph per origin) to ``path`` atomically."""
+    data = serialise(graph_for(kg, fmt), fmt, kg.base)
+    write_bytes(path, data)
+
+
+def vocabularies(graph: Graph) -> list[URIRef]:
+    """The namespaces (of PREFIXES) of every predicate and class the graph uses, for void:vocabulary."""
+    namespaces = sorted((str(ns) for ns in PREFIXES.values()), key=len, reverse=True)
+    terms = set(graph.predicates()) | set(graph.objects(None, RDF.type))
+    used = {next((ns for ns in namespaces if str(t).startswith(ns)), None) for t in terms}
+    return sorted(URIRef(ns) for ns in used if ns is not None)
+
+
+def describe(kg: KnowledgeGraph, *, dumps: dict[str, str] | None = None, sparql_endpoint: str | None = None) -> Graph:
+    """A VoID + DCAT description of the dataset."""
+    union = kg.union()
+    g = Graph()
+    bind_prefixes(g, kg.base)
+    ds = URIRef(f"{kg.base}dataset/egovkg")
+    for cls in (VOID.Dataset, DCAT.Dataset):
+        g.add((ds, RDF.type, cls))
+    for lang, title in (
+        ("en", "egovkg: China e-government best practices knowledge graph"),
+        ("zh", "中国电子政务最佳实践知识图谱"),
+    ):
+        g.add((ds, DCTERMS.title, Literal(title, lang=lang)))
+        g.add((ds, RDFS.label, Literal(title, lang=lang)))
+    g.add(
+        (
+            ds,
+            DCTERMS.description,
+            Literal(
+                "Awards, practices, agencies, regions, programmes, policy documents and milestones of the "
+                "2012 China E-Government Best Practice selection, with the provenance of every fact.",
+                lang="en",
+            ),
+        )
+    )
+    g.add(
+        (
+            ds,
+            DCTERMS.description,
+            Literal(
+                "2012年中国电子政务最佳实践评选的奖项、实践、机构、地区、工程、政策文件和大事记，每条事实均注明出处。",
+                lang="zh",
+            ),
+        )
+    )
+    g.add((ds, DCTERMS.license, LICENSE))
+    g.add((ds, DCTERMS.source, URIRef(f"{kg.base}source/announcement-2012")))
+    g.add((ds, VOID.uriSpace, Literal(kg.base)))
+    g.add((ds, VOID.triples, Literal(len(union), datatype=XSD.integer)))
+    subjects = {s for s in union.subjects() if isinstance(s, URIRef) and str(s).startswith(kg.base)}
+    g.add((ds, VOID.entities, Literal(len(subjects), datatype=XSD.integer)))
+    for vocab in vocabularies(union):
+        g.add((ds, VOID.vocabulary, vocab))
+    counts = Counter(o for s, o in union.subject_objects(RDF.type) if s in subjects)
+    for cls, n in sorted(counts.items()):
+        local = str(cls).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        prefix = next((p for p, ns in PREFIXES.items() if str(cls).startswith(str(ns))), "x")
+        part = URIRef(f"{ds}/class/{prefix}-{local}")
+        g.add((ds, VOID.classPartition, part))
+        g.add((part, VOID["class"], cls))
+        g.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
+    for example in ("award/2012-management-innovation-01", "agency/national-audit-office", "region/420500"):
+        iri = URIRef(kg.base + example)
+        if (iri, None, None) in union:
+            g.add((ds, VOID.exampleResource, iri))
+    for fmt, url in sorted((dumps or {}).items()):
+        g.add((ds, VOID.dataDump, URIRef(url)))
+        dist = URIRef(f"{ds}/distribution/{fmt}")
+        g.add((ds, DCAT.distribution, dist))
+        g.add((dist, RDF.type, DCAT.Distribution))
+        g.add((dist, DCAT.downloadURL, URIRef(url)))
+        g.add((dist, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{RDF_FORMATS[fmt].media_type}")))
+        g.add((dist, DCTERMS.license, LICENSE))
+    if sparql_endpoint:
+        g.add((ds, VOID.sparqlEndpoint, URIRef(sparql_endpoint)))
+    g.add((ds, FOAF.homepage, URIRef("https://w3id.org/egovkg/")))
+    return g
