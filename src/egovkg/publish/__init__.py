@@ -1,0 +1,1 @@
+"""Stage: what people read and browse: the explorer's pages (views, map, timeline), the site."""

@@ -95,10 +95,15 @@ def run(
         outputs[out / "docs" / "ontology.html"] = render_docs(layout.ontology).encode("utf-8")
     if views:
         from egovkg.publish import stats
-        from egovkg.publish.views import render_all
+        from egovkg.publish.explorer import render_explorer
 
-        for path, html in render_all(union, layout.viz).items():
-            outputs[path] = html.encode("utf-8")
+        query = False
+        if site:  # the explorer in viz/ links the site's query page when the site has one
+            from egovkg.publish.site import Site
+
+            query = Site(kg).has_query_page
+        for name, html in render_explorer(union, kg.base, "viz", query=query).items():
+            outputs[layout.viz / name] = html.encode("utf-8")
         figures = stats.compute(union)
         outputs[layout.viz / "awards-by-province.png"] = stats.chart_png(figures)
         outputs[layout.viz / "stats.json"] = stats.to_json(figures).encode("utf-8")
