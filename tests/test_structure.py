@@ -28,7 +28,11 @@ def _imports() -> dict[str, set[str]]:
     edges: dict[str, set[str]] = {}
     for path in PACKAGE.rglob("*.py"):
         here = _module(path)
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for block in ast.walk(tree):  # imports for type checkers only never run
+            if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test):
+                block.body = []
+        for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("egovkg"):
                 if node.module == "egovkg":
                     targets = [f"egovkg.{a.name}" for a in node.names if a.name != "__version__"]

@@ -298,7 +298,7 @@ def _serve(tmp_path: Path, port: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "egovkg", "serve", "--port", str(port)],
         cwd=tmp_path,
-        env={**os.environ, "EGOVKG_HOME": str(ROOT)},
+        env=dict(os.environ),  # EGOVKG_HOME: the session's copy (conftest.egovkg_home)
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -330,9 +330,42 @@ def test_serve_starts_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         Endpoint(f"http://127.0.0.1:{port}/query", timeout=2).query(COUNT)
 
 
-def test_serve_says_so_when_the_server_dies_under_it(tmp_path: Path) -> None:
+def test_serve_survives_a_query_worker_killed_under_it(tmp_path: Path) -> None:
+    """Plain `egovkg serve` runs queries in worker processes: one dying costs that process only."""
     port = free_port()
     proc = _serve(tmp_path, port)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "Ctrl-C" not in (line := proc.stdout.readline()) and line:
+            pass
+        assert int(Endpoint(f"http://127.0.0.1:{port}/query").query(COUNT).rows[0]["n"]) > 6000
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert children  # the query workers
+        for child in children:
+            os.kill(int(child), signal.SIGKILL)
+        try:
+            n = int(Endpoint(f"http://127.0.0.1:{port}/query", timeout=120).query(COUNT).rows[0]["n"])
+        except EndpointError:
+            proc.kill()
+            raise AssertionError(proc.communicate(timeout=30)) from None
+        assert n > 6000 and proc.poll() is None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_writable_serve_says_so_when_oxigraph_dies_under_it(tmp_path: Path) -> None:
+    """--writable runs Oxigraph's own server: its death is reported by signal, never as its
+    'Listening for requests at' start-up line."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "egovkg", "serve", "--writable", "--port", str(port)],
+        cwd=tmp_path,
+        env={**os.environ, "EGOVKG_HOME": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and "Ctrl-C" not in (line := proc.stdout.readline()) and line:
@@ -342,7 +375,7 @@ def test_serve_says_so_when_the_server_dies_under_it(tmp_path: Path) -> None:
         os.kill(int(children[0]), signal.SIGKILL)
         _out, err = proc.communicate(timeout=20)
         assert proc.returncode == 2
-        assert err.startswith(f"error: oxigraph stopped serving on 127.0.0.1:{port}: ") and err.count("\n") == 1, err
+        assert err == f"error: oxigraph stopped serving on 127.0.0.1:{port}: killed by SIGKILL\n", err
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -421,6 +454,9 @@ def test_a_port_held_by_another_oxigraph_is_not_taken_for_ours(tmp_path: Path, s
 def test_serve_on_a_busy_port_fails_on_the_command_line(tmp_path: Path, busy_port: int) -> None:
     data = _nt(tmp_path, "good.nt", GOOD)
     result = CliRunner().invoke(main, ["serve", "--port", str(busy_port), "--data", str(data)])
+    assert result.exit_code == 2
+    assert result.output == f"error: cannot listen on 127.0.0.1:{busy_port}: Address already in use\n"
+    result = CliRunner().invoke(main, ["serve", "--writable", "--port", str(busy_port), "--data", str(data)])
     assert result.exit_code == 2
     assert (
         result.output

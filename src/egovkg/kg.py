@@ -218,7 +218,9 @@ class KG:
         """Write the static linked-data site (default: build/site)."""
         from egovkg.publish.site import build_site
 
-        return build_site(self.knowledge_graph, Path(directory) if directory else self.layout.build / "site")
+        return build_site(
+            self.knowledge_graph, Path(directory) if directory else self.layout.build / "site", layout=self.layout
+        )
 
     def build(
         self, out: str | Path | None = None, *, views: bool = True, docs: bool = True, site: bool = True
@@ -261,11 +263,15 @@ class KG:
             progress=progress,
         )
 
-    def serve(self, *, port: int = 7878, host: str = "127.0.0.1", site_dir: Path | None = None) -> Any:
-        """A linked-data server for this graph (dereferenceable IRIs, /sparql); call ``serve_forever()``."""
-        from egovkg.serve.ldserver import make_server
+    def serve(
+        self, *, port: int = 7878, host: str = "127.0.0.1", site_dir: Path | None = None, limits: Any = None
+    ) -> Any:
+        """A linked-data server for this graph (dereferenceable IRIs, /sparql), bound but not yet
+        serving: call ``serve_forever()``; ``shutdown()`` stops it. ``limits`` is an
+        :class:`egovkg.serve.QueryLimits` (time, memory and result caps of each query)."""
+        from egovkg.serve import make_server
 
-        return make_server(self.knowledge_graph, host=host, port=port, site_dir=site_dir)
+        return make_server(self.knowledge_graph, host=host, port=port, site_dir=site_dir, limits=limits)
 
 
 def open(  # noqa: A001 - the front door's name, as in sqlite_utils.Database / shelve.open

@@ -14,7 +14,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from egovkg.publish import views
-from egovkg.publish.explorer import render_explorer, site_href
+from egovkg.publish.addresses import site_href
+from egovkg.publish.explorer import render_explorer
 from egovkg.publish.site import Site
 
 pytestmark = pytest.mark.browser
@@ -355,3 +356,28 @@ def test_faded_labels_stay_under_highlighted_ones(open_page, explorer):
     assert faded == sorted(faded, reverse=True)  # drawn in order: every faded label before any highlighted
     assert labels[-1]["key"] == "region:000000"  # the selection last, on top
     assert page.evaluate(OVERLAPS)["overlaps"] == []
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_show_in_graph_links_select_the_node(open_page, explorer, width):
+    """The site's pages link into the explorer with ?node=CURIE (egovkg.publish.explorer.graph_href)."""
+    from egovkg.publish.explorer import graph_href
+
+    o = open_view(open_page, explorer, "overview", width)
+    page = o.page
+    href = graph_href("agency:qingdao-egov-office", "overview")
+    assert href == "./overview.html?node=agency:qingdao-egov-office"
+    page.goto(Path(explorer["viz"]).resolve().as_uri() + "/" + href[2:])  # type: ignore[arg-type]
+    page.wait_for_selector('body[data-drawn="1"]', state="attached")
+    assert page.evaluate("network.getSelectedNodes().map(id => egovkg.pool[id].key)") == [FOCUS]
+    assert page.text_content("#details h3") == "青岛市电子政务和信息资源管理办公室"
+    # the explorer's CURIE of an agency kind drops the hyphen of its folder: agencykind:court
+    nb = (Path(explorer["viz"]) / "neighbourhood.html").resolve().as_uri() + "?node=agencykind:court&lang=en"  # type: ignore[arg-type]
+    page.goto(nb)
+    page.wait_for_selector('body[data-drawn="1"]', state="attached")
+    page.wait_for_timeout(100)
+    drawn = page.evaluate("network.body.data.nodes.get().map(n => egovkg.pool[n.id].key)")
+    assert "agency-kind:court" in drawn and "agency:beijing-high-court" in drawn
+    assert page.evaluate("document.getElementById('lang').value") == "en"
+    assert page.evaluate(OVERLAPS)["overlaps"] == []
+    assert o.errors == [] and o.requests == []

@@ -127,7 +127,7 @@ def test_pages_fit_the_width_and_every_link_resolves_from_disk(tab, root: Path, 
 
 
 def test_links_resolve_when_served(tab, kg, root: Path) -> None:
-    from egovkg.serve.ldserver import make_server, serve_forever
+    from egovkg.serve import make_server, serve_forever
 
     srv = make_server(kg, site_dir=root / "build" / "site")
     thread = threading.Thread(target=serve_forever, args=(srv,), daemon=True)
@@ -324,7 +324,7 @@ def test_hostile_labels_show_as_text_and_run_nothing(tab, graph, kg, tmp_path: P
     strict=False,
 )
 def test_explorer_scripts_run_when_served(tab, kg, root: Path) -> None:
-    from egovkg.serve.ldserver import make_server, serve_forever
+    from egovkg.serve import make_server, serve_forever
 
     srv = make_server(kg, site_dir=root / "build" / "site")
     thread = threading.Thread(target=serve_forever, args=(srv,), daemon=True)

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from egovkg.publish.site import build_site
-from egovkg.serve.ldserver import make_server, serve_forever
+from egovkg.serve import make_server, serve_forever
 from tests.test_site import AWARD, HOSTILE_EN, HOSTILE_QUOTE, HOSTILE_ZH, hostile_kg
 
 SAMPLE = 100

@@ -27,9 +27,10 @@ from egovkg.cli.common import (  # re-exported for commands and notebooks
     reply_cap,
     store_options,
     table_width,
-    the_graph,
+    the_graph,  # noqa: F401 - re-exported for notebooks
     the_kg,
 )
+from egovkg.cli.site import limit_options
 from egovkg.errors import EgovkgError, ValidationFailed
 from egovkg.paths import Layout
 from egovkg.rdfio.formats import RDF_FORMATS, RESULT_FORMATS
@@ -70,8 +71,10 @@ def extract(source: Path, output: Path | None, fmt: str) -> None:
     from egovkg.ingest.curated import SCHEMAS, read_table
     from egovkg.ingest.extract import Extractor, Gazetteer, Lexicon, decode_source
     from egovkg.util.atomic import write_text
+    from egovkg.util.limits import check_source_size
 
     layout = Layout.default()
+    check_source_size(source)
     try:
         data = source.read_bytes()
     except OSError as exc:
@@ -350,9 +353,14 @@ def _progress_bar(url: str, size: int) -> Any:
 @click.option(
     "--location",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Store folder to keep (default: a temporary folder removed on exit).",
+    help="With --writable: the Oxigraph store folder to keep (default: a temporary folder removed on exit).",
 )
-@click.option("--writable", is_flag=True, help="Accept SPARQL updates and Graph Store writes.")
+@click.option(
+    "--writable",
+    is_flag=True,
+    help="Run Oxigraph's own server instead, accepting SPARQL updates and Graph Store writes (unguarded: "
+    "no time limit, SERVICE not refused; for a trusted machine).",
+)
 @click.option(
     "--linked-data",
     "linked_data",
@@ -365,6 +373,7 @@ def _progress_bar(url: str, size: int) -> Any:
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="With --linked-data: serve this folder written by 'egovkg site' (default: render pages on demand).",
 )
+@limit_options
 @data_option
 @base_option
 @handle_errors
@@ -376,43 +385,60 @@ def serve(
     site_dir: Path | None,
     data: tuple[Path, ...],
     base: str,
+    **limit_args: Any,
 ) -> None:
-    """Serve the graph from a local Oxigraph SPARQL server until Ctrl-C (read-only unless --writable).
+    """Serve the graph read-only from a SPARQL endpoint at /query until Ctrl-C.
 
+    Every query runs in a worker process with a time limit, a memory limit, a result cap
+    and no network (SERVICE is refused); named graphs of TriG and N-Quads --data are kept.
     With --linked-data, every IRI of the graph dereferences instead: a browser gets the page,
     a program the RDF it asks for (content negotiation, 303 See Other), and /sparql answers queries.
 
-    Example: egovkg serve --port 7878
+    Example: egovkg serve --port 7878 --query-timeout 10
     """
+    from egovkg.cli.site import query_limits, serve_linked_data, serve_queries
+
     if linked_data:
         if location or writable or data:
             raise EgovkgError("--linked-data serves the built graph read-only: it takes --port, --base and --site")
-        from egovkg.cli.site import serve_linked_data
-
-        serve_linked_data(port, base, site_dir)
+        serve_linked_data(port, base, site_dir, limits=query_limits(**limit_args))
         return
     if site_dir is not None:
         raise EgovkgError("--site needs --linked-data")
+    if location is not None and not writable:
+        raise EgovkgError("--location is the store folder of --writable's Oxigraph server: give --writable too")
+    if not writable:
+        from egovkg.graph.prefixes import DEFAULT_BASE
+        from egovkg.rdfio.cache import cached_trig
+
+        files = list(data) if data else [cached_trig(Layout.default(), base or DEFAULT_BASE)]
+        serve_queries(files, port, query_limits(**limit_args))
+        return
+    _serve_writable(port, location, data, base)
+
+
+def _serve_writable(port: int, location: Path | None, data: tuple[Path, ...], base: str) -> None:
+    """`egovkg serve --writable`: Oxigraph's own server over a store loaded offline."""
     import tempfile
 
-    from egovkg.rdfio.export import serialise
     from egovkg.serve.oxigraph import OxigraphServer
-    from egovkg.util.atomic import write_bytes
 
-    g = the_graph(data, base)
+    files = list(data) if data else None
     with tempfile.TemporaryDirectory(prefix="egovkg-serve-") as tmp:
+        if files is None:
+            from egovkg.graph.prefixes import DEFAULT_BASE
+            from egovkg.rdfio.cache import cached_trig
+
+            files = [cached_trig(Layout.default(), base or DEFAULT_BASE)]
         store = location or Path(tmp) / "store"
-        dump = Path(tmp) / "egovkg.nt"
-        write_bytes(dump, serialise(g, "nt"))
-        server = OxigraphServer(store, port=port, read_only=not writable)
-        server.load([dump])
+        server = OxigraphServer(store, port=port, read_only=False, union_default_graph=True)
+        server.load(files)
         with server:
-            click.echo(f"serving {len(g)} triples ({'read-write' if writable else 'read-only'})")
+            click.echo("serving read-write with Oxigraph's own server (no query limits: for a trusted machine)")
             click.echo(f"  query UI:         {server.url}/")
             click.echo(f"  SPARQL endpoint:  {server.query_url}")
-            if writable:
-                click.echo(f"  update endpoint:  {server.update_url}")
-                click.echo(f"  graph store:      {server.store_url}")
+            click.echo(f"  update endpoint:  {server.update_url}")
+            click.echo(f"  graph store:      {server.store_url}")
             click.echo("press Ctrl-C to stop", nl=True)
             sys.stdout.flush()
 

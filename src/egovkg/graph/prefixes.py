@@ -82,5 +82,3 @@ RESOURCE_TYPES = (
 
 def resource_prefixes(base: str = "https://w3id.org/egovkg/id/") -> dict[str, str]:
     return {kind.replace("-", ""): f"{base}{kind}/" for kind in RESOURCE_TYPES}
-
-

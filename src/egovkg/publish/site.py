@@ -3,7 +3,7 @@
 Every IRI of the graph gets a page that shows both languages, and its own
 description in Turtle, N-Triples, JSON-LD and RDF/XML. The paths mirror the
 IRIs, so the site works from ``file://``, from any static web server, and
-behind :mod:`egovkg.serve.ldserver`, which adds content negotiation and SPARQL:
+behind :mod:`egovkg.serve.app`, which adds content negotiation and SPARQL:
 
 =====================================================  ==============================================
 IRI                                                    files (``.html``, ``.ttl``, ``.nt``, ``.jsonld``, ``.rdf``)
@@ -41,9 +41,7 @@ previous site as it was.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
-import posixpath
 import shutil
 import tempfile
 import time
@@ -60,25 +58,42 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, VANN
 
 from egovkg.errors import EgovkgError, OutputError
 from egovkg.graph.build import KnowledgeGraph
-from egovkg.graph.namespaces import OA, ONTOLOGY_IRI, PREFIXES, bind_prefixes
-from egovkg.publish.explorer import CSP as EXPLORER_CSP
-from egovkg.publish.explorer import GRAPH_PAGES, NEIGHBOURHOOD_PAGE, QUERY_PAGE, SITE_FOLDER, page_file, show_in_graph
+from egovkg.graph.namespaces import OA, ONTOLOGY_IRI, bind_prefixes
+from egovkg.paths import Layout
+from egovkg.publish.addresses import CSP as EXPLORER_CSP
+from egovkg.publish.addresses import (
+    GRAPH_PAGES,
+    NEIGHBOURHOOD_PAGE,
+    ONTOLOGY_NS,
+    QUERY_PAGE,
+    SITE_FOLDER,
+    class_stem,
+    page_file,
+    relative,
+    site_root,
+    stem_for,
+)
+from egovkg.publish.explorer import show_in_graph
+from egovkg.publish.workbench import CSP as WORKBENCH_CSP
+from egovkg.publish.workbench import PAGE as WORKBENCH_PAGE
+from egovkg.publish.workbench import workbench_files
 from egovkg.rdfio.export import describe, serialise
 from egovkg.rdfio.formats import RDF_FORMATS as FORMATS
 
-ONTOLOGY_NS = ONTOLOGY_IRI + "#"
 RDF_FORMATS: tuple[str, ...] = ("ttl", "nt", "jsonld", "xml")  # one description file each
 DUMP_FORMATS: tuple[str, ...] = ("ttl", "nt", "jsonld", "xml", "trig")
 MEDIA_TYPES: dict[str, str] = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     **{f".{f.suffix}": f.media_type + ("; charset=utf-8" if f.name == "ttl" else "") for f in FORMATS.values()},
+    ".js": "text/javascript; charset=utf-8",
+    ".wasm": "application/wasm",
+    ".json": "application/json",
+    ".txt": "text/plain; charset=utf-8",
 }
 VOID_PATH = ".well-known/void"
 CSS_PATH = "assets/site.css"
 MARKER = ".egovkg-site"  # marks a folder build_site may replace
-SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
-MAX_SEGMENT = 160  # bytes; file names stay well under the usual 255 with a suffix added
 # Shown first, in this order; every other property follows sorted by its CURIE.
 LEADING = (RDF.type, RDFS.label, SKOS.prefLabel, SKOS.altLabel, DCTERMS.title, RDFS.comment, SKOS.definition)
 LABELS = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
@@ -94,7 +109,9 @@ EXPLORER_FILES: tuple[str, ...] = tuple(
 
 def csp_for(path: str) -> str:
     """The Content-Security-Policy a site file is served with: the explorer's pages run their own
-    inline script; every other page runs none."""
+    inline script, the query workbench its own files and WebAssembly; every other page runs none."""
+    if path == WORKBENCH_PAGE:
+        return WORKBENCH_CSP
     return EXPLORER_CSP if path.startswith(f"{SITE_FOLDER}/") else CSP
 
 
@@ -137,63 +154,6 @@ class Resource:
 # -- paths ---------------------------------------------------------------------
 
 
-def escape_segment(segment: str) -> str:
-    """One IRI path segment as a safe file name (injective; see the module docstring)."""
-    if not segment:
-        return "~"
-    out = "".join(c if c in SAFE else "".join(f"~{b:02X}" for b in c.encode("utf-8")) for c in segment)
-    if len(out) > MAX_SEGMENT:
-        out = out[:MAX_SEGMENT] + "~~" + hashlib.sha256(segment.encode("utf-8")).hexdigest()[:16]
-    return out
-
-
-def escape_path(path: str) -> str:
-    return "/".join(escape_segment(s) for s in path.split("/"))
-
-
-def _vocab_prefixes() -> list[tuple[str, str]]:
-    """(prefix, namespace) of reused vocabularies, longest namespace first."""
-    pairs = [(p, str(ns)) for p, ns in PREFIXES.items() if p not in ("id", "egov")]
-    return sorted(pairs, key=lambda pn: (-len(pn[1]), pn[0]))
-
-
-VOCABS = _vocab_prefixes()
-
-
-def _namespaced(iri: str) -> str:
-    """``schema/Event`` for https://schema.org/Event; ``~/<escaped IRI>`` outside the known vocabularies."""
-    for prefix, ns in VOCABS:
-        if iri.startswith(ns):
-            return f"{prefix}/{escape_path(iri[len(ns) :])}"
-    if iri.startswith(ONTOLOGY_NS):
-        return f"egov/{escape_path(iri[len(ONTOLOGY_NS) :])}"
-    return f"~/{escape_segment(iri)}"
-
-
-def stem_for(iri: str, base: str) -> tuple[str, str]:
-    """(kind, site path without suffix) of an IRI."""
-    if iri == ONTOLOGY_IRI:
-        return "ontology", "ontology"
-    if iri.startswith(ONTOLOGY_NS):
-        return "term", "ontology/" + escape_path(iri[len(ONTOLOGY_NS) :])
-    if iri.startswith(base):
-        return "id", "id/" + escape_path(iri[len(base) :])
-    return "vocab", "vocab/" + _namespaced(iri)
-
-
-def class_stem(cls: str) -> str:
-    """The path (without suffix) of the page listing a class's instances: ``class/egov/Award``."""
-    return "class/" + _namespaced(str(cls))
-
-
-def site_root(base: str) -> str:
-    """The public URL of the site's root folder: the base without its final ``id/``."""
-    return base[: -len("id/")] if base.endswith("/id/") else base
-
-
-def relative(from_file: str, to_file: str) -> str:
-    """A relative link from one site file to another (both relative to the site root)."""
-    return posixpath.relpath(to_file, posixpath.dirname(from_file) or ".")
 
 
 # -- the site ------------------------------------------------------------------
@@ -221,13 +181,14 @@ def _term_key(term: Any) -> tuple[int, str, str, str]:
 class Site:
     """Everything the site holds, rendered on demand: ``paths()`` lists it, ``render(path)`` makes one file.
 
-    :func:`build_site` writes every path; :mod:`egovkg.serve.ldserver` renders pages as they are asked for.
+    :func:`build_site` writes every path; :mod:`egovkg.serve.app` renders pages as they are asked for.
     """
 
-    def __init__(self, kg: KnowledgeGraph, *, sparql_endpoint: str | None = None) -> None:
+    def __init__(self, kg: KnowledgeGraph, *, sparql_endpoint: str | None = None, layout: Layout | None = None) -> None:
         import jinja2
 
         self.kg = kg
+        self.layout = layout
         self.base = kg.base
         self.sparql_endpoint = sparql_endpoint
         self.graph = kg.union()
@@ -298,6 +259,8 @@ class Site:
         self._add(VOID_PATH, lambda: serialise(self.void(), "ttl"))
         for fmt in DUMP_FORMATS:
             self._add(f"dump/egovkg.{FORMATS[fmt].suffix}", lambda fmt=fmt: self._dump(fmt))
+        for path, make in workbench_files(self, self.layout).items():
+            self._add(path, make)
 
     def _css(self) -> bytes:
         assert self.env.loader is not None
@@ -521,6 +484,7 @@ class Site:
                 "index": relative(page, "index.html"),
                 "ontology": relative(page, "ontology.html"),
                 "void": relative(page, VOID_PATH),
+                "query": relative(page, WORKBENCH_PAGE),
                 "explorer": relative(page, f"{SITE_FOLDER}/index.html"),
             },
         }
@@ -687,12 +651,16 @@ def _swap(new: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def build_site(kg: KnowledgeGraph, out_dir: Path, *, sparql_endpoint: str | None = None) -> SiteReport:
-    """Write the whole site to ``out_dir``, replacing a previous site there only when all of it is written."""
+def build_site(
+    kg: KnowledgeGraph, out_dir: Path, *, sparql_endpoint: str | None = None, layout: Layout | None = None
+) -> SiteReport:
+    """Write the whole site to ``out_dir``, replacing a previous site there only when all of it is written.
+
+    ``layout`` says where the query catalogue and the source texts for the query page are (default: the cwd's)."""
     t0 = time.perf_counter()
     out = Path(out_dir).absolute()
     _check_target(out)
-    site = Site(kg, sparql_endpoint=sparql_endpoint)
+    site = Site(kg, sparql_endpoint=sparql_endpoint, layout=layout)
     try:
         return _write_site(site, out, t0)
     except OSError as exc:  # a missing or read-only parent, a full disk: one line naming the folder
@@ -732,7 +700,6 @@ __all__ = [
     "SiteReport",
     "build_site",
     "class_stem",
-    "escape_segment",
     "relative",
     "site_root",
     "stem_for",

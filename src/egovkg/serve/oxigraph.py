@@ -16,6 +16,7 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -65,14 +66,24 @@ _LISTENING = "Listening for requests at"
 def oxigraph_reason(stderr: str | Iterable[str], returncode: int | None = None) -> str:
     """The one line of oxigraph's stderr that says what went wrong, without the hints and
     the Rust backtrace around it: the first "Error while loading file F: ..." (it names the
-    file and the line), else the "Error: ..." line, else the first line."""
+    file and the line), else the "Error: ..." line, else the first line that is not the
+    start-up notice. A process killed by a signal says so: a crash is never reported as
+    "Listening for requests at ..."."""
     lines = [x.strip() for x in (stderr.splitlines() if isinstance(stderr, str) else stderr)]
+    lines = [x for x in lines if not x.startswith(_LISTENING)]
     for line in lines:
         if line.startswith("Error while "):
             return one_line(line)
     for line in lines:
         if line.startswith("Error:"):
             return one_line(line.removeprefix("Error:").strip())
+    if returncode is not None and returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        crash = next((x for x in lines if "overflow" in x or "panicked" in x), "")
+        return f"killed by {name}" + (f" ({one_line(crash)})" if crash else "")
     for line in lines:
         if line and not line.startswith("Stack backtrace") and not line[0].isdigit():
             return one_line(line)

@@ -48,6 +48,10 @@ def blank_literals(text: str) -> str:
     i, n = 0, len(text)
     while i < n:
         c = text[i]
+        if c == "\\":  # PN_LOCAL_ESC in a prefixed name (ex:a\#, ex:a\'): the next character is a name's
+            out.append("__")  # it opens no comment or string, which would hide the rest from the guards
+            i += 2
+            continue
         if c == "#":
             j = text.find("\n", i)
             i = n if j < 0 else j

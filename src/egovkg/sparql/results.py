@@ -154,7 +154,6 @@ def canonical_blank_nodes(graph: Graph) -> Graph:
     import pyoxigraph as ox
     from rdflib import BNode, Graph
 
-
     if not any(isinstance(t, BNode) for triple in graph for t in triple):
         return graph
     data = graph.serialize(format="nt", encoding="utf-8")
@@ -202,7 +201,6 @@ def _w3c_results(result: QueryResult, fmt: str) -> bytes:
     import json
 
     import pyoxigraph as ox
-
 
     data = json.dumps(to_json_results(result), ensure_ascii=False).encode("utf-8")
     return serialize_results(ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON), fmt)

@@ -802,7 +802,6 @@
       network.moveTo({ scale: MAX_FIT_SCALE, animation: false });
     }
     placeLabelsSoon();
-    writeUrlSoon();
   }
   function fitVisible() {
     if (DATA.axis && DATA.axis.years && !state.cat && !state.prov && !state.kind) { fitAll(); return; }
@@ -1013,7 +1012,9 @@
   function stateParams() {
     var p = new URLSearchParams();
     if (state.focus) { p.set("focus", state.focus); if (state.depth !== 2) { p.set("depth", String(state.depth)); } }
-    if (state.selected !== null) { p.set("sel", POOL[state.selected].key); }
+    if (state.selected !== null && !(generic && POOL[state.selected].key === state.focus)) {
+      p.set("sel", POOL[state.selected].key);  // (a neighbourhood's centre is selected anyway)
+    }
     if (state.lang !== DATA.lang) { p.set("lang", state.lang); }
     ["cat", "prov", "kind"].forEach(function (k) { if (state[k]) { p.set(k, state[k]); } });
     var off = Object.keys(state.off).sort();
@@ -1028,8 +1029,9 @@
     if (ROTATED) { p.set("r", "1"); }
     return p;
   }
-  function writeUrl() {
+  function writeUrl(settling) {
     if (restoring || !firstFitDone) { return; }
+    if (!settling) { pendingView = null; }  // the user has moved on from the first picture
     var hash = "#" + stateParams().toString();
     if (location.hash === hash) { return; }
     try { history.replaceState(null, "", hash); } catch (err) { location.replace(hash); }
@@ -1155,6 +1157,19 @@
 
   // -- putting it together ---------------------------------------------------------------------------
   var firstFitDone = false;
+  // vis-network rescales the picture when its canvas changes size, as it does while the page's
+  // chrome settles after a load: a view restored from the URL is put back until then.
+  var pendingView = null;
+  network.on("resize", function () {
+    if (pendingView) {  // after vis has set its own camera, which it does right after this event
+      var again = pendingView;
+      setTimeout(function () { again(); writeUrl(true); }, 0);
+    }
+    placeLabelsSoon();
+  });
+  network.on("dragStart", function () { pendingView = null; });
+  network.on("zoom", function () { pendingView = null; });
+  network.on("click", function () { pendingView = null; });
   function rebuild(restored) {
     restoring = true;
     undrawAll();
@@ -1178,24 +1193,32 @@
     var centre = generic && state.focus ? byKey.get(state.focus).id : DATA.focus;
     if (sel === null && generic && state.focus) { sel = centre; }
     if (sel !== null && !drawn.has(sel)) { sel = null; }
+    var firstView;  // how the picture is framed at first; done again while the page settles
     if (restored.view) {
-      network.moveTo({ scale: restored.view.scale, position: restored.view.position, animation: false });
+      firstView = function () {
+        network.moveTo({ scale: restored.view.scale, position: restored.view.position, animation: false });
+      };
+    } else if (sel !== null && sel !== centre) {
+      firstView = function () { fitTo([sel].concat(network.getConnectedNodes(sel))); };
     } else if (sel === null && (state.cat || state.prov || state.kind || Object.keys(state.off).length)) {
-      fitVisible();
-    } else if (sel === null || sel === centre) {
-      fitAll();
+      firstView = fitVisible;
+    } else {
+      firstView = fitAll;
     }
-    restoring = false;
+    firstView();
     firstFitDone = true;
     if (sel !== null) {
-      select(sel, !restored.view && sel !== centre);
-      if (restored.view) { network.moveTo({ scale: restored.view.scale, position: restored.view.position, animation: false }); }
+      select(sel, false);
+      firstView();
     } else {
       state.selected = null;
       showDetails(null);
     }
+    restoring = false;
+    pendingView = firstView;
+    setTimeout(function () { pendingView = null; }, 1500);
     placeLabelsSoon();
-    writeUrl();
+    writeUrl(true);
   }
   var initial = readUrl();
   var fromUrl = initial.sel !== null;

@@ -116,6 +116,7 @@ class EntityIndex:
     edges: list[tuple[str, str, str]] = field(default_factory=list)  # (s, predicate, o) between entities
     _inverse: dict[tuple[str, str], list[str]] | None = field(default=None, repr=False)
     _by_predicate: dict[str, dict[URIRef, list[Any]]] = field(default_factory=dict, repr=False)
+    _facets: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_graph(cls, graph: Graph) -> EntityIndex:
@@ -244,7 +245,10 @@ class EntityIndex:
 
     def facets(self, iri: str) -> dict[str, list[str]]:
         """Values the page's filters match on. A missing facet means the filter never hides the node;
-        an empty one means it is hidden whenever that filter is set."""
+        an empty one means it is hidden whenever that filter is set. (Worked out once per entity:
+        a page asks for each node's facets, and for every award's to count them.)"""
+        if iri in self._facets:
+            return {k: list(v) for k, v in self._facets[iri].items()}
         e = self.entities[iri]
         f: dict[str, list[str]] = {}
         awards = self.awards_of(iri)
@@ -260,6 +264,7 @@ class EntityIndex:
         if e.cls in ("Agency", "Enterprise"):
             kind = self.first(iri, EGOV.agencyKind)
             f["kind"] = [_local(kind)] if kind else []
+        self._facets[iri] = {k: list(v) for k, v in f.items()}
         return f
 
     def sources(self, iri: str) -> list[tuple[str, str, str]]:
