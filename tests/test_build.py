@@ -134,9 +134,40 @@ def test_policy_documents_have_real_titles_and_numbers(graph) -> None:
     doc = iri("document/zbf-2002-17")
     assert graph.value(doc, SDO.legislationIdentifier) == Literal("中办发〔2002〕17号"), "an identifier has no language"
     assert label(graph, doc, "zh") == "国家信息化领导小组关于我国电子政务建设指导意见"
+    # adopted by the Leading Group, transmitted (转发) by the two General Offices: two properties
+    assert set(graph.objects(doc, EGOV.adoptedBy)) == {iri("agency/state-informatization-leading-group")}
+    assert set(graph.objects(doc, SDO.legislationPassedBy)) == set(graph.objects(doc, EGOV.adoptedBy))
+    offices = {iri("agency/cpc-general-office"), iri("agency/state-council-general-office")}
+    assert set(graph.objects(doc, EGOV.issuedBy)) == set(graph.objects(doc, EGOV.transmittedBy)) == offices
+    assert graph.value(doc, EGOV.adoptionDate) == Literal("2002-07-03", datatype=XSD.date)
     strategy = iri("document/zbf-2006-11")
     goals = {label(graph, g, "zh") for g in graph.objects(strategy, EGOV.strategicGoal)}
-    assert goals == {"改善公共服务", "加强社会管理", "强化综合监管", "完善宏观调控"}
+    assert len(goals) == 8 and "综合信息基础设施基本普及" in goals  # its goals for 2020
+    priorities = {label(graph, p, "zh"): p for p in graph.objects(strategy, EGOV.strategicPriority)}
+    assert len(priorities) == 9
+    # the announcement's four goals are the aims of one priority, not goals of the strategy
+    aims = {label(graph, g, "zh") for g in graph.objects(priorities["推行电子政务"], EGOV.aim)}
+    assert aims == {"改善公共服务", "加强社会管理", "强化综合监管", "完善宏观调控"}
+    assert not goals & aims
+
+
+def test_ranks_and_vertical_management(graph) -> None:
+    customs = iri("agency/ningbo-customs")
+    assert graph.value(customs, EGOV.administrativeRank) == iri("rank/central")
+    assert graph.value(customs, EGOV.administrativeLevel) == iri("level/prefectural")  # the tier of its seat
+    assert graph.value(customs, EGOV.verticallyManagedBy) == iri("agency/general-administration-of-customs")
+    assert graph.value(iri("region/370200"), EGOV.administrativeRank) == iri("rank/sub-provincial")
+    assert graph.value(iri("region/110101"), EGOV.administrativeRank) == iri("rank/prefectural")
+    assert graph.value(iri("agency/inspur-group"), EGOV.administrativeRank) is None
+
+
+def test_inferred_programme_links_are_kept_apart(graph) -> None:
+    customs_practice = iri("practice/2012-management-innovation-03")
+    assert graph.value(customs_practice, EGOV.relatedProgramme) is None
+    assert graph.value(customs_practice, EGOV.inferredProgramme) == iri("programme/golden-customs")
+    assert "Editorial inference" in str(graph.value(customs_practice, SKOS.editorialNote))
+    audit = iri("practice/2012-management-innovation-05")
+    assert graph.value(audit, EGOV.relatedProgramme) == iri("programme/golden-audit")
 
 
 def test_selection_figures(graph) -> None:

@@ -151,3 +151,124 @@ def test_malformed_files(data_copy: Path, mutate, message: str, line: int | None
     if line is not None:
         assert info.value.line == line
     assert str(path) in str(info.value)
+
+
+# ---- regions form a tree of GB/T 2260 codes (issue 19, point 7) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "message"),
+    [
+        # a region that is its own parent
+        (
+            "420500,宜昌市,Yichang,Yichang Shi,prefectural,prefectural,420000,",
+            "420500,宜昌市,Yichang,Yichang Shi,prefectural,prefectural,420500,",
+            "parent",
+            "region 420500 is its own parent",
+        ),
+        # a well-formed code the gazetteer does not have
+        ("420500,宜昌市,", "420599,宜昌市,", "code", "420599 is not a code of the GB/T 2260 gazetteer"),
+        # a real code under the wrong parent
+        (
+            "420500,宜昌市,Yichang,Yichang Shi,prefectural,prefectural,420000,",
+            "420500,宜昌市,Yichang,Yichang Shi,prefectural,prefectural,410000,",
+            "parent",
+            "disagrees with the gazetteer's 420000",
+        ),
+        # a real code under a name that is not its own
+        ("420500,宜昌市,", "420500,襄阳市,", "name_zh", "not the gazetteer's name for 420500"),
+    ],
+    ids=["own-parent", "absent-code", "wrong-parent", "wrong-name"],
+)
+def test_regions_form_a_tree_of_gazetteer_codes(data_copy: Path, old: str, new: str, field: str, message: str) -> None:
+    path = data_copy / "curated" / "regions.csv"
+    line = _line_of(path, "420500,")
+    _edit(path, old, new)
+    if "420599" in new:  # the awards and agencies in Yichang move with it
+        for other in ("awards.csv", "agencies.csv"):
+            p = data_copy / "curated" / other
+            p.write_text(p.read_text(encoding="utf-8").replace(",420500,", ",420599,"), encoding="utf-8")
+    with pytest.raises(DataError, match=message) as info:
+        _load(data_copy)
+    assert (info.value.file, info.value.line, info.value.field) == (str(path), line, field)
+    assert f"{path}:{line}" in str(info.value)
+
+
+def test_a_cycle_of_regions_is_an_error(data_copy: Path) -> None:
+    gaz = data_copy / "gazetteer" / "gbt2260.csv"
+    # a gazetteer that itself has a cycle: Hubei under Yichang, Yichang under Hubei
+    _edit(gaz, "420000,湖北省,湖北,province,", "420000,湖北省,湖北,province,420500")
+    path = data_copy / "curated" / "regions.csv"
+    _edit(
+        path,
+        "420000,湖北省,Hubei Province,Hubei Sheng,provincial,provincial,000000,",
+        "420000,湖北省,Hubei Province,Hubei Sheng,provincial,provincial,420500,",
+    )
+    with pytest.raises(DataError, match="form a cycle") as info:
+        _load(data_copy)
+    assert info.value.file == str(path)
+
+
+@pytest.mark.parametrize(
+    ("file", "needle", "old", "new", "field", "message"),
+    [
+        ("documents.csv", "zbf-2002-17", ",transmitted,", ",forwarded,", "issue_mode", "must be one of"),
+        (
+            "documents.csv",
+            "gx-2006-2,国家电子政务总体框架",
+            ",date,",
+            ",colour,",
+            "unverified",
+            "'colour' is not a fact column",
+        ),
+        (
+            "programmes.csv",
+            "golden-finance",
+            "twelve-golden,ministry-of-finance",
+            "twelve-golden,no-such-agency",
+            "lead_agencies",
+            "not an id in agencies.csv",
+        ),
+        ("programmes.csv", "golden-shield-phase-1", ",2002,2004,", ",2004,2002,", "end_year", "ends before it starts"),
+        (
+            "milestones.csv",
+            "2003-zbf-27",
+            "2003-zbf-27,2003,",
+            "2003-zbf-27,,",
+            "date",
+            "a curated milestone needs a date",
+        ),
+        (
+            "agencies.csv",
+            "inspur-group",
+            ",enterprise,enterprise,prefectural,,",
+            ",enterprise,enterprise,prefectural,central,",
+            "rank",
+            "an enterprise has no administrative rank",
+        ),
+    ],
+)
+def test_policy_columns_are_checked(
+    data_copy: Path, file: str, needle: str, old: str, new: str, field: str, message: str
+) -> None:
+    path = data_copy / "curated" / file
+    line = _line_of(path, needle)
+    text = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert old in text[line - 1], (old, text[line - 1])
+    text[line - 1] = text[line - 1].replace(old, new, 1)
+    path.write_text("".join(text), encoding="utf-8")
+    with pytest.raises(DataError, match=message) as info:
+        _load(data_copy)
+    assert (info.value.file, info.value.line, info.value.field) == (str(path), line, field)
+
+
+def test_an_inferred_programme_link_needs_a_note(data_copy: Path) -> None:
+    path = data_copy / "curated" / "awards.csv"
+    line = _line_of(path, "2012-management-innovation-03")
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert ",Editorial inference: a customs practice" in lines[line - 1]
+    lines[line - 1] = lines[line - 1].split(",Editorial inference")[0] + ",\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(DataError, match="needs an inference_note") as info:
+        _load(data_copy)
+    assert (info.value.line, info.value.field) == (line, "inference_note")

@@ -273,3 +273,79 @@ def test_a_table_with_thousands_of_rows_parses_without_recursion(extractor: Extr
     assert ex.awards[-1].rank == 1500
     assert ex.awards[-1].title == "在数据共享方面的第1500项实践"
     assert [a.text for a in ex.awards[-1].applicants] == ["杭州市信息中心"]
+
+
+# ---- general rules on a fixture of our own (tests/fixtures/announcements/rules-2014.txt) ---------
+
+RULES_ROWS = [
+    (MI, 1, ["国家知识产权局信息中心"], "国知局在专利信息服务中的实践"),
+    (MI, 2, ["水利部水文局信息中心"], "水利部在水文监测系统中的应用实践"),
+    (MI, 3, ["国家发展和改革委员会办公厅"], "发改委在电子公文交换中的实践"),
+    (PS, 1, ["浙江省宁波市镇海区人民政府办公室"], "宁波市镇海区在政务服务中的实践"),
+    (PS, 2, ["四川省绵阳市人力资源和社会保障局就业服务处"], "绵阳市在就业信息服务平台中的应用实践"),
+]
+
+
+def _rules_text() -> str:
+    return (FIXTURES / "announcements" / "rules-2014.txt").read_text(encoding="utf-8")
+
+
+def test_a_title_run_into_the_body_ends_at_its_title_word(extractor: Extractor) -> None:
+    text = _rules_text()
+    assert "\n" not in text
+    ex = extractor.extract(text, source="rules-2014.txt")
+    assert (ex.title.start, ex.title.end, ex.title.text) == (0, 17, "2014年电子政务创新案例评选结果")
+    assert [m.key for m in ex.milestones] == ["2014-04", "2014-08"]
+    assert ex.milestones[0].span.text.startswith("为推广电子政务创新经验") or "2014年4月" in ex.milestones[0].span.text
+
+
+def test_titles_opening_with_a_short_form_of_the_applicant(extractor: Extractor) -> None:
+    # 国知局 for 国家知识产权局信息中心, 发改委 for 国家发展和改革委员会 (a national prefix dropped):
+    # without the rule the short form was read as the end of the applicant's name
+    ex = extractor.extract(_rules_text(), source="rules-2014.txt")
+    assert _rows(ex) == RULES_ROWS
+
+
+def test_departments_name_the_bodies_they_belong_to(extractor: Extractor, extraction: Extraction) -> None:
+    ex = extractor.extract(_rules_text(), source="rules-2014.txt")
+    assert [a.applicants[0].containers for a in ex.awards] == [
+        ("国家知识产权局",),
+        ("水利部", "水利部水文局"),
+        ("国家发展和改革委员会",),
+        ("浙江省宁波市镇海区人民政府",),
+        ("四川省绵阳市人力资源和社会保障局",),
+    ]
+    by_text = {a.text: a.containers for row in extraction.awards for a in row.applicants}
+    assert by_text["中国科学院信息化工作领导小组办公室"] == ("中国科学院", "中国科学院信息化工作领导小组")
+    assert by_text["团中央宣传部网络处副处长 王郁松"] == ("团中央宣传部",)  # a person: their unit's bodies
+    assert by_text["上海市食品药品监督管理局浦东新区分局"] == ("上海市食品药品监督管理局",)
+    # a cut never falls inside a suffix word: 中国科|学院, 发展和改革委|员会
+    assert by_text["江苏省发展和改革委员会"] == ()
+    assert by_text["北京市高级人民法院"] == ()
+
+
+@pytest.mark.parametrize("variant", ["bom", "crlf", "cr", "bom+crlf"])
+def test_a_byte_order_mark_or_cr_neither_stays_in_the_title_nor_shifts_offsets(
+    extractor: Extractor, extraction: Extraction, layout, variant: str
+) -> None:
+    from egovkg.ingest.extract import decode_source
+
+    raw = (layout.sources / "announcement-2012.txt").read_bytes()
+    data = raw.replace(b"\n", {"bom": b"\n", "crlf": b"\r\n", "cr": b"\r", "bom+crlf": b"\r\n"}[variant])
+    if variant.startswith("bom"):
+        data = b"\xef\xbb\xbf" + data
+    ex = extractor.extract(decode_source(data), source="variant.txt")
+    assert ex.title == extraction.title
+    assert ex.title.text == "中国电子政务最佳实践评选结果"
+    assert ex.awards == extraction.awards  # every span at the same offsets
+    assert ex.milestones == extraction.milestones
+
+
+def test_the_extractor_alone_keeps_a_mark_and_a_cr_out_of_the_title(extractor: Extractor, source_text: str) -> None:
+    ex = extractor.extract("\ufeff" + source_text.replace("\n", "\r\n", 1), source="raw.txt")
+    assert (ex.title.start, ex.title.text) == (1, "中国电子政务最佳实践评选结果")
+
+
+def test_the_early_1970s_is_the_first_part_of_the_decade(extraction: Extraction) -> None:
+    decades = {m.key: m.part for m in extraction.milestones if m.precision == "decade"}
+    assert decades == {"1970s": "early", "1990s": None}  # 七十年代初; 进入九十年代后

@@ -42,7 +42,8 @@ def test_awards_by_province(result):
 
 def test_agencies_by_kind(result):
     kinds = {k.id: k for k in result.agencies_by_kind}
-    assert sum(k.agencies for k in result.agencies_by_kind) == 60  # 58 agencies and 2 enterprises
+    # 58 agencies and 2 enterprises of the announcement, 12 agencies of the policy history (issue 17)
+    assert sum(k.agencies for k in result.agencies_by_kind) == 72
     assert (kinds["government-office"].agencies, kinds["court"].agencies, kinds["enterprise"].agencies) == (19, 2, 2)
     assert kinds["court"].awards == 2  # Beijing High Court, Henan High Court
     assert kinds["mass-organisation"].awards == 0  # the Youth League's award went to a person
@@ -73,20 +74,20 @@ def test_co_applicant_network(result):
 def test_centrality(result):
     office = result.centrality_of("agency:qingdao-egov-office")
     assert office.degree == 3  # two awards and Qingdao
-    assert office.degree_centrality == round(3 / 201, 6)
+    assert office.degree_centrality == round(3 / 227, 6)
     assert 0 < office.betweenness < 1
     regions = [c for c in result.centrality if c.cls == "Region"]
-    assert regions[0].id == "region:000000" and regions[0].degree == 46
+    assert regions[0].id == "region:000000" and regions[0].degree == 58  # 46 + 12 agencies of issue 17
     programmes = [c for c in result.centrality if c.cls == "Programme"]
-    assert programmes[0].id == "programme:golden-projects"
+    assert programmes[0].id == "programme:twelve-golden"  # the twelve of 2002 hang under it (issue 17)
     assert {c.cls for c in result.centrality} == {"Agency", "Enterprise", "Region", "Programme"}
-    assert len(result.centrality) == 58 + 2 + 39 + 16
+    assert len(result.centrality) == 70 + 2 + 39 + 30  # agencies and programmes of issue 17 included
 
 
 def test_components(result):
-    assert result.network == {"nodes": 202, "edges": 298}
+    assert result.network == {"nodes": 228, "edges": 323}
     assert len(result.components) == 1
-    assert result.components[0].size == 202 and result.components[0].hub == "region:000000"
+    assert result.components[0].size == 228 and result.components[0].hub == "region:000000"
 
 
 def test_outputs_agree(result):

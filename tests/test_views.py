@@ -84,11 +84,11 @@ def test_overview_has_every_award_practice_and_person(idx):
     assert classes(g) == {
         "Award": 40,
         "Practice": 40,
-        "Agency": 58,
+        "Agency": 70,  # 58 of the announcement, 12 of the policy history (issue 17)
         "Enterprise": 2,
         "Person": 3,
         "Region": 39,
-        "Programme": 16,
+        "Programme": 30,
         "AwardCategory": 4,
     }
     persons = sorted(g.nodes[n]["zh"] for n in g if g.nodes[n]["cls"] == "Person")
@@ -108,7 +108,7 @@ def test_overview_has_every_award_practice_and_person(idx):
 
 def test_geography_nests_yichang_under_hubei(idx):
     g = views.project(idx, "geography")
-    assert classes(g) == {"Region": 39, "Practice": 40, "Agency": 58, "Enterprise": 2}
+    assert classes(g) == {"Region": 39, "Practice": 40, "Agency": 70, "Enterprise": 2}
     hubei, yichang = iri("region:420000"), iri("region:420500")
     assert g.nodes[yichang]["zh"] == "宜昌市" and g.nodes[hubei]["zh"] == "湖北省"
     assert g.nodes[yichang]["parent"] == hubei
@@ -128,7 +128,7 @@ def test_geography_nests_yichang_under_hubei(idx):
 
 def test_agencies_links_co_applicants_and_programmes(idx):
     g = views.project(idx, "agencies")
-    assert classes(g) == {"Agency": 58, "Enterprise": 2, "Programme": 16}
+    assert classes(g) == {"Agency": 70, "Enterprise": 2, "Programme": 30}
     co = sorted(tuple(sorted((u, v))) for u, v, d in g.edges(data=True) if views.CO_APPLICANT in d["predicates"])
     assert co == sorted(
         tuple(sorted((iri(a), iri(b))))
@@ -144,12 +144,15 @@ def test_agencies_links_co_applicants_and_programmes(idx):
         in g.edges[iri("agency:audit-office-informatization-office"), iri("programme:golden-audit")]["predicates"]
     )
     assert g.has_edge(iri("agency:ningbo-customs"), iri("agency:general-administration-of-customs"))
-    assert g.has_edge(iri("programme:golden-audit"), iri("programme:golden-projects"))
+    # 金审工程 is one of the twelve of 2002, which belong to the Golden projects (issue 17)
+    assert g.has_edge(iri("programme:golden-audit"), iri("programme:twelve-golden"))
+    assert g.has_edge(iri("programme:twelve-golden"), iri("programme:golden-projects"))
 
 
 def test_timeline_runs_left_to_right_by_date(idx):
     g = views.project(idx, "timeline")
-    assert classes(g)["Milestone"] == 8 and classes(g)["PolicyDocument"] == 2 and classes(g)["Selection"] == 1
+    # 8 milestones of the announcement and 15 curated ones; 10 documents (issue 17)
+    assert classes(g)["Milestone"] == 23 and classes(g)["PolicyDocument"] == 10 and classes(g)["Selection"] == 1
     assert iri("agency:state-informatization-leading-group") in g  # what a milestone concerns joins in
     pos = views.layout(g)
     order = [
@@ -360,7 +363,7 @@ def test_view_command_writes_the_page(ttl_file, tmp_path):
     out = tmp_path / "g.html"
     res = CliRunner().invoke(view, ["geography", "-o", str(out), "--lang", "en", "--data", str(ttl_file)])
     assert res.exit_code == 0, res.output
-    assert "139 nodes" in res.output
+    assert "151 nodes" in res.output
     assert page_data(out.read_text(encoding="utf-8"))["lang"] == "en"
 
 
@@ -385,7 +388,7 @@ def test_a_large_projection_is_cut_down_with_a_note(graph):
     degrees = sorted((d for _n, d in g.degree), reverse=True)
     assert sorted((g.degree(n) for n in small), reverse=True) == degrees[:50]
     html = views.render_view(graph, "overview", limit=50)
-    assert "showing the 50 most connected of 202 nodes" in html
+    assert "showing the 50 most connected of 228 nodes" in html
     assert views.cut_down(g) is g  # the shipped graph is drawn whole
 
 

@@ -69,18 +69,17 @@ def extract(source: Path, output: Path | None, fmt: str) -> None:
 
     from egovkg.errors import DataError
     from egovkg.ingest.curated import SCHEMAS, read_table
-    from egovkg.ingest.extract import Extractor, Gazetteer, Lexicon
+    from egovkg.ingest.extract import Extractor, Gazetteer, Lexicon, decode_source
     from egovkg.util.atomic import write_text
     from egovkg.util.limits import check_source_size
 
     layout = Layout.default()
     check_source_size(source)
     try:
-        text = source.read_bytes().decode("utf-8")
+        data = source.read_bytes()
     except OSError as exc:
         raise DataError(f"cannot read: {exc.strerror}", file=str(source)) from exc
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not valid UTF-8 at byte {exc.start}", file=str(source)) from exc
+    text = decode_source(data, source=str(source))
     categories = [r["name_zh"] for r in read_table(layout.curated / "categories.csv", SCHEMAS["categories"])]
     extractor = Extractor(Lexicon.load(layout.lexicon), Gazetteer.load(layout.gazetteer), categories)
     result = extractor.extract(text, source=str(source))

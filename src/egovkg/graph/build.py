@@ -24,7 +24,7 @@ from egovkg.graph.namespaces import CV, DEFAULT_BASE, EGOV, OA, bind_prefixes
 from egovkg.graph.ontology import load_turtle
 from egovkg.graph.prefixes import check_base
 from egovkg.ingest.curated import Curated, Row, load_curated
-from egovkg.ingest.extract import Extractor, Gazetteer, Lexicon
+from egovkg.ingest.extract import Extractor, Gazetteer, Lexicon, decode_source
 from egovkg.ingest.link import Linked, link
 from egovkg.ingest.model import Span
 from egovkg.paths import Layout
@@ -32,6 +32,45 @@ from egovkg.util.limits import check_source_size
 
 # Lower case, as Oxigraph normalises language tags: the same literal on every store.
 PINYIN = "zh-latn-pinyin"
+# The property each curated column states, for the `unverified` lists of the curated files.
+UNVERIFIED: dict[str, dict[str, URIRef]] = {
+    "regions": {"rank": EGOV.administrativeRank, "level": EGOV.administrativeLevel, "parent": SDO.containedInPlace},
+    "agencies": {
+        "kind": EGOV.agencyKind,
+        "level": EGOV.administrativeLevel,
+        "rank": EGOV.administrativeRank,
+        "parent": ORG.subOrganizationOf,
+        "region": EGOV.region,
+        "alt_names_zh": SKOS.altLabel,
+        "class": RDF.type,
+    },
+    "programmes": {
+        "start_year": SDO.startDate,
+        "end_year": SDO.endDate,
+        "part_of": DCTERMS.isPartOf,
+        "lead_agencies": EGOV.leadAgency,
+        "alt_names_zh": SKOS.altLabel,
+    },
+    "documents": {
+        "title_zh": DCTERMS.title,
+        "title_en": DCTERMS.title,
+        "identifier": SDO.legislationIdentifier,
+        "date": SDO.legislationDate,
+        "adopted_by": EGOV.adoptedBy,
+        "adopted_date": EGOV.adoptionDate,
+        "issued_by": EGOV.issuedBy,
+        "issue_mode": EGOV.transmittedBy,
+        "in_force": EGOV.inForceFrom,
+    },
+    "milestones": {
+        "date": SDO.startDate,
+        "concerns": EGOV.concerns,
+        "original_orgs": ORG.originalOrganization,
+        "resulting_orgs": ORG.resultingOrganization,
+    },
+}
+# 七十年代初/中/末: which years of a decade a qualified decade covers (a convention, docs/MODEL.md).
+DECADE_PART = {None: (0, 9), "early": (0, 3), "mid": (4, 6), "late": (7, 9)}
 CONTEXT = 16  # characters of oa:prefix / oa:suffix around a quoted span
 
 
@@ -88,10 +127,7 @@ def read_source(path: Path, sha256: str) -> str:
     digest = hashlib.sha256(data).hexdigest()
     if digest != sha256:
         raise ChecksumError(f"{path}: sha256 is {digest}, sources.csv records {sha256}; the source was changed")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not valid UTF-8 at byte {exc.start}", file=str(path)) from exc
+    return decode_source(data, source=str(path))
 
 
 class _Emitter:
@@ -125,10 +161,13 @@ class _Emitter:
                 g.add((s, RDFS.label, Literal(value, lang=lang)))
                 g.add((s, SKOS.prefLabel, Literal(value, lang=lang)))
 
-    def cite(self, s: URIRef, row: Row) -> None:
+    def cite(self, s: URIRef, row: Row, table: str | None = None) -> None:
         for ref in row["source"]:
             target = self.source if ref == "announcement" else self.iri("reference", ref)
             self.cgr.add((s, DCTERMS.source, target))
+        if table is not None:
+            for col in row["unverified"]:
+                self.cgr.add((s, EGOV.unverifiedProperty, UNVERIFIED[table][col]))
 
     def derived(self, s: URIRef, span: Span) -> None:
         self.ann.add((s, PROV.wasDerivedFrom, self.span(span)))
@@ -194,7 +233,7 @@ def build(layout: Layout, *, base: str = DEFAULT_BASE) -> KnowledgeGraph:
     """Read, extract, link and emit: the whole pipeline up to the graph."""
     check_base(base)
     layout.check()
-    cur = load_curated(layout.curated, layout.sources / "sources.csv")
+    cur = load_curated(layout.curated, layout.sources / "sources.csv", layout.gazetteer)
     lexicon = Lexicon.load(layout.lexicon)
     gazetteer = Gazetteer.load(layout.gazetteer)
     extractor = Extractor(lexicon, gazetteer, [r["name_zh"] for r in cur["categories"].values()])
@@ -268,6 +307,16 @@ def _emit_vocabularies(em: _Emitter) -> None:
         g.add((k, SKOS.definition, Literal(row["definition_en"], lang="en")))
         kinds.append(k)
     em.concept_scheme("agency-kinds", "机构类型", "Kinds of organisation", kinds)
+    ranks = []
+    for row in sorted(em.cur["ranks"].values(), key=lambda r: r["order"]):
+        rk = em.iri("rank", row["id"])
+        em.typed(g, rk, EGOV.AdministrativeRank)
+        em.labels(g, rk, row["name_zh"], row["name_en"])
+        g.add((rk, SKOS.notation, Literal(str(row["order"]))))
+        g.add((rk, SKOS.definition, Literal(row["definition_zh"], lang="zh")))
+        g.add((rk, SKOS.definition, Literal(row["definition_en"], lang="en")))
+        ranks.append(rk)
+    em.concept_scheme("administrative-ranks", "行政级别", "Administrative ranks", ranks)
     levels = []
     for row in em.cur["levels"].values():
         lv = em.iri("level", row["id"])
@@ -275,7 +324,7 @@ def _emit_vocabularies(em: _Emitter) -> None:
         em.labels(g, lv, row["name_zh"], row["name_en"])
         g.add((lv, SKOS.notation, Literal(str(row["order"]))))
         levels.append(lv)
-    em.concept_scheme("administrative-levels", "行政层级", "Administrative levels", levels)
+    em.concept_scheme("administrative-levels", "行政区划层级", "Administrative levels (GB/T 2260 tiers)", levels)
 
 
 def _emit_regions(em: _Emitter) -> None:
@@ -287,9 +336,10 @@ def _emit_regions(em: _Emitter) -> None:
         g.add((r, SKOS.altLabel, Literal(row["pinyin"], lang=PINYIN)))
         g.add((r, SKOS.notation, Literal(row["code"])))
         g.add((r, EGOV.administrativeLevel, em.iri("level", row["level"])))
+        g.add((r, EGOV.administrativeRank, em.iri("rank", row["rank"])))
         if row["parent"]:
             g.add((r, SDO.containedInPlace, em.iri("region", row["parent"])))
-        em.cite(r, row)
+        em.cite(r, row, "regions")
         if "announcement" in row["source"]:
             em.derived_from_mention(r, [row["name_zh"]])
 
@@ -308,9 +358,13 @@ def _emit_organisations(em: _Emitter, linked: Linked) -> None:
         g.add((a, EGOV.agencyKind, em.iri("agency-kind", row["kind"])))
         g.add((a, EGOV.administrativeLevel, em.iri("level", row["level"])))
         g.add((a, EGOV.region, em.iri("region", row["region"])))
+        if row["rank"]:
+            g.add((a, EGOV.administrativeRank, em.iri("rank", row["rank"])))
         if row["parent"]:
             g.add((a, ORG.subOrganizationOf, em.iri("agency", row["parent"])))
-        em.cite(a, row)
+            if row["kind"] == "central-vertical":  # managed by its central parent, not by the local government
+                g.add((a, EGOV.verticallyManagedBy, em.iri("agency", row["parent"])))
+        em.cite(a, row, "agencies")
         spans = linked.mentions.get(f"agency:{row['id']}", ())
         for sp in spans:
             em.derived(a, sp)
@@ -353,9 +407,13 @@ def _emit_programmes_documents(em: _Emitter) -> None:
         g.add((p, SKOS.altLabel, Literal(pinyin(row["name_zh"]), lang=PINYIN)))
         if row["start_year"]:
             g.add((p, SDO.startDate, date_literal(row["start_year"])))
-        if row["part_of"]:
-            g.add((p, DCTERMS.isPartOf, em.iri("programme", row["part_of"])))
-        em.cite(p, row)
+        if row["end_year"]:
+            g.add((p, SDO.endDate, date_literal(row["end_year"])))
+        for parent in row["part_of"]:
+            g.add((p, DCTERMS.isPartOf, em.iri("programme", parent)))
+        for agency in row["lead_agencies"]:
+            g.add((p, EGOV.leadAgency, em.iri("agency", agency)))
+        em.cite(p, row, "programmes")
         em.derived_from_mention(p, [row["name_zh"], *row["alt_names_zh"]])
     for row in em.cur["documents"].values():
         d = em.iri("document", row["id"])
@@ -366,9 +424,46 @@ def _emit_programmes_documents(em: _Emitter) -> None:
         if row["identifier"]:
             g.add((d, SDO.legislationIdentifier, Literal(row["identifier"])))  # an identifier: no language
         g.add((d, SDO.legislationDate, date_literal(row["date"])))
-        for issuer in row["issuers"]:
-            g.add((d, SDO.legislationPassedBy, em.iri("agency", issuer)))
-        em.cite(d, row)
+        for body in row["adopted_by"]:
+            # egov:adoptedBy ⊑ schema:legislationPassedBy, stated too so queries need no inference
+            g.add((d, EGOV.adoptedBy, em.iri("agency", body)))
+            g.add((d, SDO.legislationPassedBy, em.iri("agency", body)))
+        if row["adopted_date"]:
+            g.add((d, EGOV.adoptionDate, date_literal(row["adopted_date"])))
+        for body in row["issued_by"]:
+            g.add((d, EGOV.issuedBy, em.iri("agency", body)))
+            if row["issue_mode"] == "transmitted":
+                g.add((d, EGOV.transmittedBy, em.iri("agency", body)))
+        if row["in_force"]:
+            g.add((d, EGOV.inForceFrom, date_literal(row["in_force"])))
+        em.cite(d, row, "documents")
+    priorities: dict[str, list[URIRef]] = {}
+    goals: dict[str, list[URIRef]] = {}
+    for row in sorted(em.cur["strategy"].values(), key=lambda r: (r["document"], r["kind"], r["order"])):
+        d = em.iri("document", row["document"])
+        kind = row["kind"]
+        node = em.iri("priority" if kind == "priority" else "goal", row["id"])
+        em.typed(g, node, EGOV.StrategicPriority if kind == "priority" else EGOV.StrategicGoal)
+        em.labels(g, node, row["text_zh"], row["text_en"])
+        g.add((node, SKOS.notation, Literal(str(row["order"]))))
+        g.add((d, EGOV.strategicPriority if kind == "priority" else EGOV.strategicGoal, node))
+        em.cite(node, row)
+        if "announcement" in row["source"]:
+            em.derived_from_mention(node, [row["text_zh"]])
+        (priorities if kind == "priority" else goals).setdefault(row["document"], []).append(node)
+    for doc, nodes in priorities.items():
+        title = em.cur["documents"][doc]
+        em.concept_scheme(
+            f"{doc}-priorities",
+            f"《{title['title_zh']}》战略重点",
+            f"Strategic priorities of the {title['title_en']}",
+            nodes,
+        )
+    for doc, nodes in goals.items():
+        title = em.cur["documents"][doc]
+        em.concept_scheme(
+            f"{doc}-goals", f"《{title['title_zh']}》战略目标", f"Strategic goals of the {title['title_en']}", nodes
+        )
 
 
 def _emit_selection(em: _Emitter, linked: Linked) -> None:
@@ -434,6 +529,10 @@ def _emit_awards(em: _Emitter, linked: Linked) -> None:
         g.add((pr, EGOV.region, em.iri("region", cr["region"])))
         for p in cr["programmes"]:
             g.add((pr, EGOV.relatedProgramme, em.iri("programme", p)))
+        for p in cr["inferred_programmes"]:  # an editorial inference, kept apart from stated links
+            g.add((pr, EGOV.inferredProgramme, em.iri("programme", p)))
+        if cr["inference_note"]:
+            g.add((pr, SKOS.editorialNote, Literal(cr["inference_note"], lang="en")))
         for acc in cr["accounts"]:
             g.add((pr, EGOV.featuresAccount, em.iri("account", acc)))
         em.derived(pr, row.title_span)
@@ -444,28 +543,47 @@ def _emit_awards(em: _Emitter, linked: Linked) -> None:
             em.derived(em.iri("category", cr["category"]), heading)
 
 
+def _emit_milestone_links(em: _Emitter, ms: URIRef, row: Row) -> None:
+    g = em.cgr
+    for ref in row["concerns"]:
+        kind, _, ident = ref.partition(":")  # the type prefix is the IRI's type segment
+        g.add((ms, EGOV.concerns, em.iri(kind, ident)))
+    if row["resulting_orgs"]:  # the founding or re-founding of a body: an org:ChangeEvent
+        g.add((ms, RDF.type, ORG.ChangeEvent))
+        for a in row["original_orgs"]:
+            g.add((ms, ORG.originalOrganization, em.iri("agency", a)))
+        for a in row["resulting_orgs"]:
+            g.add((ms, ORG.resultingOrganization, em.iri("agency", a)))
+    em.cite(ms, row, "milestones")
+
+
 def _emit_narrative(em: _Emitter, linked: Linked) -> None:
     ann, g = em.ann, em.cgr
-    documents_at: list[tuple[int, URIRef]] = []  # (offset of the milestone, a document it concerns)
     for m, row in linked.milestones:
         ms = em.iri("milestone", m.key)
         em.typed(ann, ms, EGOV.Milestone)
         em.labels(g, ms, row["name_zh"], row["name_en"])
         if m.precision == "decade":
-            ann.add((ms, SDO.startDate, date_literal(m.date)))
-            ann.add((ms, SDO.endDate, date_literal(str(int(m.date) + 9))))
+            first, last = DECADE_PART[m.part]
+            ann.add((ms, SDO.startDate, date_literal(str(int(m.date) + first))))
+            ann.add((ms, SDO.endDate, date_literal(str(int(m.date) + last))))
         else:
             ann.add((ms, SDO.startDate, date_literal(m.date)))
         for ref in row["concerns"]:
-            kind, _, ident = ref.partition(":")  # the type prefix is the IRI's type segment
-            target = em.iri(kind, ident)
-            g.add((ms, EGOV.concerns, target))
+            kind, _, ident = ref.partition(":")
             if kind == "document":
-                documents_at.append((m.span.start, target))
-                em.derived(target, m.span)  # the clause of the milestone is where the text names it
+                em.derived(em.iri(kind, ident), m.span)  # the clause of the milestone is where the text names it
+        _emit_milestone_links(em, ms, row)
         em.derived(ms, m.span)
-        em.cite(ms, row)
-    documents_at.sort()
+    stated = {row["key"] for _m, row in linked.milestones}
+    for key, row in em.cur["milestones"].items():
+        if key in stated:
+            continue
+        ms = em.iri("milestone", key)
+        em.typed(g, ms, EGOV.Milestone)
+        em.labels(g, ms, row["name_zh"], row["name_en"])
+        g.add((ms, SDO.startDate, date_literal(row["date"])))
+        _emit_milestone_links(em, ms, row)
     goals, problems, areas = [], [], []
     for s, row in linked.statements:
         kind_iri = {"goal": "goal", "problem": "problem", "problem-area": "problem"}[s.kind]
@@ -479,10 +597,9 @@ def _emit_narrative(em: _Emitter, linked: Linked) -> None:
         em.cite(node, row)
         if s.kind == "goal":
             goals.append(node)
-            # goals belong to the document of the last dated milestone before them (same sentence)
-            before = [doc for at, doc in documents_at if at < s.span.start]
-            if before:
-                ann.add((before[-1], EGOV.strategicGoal, node))
+            # the announcement's four goals are the aims of one strategic priority (statements.csv)
+            if row["priority"]:
+                g.add((em.iri("priority", row["priority"]), EGOV.aim, node))
         else:
             ann.add((node, EGOV.problemOf, em.source))
             (problems if s.kind == "problem" else areas).append(node)

@@ -37,6 +37,8 @@ class EGOV(DefinedNamespace):
     Problem: URIRef
     Reference: URIRef
     TextSpan: URIRef
+    AdministrativeRank: URIRef
+    StrategicPriority: URIRef
     # properties
     category: URIRef
     rank: URIRef
@@ -59,6 +61,18 @@ class EGOV(DefinedNamespace):
     strategicGoal: URIRef
     problemOf: URIRef
     concerns: URIRef
+    administrativeRank: URIRef
+    verticallyManagedBy: URIRef
+    adoptedBy: URIRef
+    issuedBy: URIRef
+    transmittedBy: URIRef
+    adoptionDate: URIRef
+    inForceFrom: URIRef
+    leadAgency: URIRef
+    inferredProgramme: URIRef
+    strategicPriority: URIRef
+    aim: URIRef
+    unverifiedProperty: URIRef
 
 
 class OA(DefinedNamespace):

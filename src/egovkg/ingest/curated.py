@@ -55,14 +55,24 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "definition_en": "text",
     },
     "levels": {"id": "id", "name_zh": "text", "name_en": "text", "order": "int"},
+    "ranks": {
+        "id": "id",
+        "name_zh": "text",
+        "name_en": "text",
+        "order": "int",
+        "definition_zh": "text",
+        "definition_en": "text",
+    },
     "regions": {
         "code": "code",
         "name_zh": "text",
         "name_en": "text",
         "pinyin": "text",
         "level": "text",
+        "rank": "text",
         "parent": "code?",
         "source": "list",
+        "unverified": "list?",
     },
     "agencies": {
         "id": "id",
@@ -72,9 +82,11 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "class": "text",
         "kind": "text",
         "level": "text",
+        "rank": "text?",
         "parent": "text?",
         "region": "code",
         "source": "list",
+        "unverified": "list?",
         "note": "text?",
     },
     "persons": {
@@ -93,8 +105,11 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "name_en": "text",
         "alt_names_zh": "list?",
         "start_year": "year?",
-        "part_of": "text?",
+        "end_year": "year?",
+        "part_of": "list?",
+        "lead_agencies": "list?",
         "source": "list",
+        "unverified": "list?",
         "note": "text?",
     },
     "documents": {
@@ -103,12 +118,44 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "title_en": "text",
         "identifier": "text?",
         "date": "date",
-        "issuers": "list?",
+        "adopted_by": "list?",
+        "adopted_date": "date?",
+        "issued_by": "list?",
+        "issue_mode": "text?",
+        "in_force": "date?",
         "source": "list",
+        "unverified": "list?",
         "note": "text?",
     },
-    "milestones": {"key": "id", "name_zh": "text", "name_en": "text", "concerns": "list?", "source": "list"},
-    "statements": {"kind": "text", "order": "int", "text_zh": "text", "text_en": "text", "source": "list"},
+    "milestones": {
+        "key": "id",
+        "date": "date?",
+        "name_zh": "text",
+        "name_en": "text",
+        "concerns": "list?",
+        "original_orgs": "list?",
+        "resulting_orgs": "list?",
+        "source": "list",
+        "unverified": "list?",
+        "note": "text?",
+    },
+    "statements": {
+        "kind": "text",
+        "order": "int",
+        "text_zh": "text",
+        "text_en": "text",
+        "priority": "text?",
+        "source": "list",
+    },
+    "strategy": {
+        "id": "id",
+        "document": "text",
+        "kind": "text",
+        "order": "int",
+        "text_zh": "text",
+        "text_en": "text",
+        "source": "list",
+    },
     "awards": {
         "id": "id",
         "category": "text",
@@ -118,8 +165,10 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "title_en": "text",
         "region": "code",
         "programmes": "list?",
+        "inferred_programmes": "list?",
         "accounts": "list?",
         "source": "list",
+        "inference_note": "text?",
     },
     "selection": {
         "id": "id",
@@ -145,7 +194,12 @@ CURATED_FILES = [name for name in SCHEMAS if name != "sources"]
 KEYS = {"regions": "code", "milestones": "key", "statements": ("kind", "order")}
 LEVEL_NAMES = {"national", "provincial", "prefectural", "county"}
 STATEMENT_KINDS = {"goal", "problem", "problem-area"}
+STRATEGY_KINDS = {"goal", "priority"}
 AGENCY_CLASSES = {"agency", "enterprise"}
+ISSUE_MODES = {"issued", "transmitted", "promulgated"}
+NATIONAL = "000000"  # China as a whole: a convention of this graph, not a GB/T 2260 code
+# Columns that hold facts (not ids, names or citations): what an `unverified` list may name.
+_NOT_FACTS = {"id", "key", "code", "source", "unverified", "note", "name_zh", "name_en", "pinyin"}
 
 
 def _parse(kind: str, raw: str, err: Callable[[str], DataError]) -> Any:
@@ -246,7 +300,9 @@ class Curated:
         return self.tables[table]
 
 
-def load_curated(curated_dir: Path, sources_csv: Path) -> Curated:
+def load_curated(curated_dir: Path, sources_csv: Path, gazetteer: Path | None = None) -> Curated:
+    """Read and check every curated table; ``gazetteer`` (default: ``../gazetteer/gbt2260.csv``
+    beside the curated folder) is the GB/T 2260 table every region code is checked against."""
     tables: dict[str, dict[Any, Row]] = {}
     for table in [*CURATED_FILES, "sources"]:
         path = sources_csv if table == "sources" else curated_dir / f"{table}.csv"
@@ -255,7 +311,69 @@ def load_curated(curated_dir: Path, sources_csv: Path) -> Curated:
         tables[table] = {(tuple(r[c] for c in key) if isinstance(key, tuple) else r[key]): r for r in rows}
     cur = Curated(tables)
     _check_references(cur)
+    gaz = gazetteer if gazetteer is not None else curated_dir.parent / "gazetteer" / "gbt2260.csv"
+    _check_region_tree(cur, read_gazetteer(gaz))
     return cur
+
+
+@dataclass(frozen=True)
+class GazetteerEntry:
+    code: str
+    name: str
+    parent: str | None
+    line: int
+
+
+def read_gazetteer(path: Path) -> dict[str, GazetteerEntry]:
+    """The GB/T 2260 table (``code,name,short,level,parent``) keyed by code."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read the gazetteer: {exc}", file=name) from exc
+    reader = csv.DictReader(text.splitlines())
+    out: dict[str, GazetteerEntry] = {}
+    try:
+        for row in reader:
+            code, parent = (row.get("code") or "").strip(), (row.get("parent") or "").strip()
+            if not _CODE.match(code) or (parent and not _CODE.match(parent)):
+                raise DataError(f"'{code}' / parent '{parent}' is not a 6-digit code", file=name, line=reader.line_num)
+            out[code] = GazetteerEntry(code, (row.get("name") or "").strip(), parent or None, reader.line_num)
+    except csv.Error as exc:
+        raise DataError(f"malformed CSV: {exc}", file=name, line=reader.line_num) from exc
+    if not out:
+        raise DataError("has no rows", file=name)
+    return out
+
+
+def _check_region_tree(cur: Curated, gaz: Mapping[str, GazetteerEntry]) -> None:
+    """Curated regions form one tree rooted at 000000, of codes that exist in GB/T 2260, each
+    under the parent the gazetteer gives it (a province under 000000)."""
+    regions = cur["regions"]
+    for code, r in regions.items():
+
+        def bad(message: str, field: str = "code", r: Row = r) -> DataError:
+            return DataError(message, file=r.file, line=r.line, field=field)
+
+        if r["parent"] == code:
+            raise bad(f"region {code} is its own parent", "parent")
+        if code == NATIONAL:
+            continue
+        entry = gaz.get(code)
+        if entry is None:
+            raise bad(f"{code} is not a code of the GB/T 2260 gazetteer")
+        if entry.name != r["name_zh"]:
+            raise bad(f"'{r['name_zh']}' is not the gazetteer's name for {code} ('{entry.name}')", "name_zh")
+        expected = entry.parent or NATIONAL
+        if r["parent"] != expected:
+            raise bad(f"parent {r['parent']} of {code} disagrees with the gazetteer's {expected}", "parent")
+        seen = {code}
+        up = r["parent"]
+        while up != NATIONAL:
+            if up in seen:
+                raise bad(f"the parents of {code} form a cycle through {up}", "parent")
+            seen.add(up)
+            up = regions[up]["parent"]
 
 
 def _check_references(cur: Curated) -> None:
@@ -274,9 +392,24 @@ def _check_references(cur: Curated) -> None:
             if s != "announcement":
                 need(row, "source", s, "references")
 
+    def unverified(row: Row, table: str) -> None:
+        allowed = set(SCHEMAS[table]) - _NOT_FACTS
+        for col in row["unverified"]:
+            if col not in allowed:
+                raise DataError(
+                    f"'{col}' is not a fact column of {table}.csv; one of {', '.join(sorted(allowed))}",
+                    file=row.file,
+                    line=row.line,
+                    field="unverified",
+                )
+            if not row[col]:
+                raise DataError(f"'{col}' is marked unverified but empty", file=row.file, line=row.line, field=col)
+
     holders = set(cur["agencies"]) | set(cur["persons"])
     for r in cur["regions"].values():
         one_of(r, "level", r["level"], LEVEL_NAMES)
+        need(r, "rank", r["rank"], "ranks")
+        unverified(r, "regions")
         need(r, "parent", r["parent"], "regions")
         if r["parent"] is None and r["level"] != "national":
             raise DataError("only the national region may have no parent", file=r.file, line=r.line, field="parent")
@@ -285,8 +418,18 @@ def _check_references(cur: Curated) -> None:
         one_of(r, "class", r["class"], AGENCY_CLASSES)
         need(r, "kind", r["kind"], "agency-kinds")
         need(r, "level", r["level"], "levels")
+        need(r, "rank", r["rank"], "ranks")
+        if r["rank"] is None and r["class"] == "agency":
+            raise DataError("a public body needs a rank", file=r.file, line=r.line, field="rank")
+        if r["rank"] is not None and r["class"] == "enterprise":
+            raise DataError(
+                "an enterprise has no administrative rank; leave it empty", file=r.file, line=r.line, field="rank"
+            )
         need(r, "parent", r["parent"], "agencies")
+        if r["parent"] == r["id"]:
+            raise DataError("an organisation cannot be its own parent", file=r.file, line=r.line, field="parent")
         need(r, "region", r["region"], "regions")
+        unverified(r, "agencies")
         sources(r)
     for r in cur["persons"].values():
         need(r, "affiliation", r["affiliation"], "agencies")
@@ -298,11 +441,27 @@ def _check_references(cur: Curated) -> None:
             )
         sources(r)
     for r in cur["programmes"].values():
-        need(r, "part_of", r["part_of"], "programmes")
+        for p in r["part_of"]:
+            need(r, "part_of", p, "programmes")
+            if p == r["id"]:
+                raise DataError("a programme cannot be part of itself", file=r.file, line=r.line, field="part_of")
+        for a in r["lead_agencies"]:
+            need(r, "lead_agencies", a, "agencies")
+        if r["start_year"] and r["end_year"] and r["end_year"] < r["start_year"]:
+            raise DataError("ends before it starts", file=r.file, line=r.line, field="end_year")
+        unverified(r, "programmes")
         sources(r)
     for r in cur["documents"].values():
-        for i in r["issuers"]:
-            need(r, "issuers", i, "agencies")
+        for col in ("adopted_by", "issued_by"):
+            for i in r[col]:
+                need(r, col, i, "agencies")
+        if r["issued_by"] and r["issue_mode"] is None:
+            raise DataError("issued_by needs an issue_mode", file=r.file, line=r.line, field="issue_mode")
+        if r["issue_mode"] is not None:
+            one_of(r, "issue_mode", r["issue_mode"], ISSUE_MODES)
+        if r["adopted_date"] and not r["adopted_by"]:
+            raise DataError("adopted_date without adopted_by", file=r.file, line=r.line, field="adopted_by")
+        unverified(r, "documents")
         sources(r)
     typed = {
         "agency": "agencies",
@@ -324,9 +483,30 @@ def _check_references(cur: Curated) -> None:
                     field="concerns",
                 )
             need(r, "concerns", ident, typed[kind])
+        for col in ("original_orgs", "resulting_orgs"):
+            for a in r[col]:
+                need(r, col, a, "agencies")
+        if r["original_orgs"] and not r["resulting_orgs"]:
+            raise DataError("original_orgs without resulting_orgs", file=r.file, line=r.line, field="resulting_orgs")
+        stated = "announcement" in r["source"]
+        if stated and r["date"]:
+            raise DataError(
+                "a milestone the announcement states takes its date from the text; leave date empty",
+                file=r.file,
+                line=r.line,
+                field="date",
+            )
+        if not stated and not r["date"]:
+            raise DataError("a curated milestone needs a date", file=r.file, line=r.line, field="date")
+        unverified(r, "milestones")
+        sources(r)
+    for r in cur["strategy"].values():
+        one_of(r, "kind", r["kind"], STRATEGY_KINDS)
+        need(r, "document", r["document"], "documents")
         sources(r)
     for r in cur["statements"].values():
         one_of(r, "kind", r["kind"], STATEMENT_KINDS)
+        need(r, "priority", r["priority"], "strategy")
         sources(r)
     for r in cur["awards"].values():
         need(r, "category", r["category"], "categories")
@@ -336,8 +516,16 @@ def _check_references(cur: Curated) -> None:
                     f"'{a}' is neither an agency nor a person id", file=r.file, line=r.line, field="applicants"
                 )
         need(r, "region", r["region"], "regions")
-        for p in r["programmes"]:
-            need(r, "programmes", p, "programmes")
+        for col in ("programmes", "inferred_programmes"):
+            for p in r[col]:
+                need(r, col, p, "programmes")
+        if r["inferred_programmes"] and not r["inference_note"]:
+            raise DataError(
+                "an inferred programme link needs an inference_note saying why",
+                file=r.file,
+                line=r.line,
+                field="inference_note",
+            )
         for a in r["accounts"]:
             need(r, "accounts", a, "accounts")
         sources(r)

@@ -47,6 +47,19 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _CN_NUM = "〇零一二三四五六七八九十百两"
 _SPACES = " \u3000"
 MAX_APPLICANTS_LENGTH = 160  # characters; the longest real applicant list is 47
+MAX_TITLE_LENGTH = 60  # characters of an announcement's title run into its body
+
+
+def decode_source(data: bytes, *, source: str = "<text>") -> str:
+    """An announcement's bytes as text: UTF-8 without its byte order mark, line breaks as ``\n``.
+
+    The mark and carriage returns are not content: left in, they would end up in the title and
+    shift every character offset after them (a CRLF file would not match its LF twin)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not valid UTF-8 at byte {exc.start}", file=source) from exc
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,7 @@ class Lexicon:
     """The extractor's word lists (see data/lexicon/extractor.toml)."""
 
     table_header: str
+    title_endings: tuple[str, ...]
     org_suffixes: tuple[str, ...]
     branch_suffixes: tuple[str, ...]
     national_prefixes: tuple[str, ...]
@@ -88,6 +102,7 @@ class Lexicon:
             raise DataError("must be a string of characters", file=str(path), field="surnames")
         return cls(
             table_header=header,
+            title_endings=words("title_endings"),
             org_suffixes=words("org_suffixes"),
             branch_suffixes=words("branch_suffixes"),
             national_prefixes=words("national_prefixes"),
@@ -188,12 +203,8 @@ class Extractor:
         check_text_size(text, source, limits)
         if not text.strip():
             raise ExtractError("the text is empty", source=source, offset=0)
-        title_end = text.find("\n")
-        if title_end <= 0:
-            raise ExtractError(
-                "no title line: the first line must be the announcement's title", source=source, offset=0
-            )
-        title = Span(0, title_end, text[:title_end])
+        title = self._title(text, source)
+        title_end = title.end
         sections = self._sections(text, source)
         narrative_end = sections[0][1]
         awards: list[AwardRow] = []
@@ -210,6 +221,35 @@ class Extractor:
             statements=tuple(self._statements(text, narrative_end)),
             categories=tuple(s[0] for s in sections),
         )
+
+    def _title(self, text: str, source: str) -> Span:
+        """The title: the first line, or, when the title runs into the body, the text up to the
+        first title ending (…评选结果). A byte order mark, spaces or a CR around it are not part of it."""
+        start = 0
+        while start < len(text) and text[start] in "\ufeff" + _SPACES:
+            start += 1
+        line_end = text.find("\n", start)
+        head = text[start : line_end if line_end >= 0 else len(text)]
+        ends = [head.find(w) + len(w) for w in self.lex.title_endings if 0 < head.find(w)]
+        if line_end < 0 or (ends and len(head) > 2 * MAX_TITLE_LENGTH):
+            # no line break, or a "line" far longer than a title: the title ran into the body
+            if not ends or min(ends) > MAX_TITLE_LENGTH:
+                raise ExtractError(
+                    "no title line: the first line must be the announcement's title, or the title must "
+                    f"end with one of {', '.join(self.lex.title_endings)} within {MAX_TITLE_LENGTH} characters",
+                    source=source,
+                    offset=0,
+                )
+            end = start + min(ends)
+        else:
+            end = line_end
+        while end > start and text[end - 1] in "\r" + _SPACES:
+            end -= 1
+        if end <= start:
+            raise ExtractError(
+                "no title line: the first line must be the announcement's title", source=source, offset=0
+            )
+        return Span(start, end, text[start:end])
 
     # ---- table ------------------------------------------------------------
 
@@ -320,6 +360,7 @@ class Extractor:
                 name=u.name,
                 organisation=u.organisation,
                 post=u.post,
+                containers=self.containers(u.organisation or u.name),
             )
             for u in units
         )
@@ -371,6 +412,47 @@ class Extractor:
             for name_end in self._name_ends(body, j + len(post)):
                 ends.add(name_end)
         return sorted(e for e in ends if e < len(body))
+
+    def containers(self, name: str) -> tuple[str, ...]:
+        """The bodies a department's name contains, outermost first: every proper prefix that ends
+        with an organisation suffix and is followed by the name of a unit (审计署|信息化建设办公室).
+        A cut never falls inside a suffix word (中国科|学院 is not a cut: 科学院 spans it)."""
+        spans = [(i, i + len(x)) for x in self.lex.org_suffixes for i in range(len(name)) if name.startswith(x, i)]
+        out = []
+        for cut in range(3, len(name) - 1):
+            if any(a < cut < b for a, b in spans):
+                continue
+            head, rest = name[:cut], name[cut:]
+            # the rest may be a bare unit word of its own (办公室, 办公厅), not a single character
+            rest_is_unit = any(rest.endswith(x) and (len(rest) > len(x) or len(x) >= 2) for x in self.lex.org_suffixes)
+            if self._ends_with_suffix(head) and rest_is_unit:
+                out.append(head)
+        return tuple(out)
+
+    def _short_form(self, title: str, applicants: Sequence[str]) -> int:
+        """Length of a short form of an applicant's name that opens the title (国知局 for
+        国家知识产权局信息中心, 发改委 for 国家发展和改革委员会): 2-6 characters that start with the
+        name's first character (after a national prefix, if any), occur in the name in order, end like
+        an organisation and are not themselves a prefix of the name; 0 when there is none."""
+        best = 0
+        # a short form may drop a national prefix: 发改委 for 国家发展和改革委员会
+        names = [
+            n for a in applicants for n in (a, *(a[len(p) :] for p in self.lex.national_prefixes if a.startswith(p)))
+        ]
+        for n in range(2, min(6, len(title)) + 1):
+            short = title[:n]
+            if not self._ends_with_short_suffix(short):
+                continue
+            for name in names:
+                if name.startswith(short) or short[0] != name[0] or len(short) >= len(name):
+                    continue
+                it = iter(name)
+                if all(c in it for c in short):
+                    best = max(best, n)
+        return best
+
+    def _ends_with_short_suffix(self, s: str) -> bool:
+        return any(s.endswith(x) and len(s) > len(x) for x in self.lex.org_suffixes if len(x) == 1)
 
     def _ends_with_suffix(self, s: str) -> bool:
         return any(s.endswith(x) and len(s) > len(x) for x in self.lex.org_suffixes)
@@ -486,6 +568,9 @@ class Extractor:
                 break
         if repeat:
             score = max(score, repeat + (10 if title.startswith(openers, repeat) else 0))
+        short = self._short_form(title, applicants)
+        if short:
+            score = max(score, short + (10 if title.startswith(openers, short) else 0))
         region = self.gaz.region_at(title, 0)
         if region:
             score = max(score, 5 + (10 if title.startswith(openers, len(region)) else 0))
@@ -509,31 +594,33 @@ class Extractor:
 
     def _milestones(self, text: str, start: int, end: int, source: str) -> list[Milestone]:
         clauses = self._clauses(text, end)
-        found: list[tuple[int, str, str, str]] = []  # (offset, key, date, precision)
-        decade = re.compile(rf"(?:上个世纪|上世纪|二十世纪|20世纪)?([{_CN_NUM}]+)年代")
+        found: list[tuple[int, str, str, str, str | None]] = []  # (offset, key, date, precision, part)
+        decade = re.compile(rf"(?:上个世纪|上世纪|二十世纪|20世纪)?([{_CN_NUM}]+)年代(初期|初|中期|中|末期|末)?")
+        parts = {"初": "early", "初期": "early", "中": "mid", "中期": "mid", "末": "late", "末期": "late"}
         for m in decade.finditer(text, start, end):
             years = _numeral(m, source)
             if years % 10 == 0 and 0 < years < 100:
-                found.append((m.start(), f"19{years}s", f"19{years}", "decade"))
+                found.append((m.start(), f"19{years}s", f"19{years}", "decade", parts.get(m.group(2) or "")))
         # Any script's decimal digits (２００６年 too) are read and written in ASCII; a month
         # outside 1-12 is not a month, so its date stays the year.
         for m in re.compile(r"(?<!\d)(\d{4})年(?:(\d{1,2})月)?").finditer(text, start, end):
             year, month = f"{int(m.group(1)):04d}", _month(m.group(2))
             if month:
-                found.append((m.start(), f"{year}-{month}", f"{year}-{month}", "month"))
+                found.append((m.start(), f"{year}-{month}", f"{year}-{month}", "month", None))
                 # 自2012年5月…至7月: a later month in the same clause inherits the year
                 clause_end = clauses[_clause_at(clauses, m.start())][1]
                 for later in re.finditer(r"至(\d{1,2})月", text[m.end() : clause_end]):
                     if mm := _month(later.group(1)):
-                        found.append((m.end() + later.start(), f"{year}-{mm}", f"{year}-{mm}", "month"))
+                        found.append((m.end() + later.start(), f"{year}-{mm}", f"{year}-{mm}", "month", None))
             else:
-                found.append((m.start(), year, year, "year"))
+                found.append((m.start(), year, year, "year", None))
         out: list[Milestone] = []
         seen: dict[str, int] = {}
-        for offset, key, date, precision in sorted(found):
+        for offset, key, date, precision, part in sorted(found, key=lambda f: f[:4]):
             seen[key] = seen.get(key, 0) + 1
             unique = key if seen[key] == 1 else f"{key}-{seen[key]}"
-            out.append(Milestone(unique, date, precision, self._clause_span(text, clauses, offset)))  # type: ignore[arg-type]
+            span = self._clause_span(text, clauses, offset)
+            out.append(Milestone(unique, date, precision, span, part))  # type: ignore[arg-type]
         return out
 
     def _clause_span(self, text: str, clauses: list[tuple[int, int]], offset: int) -> Span:

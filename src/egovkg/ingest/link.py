@@ -29,7 +29,7 @@ class LinkedAward:
 class Linked:
     extraction: Extraction
     awards: tuple[LinkedAward, ...]
-    milestones: tuple[tuple[Milestone, Row], ...]
+    milestones: tuple[tuple[Milestone, Row], ...]  # those the announcement states
     statements: tuple[tuple[Statement, Row], ...]
     mentions: Mapping[str, tuple[Span, ...]]  # "agency:<id>" / "person:<id>" -> applicant spans
     account_spans: Mapping[str, Span]  # account id -> where the title names it
@@ -113,8 +113,14 @@ def link(extraction: Extraction, cur: Curated) -> Linked:
             )
         milestones.append((m, cur["milestones"][key]))
     for key, r in cur["milestones"].items():
-        if key not in extracted:
+        stated = "announcement" in r["source"]
+        if stated and key not in extracted:
             raise CrossCheckError(f"{r.where}: milestone '{key}' is not in the announcement")
+        if not stated and key in extracted:
+            raise CrossCheckError(
+                f"{r.where}: milestone '{key}' is a date key of the announcement; cite the announcement "
+                "or give the curated milestone another key"
+            )
 
     statements = []
     said = {(s.kind, s.order): s for s in extraction.statements}

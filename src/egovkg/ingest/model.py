@@ -30,6 +30,9 @@ class Applicant:
     name: str  # organisation name (normalised when the source elides it) or person name
     organisation: str | None = None  # persons only: the unit they work in
     post: str | None = None  # persons only
+    # the bodies whose names the organisation's name contains, outermost first:
+    # 中国科学院信息化工作领导小组办公室 -> (中国科学院, 中国科学院信息化工作领导小组)
+    containers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class Milestone:
     date: str  # lexical xsd:gYear or xsd:gYearMonth
     precision: Literal["decade", "year", "month"]
     span: Span  # the clause that states it
+    part: Literal["early", "mid", "late"] | None = None  # 年代初/中/末: part of a decade
 
 
 @dataclass(frozen=True)
