@@ -195,28 +195,27 @@ class KG:
 
     # ---- outputs -----------------------------------------------------------
 
-    def export(self, fmt: str = "ttl", path: str | Path | None = None) -> bytes:
-        """The graph in one RDF format (TriG keeps one named graph per origin); written to ``path`` when given."""
-        from egovkg.rdfio.export import graph_for, serialise
-        from egovkg.util.atomic import write_bytes
+    def export(self, fmt: str = "ttl", path: str | Path | None = None) -> bytes | None:
+        """The graph in one RDF format (TriG keeps one named graph per origin): the bytes, or, given
+        ``path``, written there (whole or not at all; a FIFO or device is streamed to) and None."""
+        from egovkg.rdfio.export import export, graph_for, serialise
 
         if self.files:
             from egovkg.rdfio.convert import convert_files
 
             if path is not None:
                 convert_files(list(self.files), fmt, Path(path))
-                return Path(path).read_bytes()
+                return None
             import tempfile
 
             with tempfile.TemporaryDirectory(prefix="egovkg-export-") as tmp:
                 out = Path(tmp) / f"out.{fmt}"
                 convert_files(list(self.files), fmt, out)
                 return out.read_bytes()
-        kg = self.knowledge_graph
-        data = serialise(graph_for(kg, fmt), fmt, self.base)
-        if path is not None:
-            write_bytes(Path(path), data)
-        return data
+        if path is None:
+            return serialise(graph_for(self.knowledge_graph, fmt), fmt, self.base)
+        export(self.knowledge_graph, fmt, Path(path))
+        return None
 
     def view(self, name: str = "overview", *, lang: str = "zh", focus: str | None = None, depth: int = 2) -> View:
         """One interactive view as a self-contained HTML page (overview, geography, agencies, timeline,

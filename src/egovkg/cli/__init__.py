@@ -136,7 +136,7 @@ def export(fmt: str, output: Path | None, data: tuple[Path, ...], base: str) -> 
     Example: egovkg export --format jsonld -o egovkg.jsonld
     """
     data_bytes = the_kg(data, base).export(fmt, output)
-    if not output:
+    if data_bytes is not None:
         sys.stdout.buffer.write(data_bytes)
 
 
