@@ -99,9 +99,7 @@ def _malformed_tags(data: Graph) -> tuple[Graph, list[Violation]]:
     return clean, found
 
 
-def shacl(
-    data: Graph, shapes: Graph, *, shapes_name: str = "shapes", engine: str = "turbo"
-) -> tuple[Violation, ...]:
+def shacl(data: Graph, shapes: Graph, *, shapes_name: str = "shapes", engine: str = "turbo") -> tuple[Violation, ...]:
     """The SHACL results (warnings and violations, not infos), sorted."""
     if engine not in ENGINES:
         raise ValueError(f"unknown SHACL engine {engine!r}; one of {', '.join(ENGINES)}")

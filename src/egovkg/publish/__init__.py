@@ -1,0 +1,1 @@
+"""Stage: what the build publishes (exports, views, statistics, the site)."""
