@@ -37,7 +37,7 @@ def done(seconds):
 
 TASKS = {
     ("load", "ours"): """
-from egovkg.store import OxigraphStore
+from egovkg.sparql.store import OxigraphStore
 t = time.perf_counter(); s = OxigraphStore.from_files([Path(sys.argv[1])]); n = len(s); done(time.perf_counter() - t)
 """,
     ("load", "raw"): """
@@ -46,7 +46,7 @@ t = time.perf_counter(); s = ox.Store(); s.bulk_load(path=sys.argv[1], format=ox
 n = len(s); done(time.perf_counter() - t)
 """,
     ("ttl", "ours"): """
-from egovkg.convert import convert_files
+from egovkg.rdfio.convert import convert_files
 t = time.perf_counter(); convert_files([Path(sys.argv[1])], "ttl", Path(sys.argv[2]) / "o.ttl")
 done(time.perf_counter() - t)
 """,
@@ -58,7 +58,7 @@ ox.serialize(ox.parse(path=sys.argv[1], format=ox.RdfFormat.N_TRIPLES), str(Path
 done(time.perf_counter() - t)
 """,
     ("nt", "ours"): """
-from egovkg.convert import convert_files
+from egovkg.rdfio.convert import convert_files
 t = time.perf_counter(); convert_files([Path(sys.argv[1])], "nt", Path(sys.argv[2]) / "o.nt")
 done(time.perf_counter() - t)
 """,
@@ -71,8 +71,9 @@ done(time.perf_counter() - t)
 """,
     ("queries", "ours"): """
 from egovkg.paths import Layout
-from egovkg.query import load_catalogue, run_query
-from egovkg.store import OxigraphStore
+from egovkg.sparql.catalogue import load_catalogue
+from egovkg.sparql.query import run_query
+from egovkg.sparql.store import OxigraphStore
 cat = load_catalogue(Layout.default().queries)
 s = OxigraphStore.from_files([Path(sys.argv[1])])
 t = time.perf_counter()
@@ -83,7 +84,7 @@ done(time.perf_counter() - t)
     ("queries", "raw"): """
 import pyoxigraph as ox
 from egovkg.paths import Layout
-from egovkg.query import bind, load_catalogue
+from egovkg.sparql.catalogue import bind, load_catalogue
 cat = load_catalogue(Layout.default().queries)
 texts = [bind(q, {}) for q in cat.values()]
 s = ox.Store(); s.bulk_load(path=sys.argv[1], format=ox.RdfFormat.N_TRIPLES)
@@ -96,8 +97,8 @@ for text in texts:
 done(time.perf_counter() - t)
 """,
     ("view", "ours"): """
-from egovkg.store import load_rdf
-from egovkg.views import render_view
+from egovkg.sparql.store import load_rdf
+from egovkg.publish.views import render_view
 g = load_rdf([Path(sys.argv[1])])
 t = time.perf_counter(); html = render_view(g, "overview"); done(time.perf_counter() - t)
 """,
@@ -222,7 +223,7 @@ def write_markdown(path: Path, rows, cold: dict[str, float], repeat: int, cold_r
     lines += [
         "",
         "- `load` is `OxigraphStore.from_files` (the store behind the query runner); `ttl`/`nt` are "
-        "`egovkg export --data` (`egovkg.convert.convert_files`, streamed by Oxigraph in constant memory); "
+        "`egovkg export --data` (`egovkg.rdfio.convert.convert_files`, streamed by Oxigraph in constant memory); "
         "`queries` is the whole catalogue through `run_query`, results converted to rdflib terms; "
         "`view` is the overview page (sampled above 5,000 nodes).",
         "",

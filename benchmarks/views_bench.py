@@ -22,8 +22,8 @@ from rdflib.namespace import ORG, RDF, RDFS, SDO, SKOS
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from egovkg import views  # noqa: E402
-from egovkg.namespaces import EGOV  # noqa: E402
+from egovkg.graph.namespaces import EGOV  # noqa: E402
+from egovkg.publish import views  # noqa: E402
 
 ID = "https://w3id.org/egovkg/id/"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -197,7 +197,7 @@ def main() -> None:
     if not args.no_browser and not CHROMIUM.exists():
         print(f"note: no {CHROMIUM}; browser timings skipped", file=sys.stderr)
 
-    from egovkg.build import build
+    from egovkg.graph.build import build
     from egovkg.paths import Layout
 
     with tempfile.TemporaryDirectory() as tmp:

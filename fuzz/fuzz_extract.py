@@ -18,7 +18,7 @@ import atheris
 
 with atheris.instrument_imports():
     from egovkg.errors import ExtractError
-    from egovkg.extract import Extractor, Gazetteer, Lexicon
+    from egovkg.ingest.extract import Extractor, Gazetteer, Lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTRACTOR = Extractor(

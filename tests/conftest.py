@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from egovkg.build import KnowledgeGraph, build
-from egovkg.curated import SCHEMAS, read_table
-from egovkg.extract import Extractor, Gazetteer, Lexicon
-from egovkg.model import Extraction
+from egovkg.graph.build import KnowledgeGraph, build
+from egovkg.ingest.curated import SCHEMAS, read_table
+from egovkg.ingest.extract import Extractor, Gazetteer, Lexicon
+from egovkg.ingest.model import Extraction
 from egovkg.paths import Layout
 
 # CI runs the property tests on a fixed set of examples (HYPOTHESIS_PROFILE=ci), so that a run

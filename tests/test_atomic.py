@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from egovkg.atomic import atomic_open, write_bytes, write_text
 from egovkg.errors import OutputError
+from egovkg.util.atomic import atomic_open, write_bytes, write_text
 
 
 def _names(folder: Path) -> list[str]:

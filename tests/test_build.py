@@ -9,9 +9,9 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SDO, SKOS, XSD
 
-from egovkg.build import KnowledgeGraph, build
 from egovkg.errors import ChecksumError, CrossCheckError
-from egovkg.namespaces import CV, DEFAULT_BASE, EGOV, OA
+from egovkg.graph.build import KnowledgeGraph, build
+from egovkg.graph.namespaces import CV, DEFAULT_BASE, EGOV, OA
 from egovkg.paths import Layout
 
 from .conftest import ROOT

@@ -220,7 +220,7 @@ def test_export_data_converts_files_streaming(runner: CliRunner, tmp_path: Path,
     from rdflib import Graph
     from rdflib.compare import isomorphic
 
-    from egovkg.export import serialise
+    from egovkg.rdfio.export import serialise
 
     nt = tmp_path / "in.nt"
     nt.write_bytes(serialise(graph, "nt"))

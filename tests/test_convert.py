@@ -8,9 +8,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from egovkg import convert
-from egovkg.convert import convert_files
 from egovkg.errors import OutputError, RDFInputError
+from egovkg.rdfio import convert
+from egovkg.rdfio.convert import convert_files
 
 FORMATS = ["ttl", "nt", "jsonld", "xml", "trig"]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from egovkg.curated import load_curated
 from egovkg.errors import DataError
+from egovkg.ingest.curated import load_curated
 from egovkg.paths import Layout
 
 from .conftest import ROOT

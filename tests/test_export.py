@@ -13,10 +13,10 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 
-from egovkg import export as export_mod
-from egovkg.build import KnowledgeGraph
-from egovkg.export import FORMATS, describe, export, serialise
-from egovkg.namespaces import EGOV
+from egovkg.graph.build import KnowledgeGraph
+from egovkg.graph.namespaces import EGOV
+from egovkg.rdfio import export as export_mod
+from egovkg.rdfio.export import FORMATS, describe, export, serialise
 
 from .conftest import ROOT
 

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from egovkg.errors import ExtractError
-from egovkg.extract import Extractor
-from egovkg.model import Extraction
+from egovkg.ingest.extract import Extractor
+from egovkg.ingest.model import Extraction
 
 from .conftest import FIXTURES
 

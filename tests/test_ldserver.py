@@ -18,12 +18,12 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, VOID
 
-from egovkg.build import KnowledgeGraph
 from egovkg.errors import EgovkgError
-from egovkg.ldserver import LinkedDataServer, make_server, negotiate, serve_forever
-from egovkg.namespaces import EGOV
-from egovkg.query import uses_service
-from egovkg.site import build_site
+from egovkg.graph.build import KnowledgeGraph
+from egovkg.graph.namespaces import EGOV
+from egovkg.publish.site import build_site
+from egovkg.serve.ldserver import LinkedDataServer, make_server, negotiate, serve_forever
+from egovkg.sparql.guard import uses_service
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:ConjunctiveGraph is deprecated:DeprecationWarning"
@@ -411,10 +411,9 @@ def test_serve_linked_data_runs_until_a_signal(tmp_path: Path) -> None:
     import sys
     import time
 
-    from egovkg.triplestore import free_port
-
+    from egovkg.serve.oxigraph import free_port
     port = free_port()
-    code = f"from egovkg.cli_site import serve_linked_data; serve_linked_data({port}, 'https://w3id.org/egovkg/id/')"
+    code = f"from egovkg.cli.site import serve_linked_data; serve_linked_data({port}, 'https://w3id.org/egovkg/id/')"
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         lines = []
@@ -450,17 +449,17 @@ DROPPED = [ConnectionResetError(104, "Connection reset by peer"), BrokenPipeErro
 @pytest.mark.parametrize("error", DROPPED)
 def test_a_client_that_drops_its_connection_is_not_logged_as_an_error(server: LinkedDataServer, caplog, error) -> None:
     """A keep-alive client may reset the connection between requests: routine, no traceback on the console."""
-    caplog.set_level(logging.DEBUG, logger="egovkg.ldserver")
+    caplog.set_level(logging.DEBUG, logger="egovkg.serve.ldserver")
     try:
         raise error
     except OSError:
         server.handle_error(None, ("127.0.0.1", 1))
-    records = [r for r in caplog.records if r.name == "egovkg.ldserver"]
+    records = [r for r in caplog.records if r.name == "egovkg.serve.ldserver"]
     assert [(r.levelname, r.exc_info) for r in records] == [("DEBUG", None)]
     caplog.clear()
     try:
         raise ValueError("a real bug")
     except ValueError:
         server.handle_error(None, ("127.0.0.1", 1))
-    records = [r for r in caplog.records if r.name == "egovkg.ldserver"]
+    records = [r for r in caplog.records if r.name == "egovkg.serve.ldserver"]
     assert [r.levelname for r in records] == ["ERROR"] and records[0].exc_info is not None

@@ -23,19 +23,13 @@ from rdflib.query import Result
 
 from egovkg.cli import main
 from egovkg.errors import EgovkgError, QueryError
-from egovkg.namespaces import EGOV
+from egovkg.graph.namespaces import EGOV
 from egovkg.paths import Layout
-from egovkg.query import (
-    NamedQuery,
-    Param,
-    QueryResult,
-    bind,
-    check_syntax,
-    format_result,
-    load_catalogue,
-    run_local,
-    run_query,
-)
+from egovkg.sparql.catalogue import NamedQuery, Param, bind, load_catalogue
+from egovkg.sparql.guard import check_syntax
+from egovkg.sparql.query import run_query
+from egovkg.sparql.results import QueryResult, format_result
+from egovkg.sparql.store import run_local
 
 from .conftest import FIXTURES, ROOT
 
@@ -141,7 +135,7 @@ def test_every_query_gives_the_same_rows_on_oxigraph(graph: Graph, catalogue: di
     (GROUP_CONCAT order, scoping of BIND, ORDER BY after GROUP BY) depends on rdflib."""
     import pyoxigraph as ox
 
-    from egovkg.export import serialise
+    from egovkg.rdfio.export import serialise
 
     store = ox.Store()
     store.load(serialise(graph, "nt"), format=ox.RdfFormat.N_TRIPLES)
@@ -885,7 +879,7 @@ def test_unknown_and_missing_parameters(catalogue: dict[str, NamedQuery]) -> Non
 @pytest.fixture(scope="module")
 def data_file(graph: Graph, tmp_path_factory) -> Path:
     """The shipped graph as a file, so CLI tests run the real command without rebuilding."""
-    from egovkg.export import serialise
+    from egovkg.rdfio.export import serialise
 
     path = tmp_path_factory.mktemp("data") / "egovkg.nt"
     path.write_bytes(serialise(graph, "nt"))

@@ -21,12 +21,12 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import PROV, RDF, RDFS, VOID
 
-from egovkg import site as site_mod
-from egovkg.build import KnowledgeGraph
 from egovkg.errors import EgovkgError
-from egovkg.export import FORMATS
-from egovkg.namespaces import EGOV, OA, ONTOLOGY_IRI
-from egovkg.site import MARKER, RDF_FORMATS, Site, build_site, class_stem, escape_segment, stem_for
+from egovkg.graph.build import KnowledgeGraph
+from egovkg.graph.namespaces import EGOV, OA, ONTOLOGY_IRI
+from egovkg.publish import site as site_mod
+from egovkg.publish.site import MARKER, RDF_FORMATS, Site, build_site, class_stem, escape_segment, stem_for
+from egovkg.rdfio.export import FORMATS
 
 from .conftest import ROOT
 
@@ -371,8 +371,8 @@ def test_two_builds_are_byte_identical_across_hash_seeds(out: Path, tmp_path: Pa
     """A second build, in another process with another hash seed, writes the same bytes."""
     other = tmp_path / "again"
     code = (
-        "import sys, pathlib; from egovkg.build import build; from egovkg.paths import Layout; "
-        "from egovkg.site import build_site; build_site(build(Layout(pathlib.Path(sys.argv[1]))), sys.argv[2])"
+        "import sys, pathlib; from egovkg.graph.build import build; from egovkg.paths import Layout; "
+        "from egovkg.publish.site import build_site; build_site(build(Layout(pathlib.Path(sys.argv[1]))), sys.argv[2])"
     )
     seed = "4242" if os.environ.get("PYTHONHASHSEED") != "4242" else "1"
     env = {**os.environ, "PYTHONHASHSEED": seed}
@@ -426,7 +426,7 @@ def test_report_counts_what_was_written(built) -> None:
 def test_site_command_writes_the_site_and_refuses_a_foreign_folder(tmp_path: Path) -> None:
     import click
 
-    from egovkg.cli_site import site
+    from egovkg.cli.site import site
 
     group = click.Group(commands={"site": site})
     result = CliRunner().invoke(group, ["site", "-o", str(tmp_path / "s")])

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from egovkg import stats as analytics
+from egovkg.publish import stats as analytics
 
 CATEGORIES = ["management-innovation", "public-service", "technology-application", "government-microblog"]
 
@@ -108,7 +108,7 @@ def test_outputs_agree(result):
 
 
 def result_graph_again(result):  # the same figures from an index built again
-    from egovkg.build import build
+    from egovkg.graph.build import build
     from egovkg.paths import Layout
 
     return build(Layout(Path(__file__).resolve().parent.parent)).union()
@@ -124,7 +124,7 @@ def test_chart_is_a_deterministic_png(result):
 
 
 def test_stats_command(graph, tmp_path):
-    from egovkg.cli_views import stats
+    from egovkg.cli.views import stats
 
     ttl = tmp_path / "g.ttl"
     graph.serialize(ttl, format="turtle")
@@ -138,7 +138,7 @@ def test_stats_command(graph, tmp_path):
 
 
 def test_a_chart_that_cannot_be_written_fails_before_any_output(tmp_path):
-    from egovkg.cli_views import stats
+    from egovkg.cli.views import stats
 
     data = tmp_path / "one.nt"
     data.write_text("<http://e/s> <http://e/p> <http://e/o> .\n", encoding="utf-8")

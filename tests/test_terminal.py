@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph, Literal
 
-from egovkg import stats as analytics
-from egovkg.query import render_cells
-from egovkg.terminal import terminal_safe
+from egovkg.publish import stats as analytics
+from egovkg.sparql.results import render_cells
+from egovkg.util.terminal import terminal_safe
 
 HOSTILE = "a\x1b]0;owned\x07b\x9b2Jc :smile: [bold]d[/x] \u202ee\u2066"
 SHOWN = "a\\x1b]0;owned\\x07b\\x9b2Jc :smile: [bold]d[/x] \\u202ee\\u2066"

@@ -18,19 +18,12 @@ from click.testing import CliRunner
 
 from egovkg.cli import main
 from egovkg.errors import EndpointError
-from egovkg.export import serialise
-from egovkg.query import load_catalogue, run_query
-from egovkg.remote import Endpoint
-from egovkg.triplestore import (
-    STORE_MARKER,
-    Credentials,
-    OxigraphServer,
-    ServerError,
-    free_port,
-    graph_store_url,
-    oxigraph_reason,
-    put_graph,
-)
+from egovkg.rdfio.export import serialise
+from egovkg.serve.oxigraph import STORE_MARKER, OxigraphServer, ServerError, free_port, oxigraph_reason
+from egovkg.sparql.catalogue import load_catalogue
+from egovkg.sparql.graphstore import Credentials, graph_store_url, put_graph
+from egovkg.sparql.query import run_query
+from egovkg.sparql.remote import Endpoint
 
 from .conftest import ROOT
 
@@ -515,7 +508,7 @@ def test_writes_to_a_writable_server_are_gone_after_the_next_load(tmp_path: Path
 
 
 def test_a_store_folder_made_by_the_embedded_store_is_accepted(tmp_path: Path) -> None:
-    from egovkg.store import reuse_or_load
+    from egovkg.sparql.store import reuse_or_load
 
     location = tmp_path / "store"
     reuse_or_load(location, [_nt(tmp_path, "good.nt", GOOD)]).store.flush()

@@ -8,7 +8,7 @@ import pytest
 from rdflib import Graph
 
 from egovkg.paths import Layout
-from egovkg.validate import load_shapes, shacl, validate
+from egovkg.sparql.validate import load_shapes, shacl, validate
 
 from .conftest import FIXTURES
 

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from egovkg import views
 from egovkg.errors import EgovkgError
-from egovkg.namespaces import EGOV
+from egovkg.graph.namespaces import EGOV
+from egovkg.publish import views
 
 ID = "https://w3id.org/egovkg/id/"
 HOSTILE_EN = "<img src=x onerror=alert(1)>"
@@ -353,7 +353,7 @@ def test_radial_layout_handles_forests():
 
 
 def test_view_command_writes_the_page(ttl_file, tmp_path):
-    from egovkg.cli_views import view
+    from egovkg.cli.views import view
 
     out = tmp_path / "g.html"
     res = CliRunner().invoke(view, ["geography", "-o", str(out), "--lang", "en", "--data", str(ttl_file)])
@@ -363,7 +363,7 @@ def test_view_command_writes_the_page(ttl_file, tmp_path):
 
 
 def test_view_command_errors_are_one_line(ttl_file, tmp_path):
-    from egovkg.cli_views import view
+    from egovkg.cli.views import view
 
     res = CliRunner().invoke(view, ["overveiw", "--data", str(ttl_file)])
     assert res.exit_code == 2 and "did you mean overview" in res.output

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from egovkg.cli import main
+from egovkg.cli import entry_point
 
 if __name__ == "__main__":
-    main()
+    entry_point()

@@ -10,9 +10,14 @@ def one_line(message: str, limit: int = 300) -> str:
 
 
 class EgovkgError(Exception):
-    """Base class of every error egovkg raises on bad input or a failed operation."""
+    """Base class of every error egovkg raises on bad input or a failed operation.
+
+    An error about one parameter of a library call starts with ``param: `` (its name in
+    the library) and sets ``param``, so a front end can name its own option instead.
+    """
 
     exit_code = 2
+    param: str | None = None
 
 
 class ExtractError(EgovkgError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from egovkg.pipeline import render_docs
+from egovkg.publish.pipeline import render_docs
 
 from ..conftest import ROOT
 

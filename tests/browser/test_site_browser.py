@@ -20,8 +20,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from egovkg.ldserver import make_server, serve_forever
-from egovkg.site import build_site
+from egovkg.publish.site import build_site
+from egovkg.serve.ldserver import make_server, serve_forever
 from tests.test_site import AWARD, HOSTILE_EN, HOSTILE_QUOTE, HOSTILE_ZH, hostile_kg
 
 SAMPLE = 100

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from egovkg import views
+from egovkg.publish import views
 from tests.test_views import HOSTILE_EN, HOSTILE_ZH, hostile_graph
 
 ALL = [*views.PAGES, "neighbourhood"]

@@ -155,7 +155,7 @@ def test_a_store_path_is_never_left_half_loaded_or_deleted_in_use(tmp_path) -> N
     import sys
 
     from egovkg.errors import RDFInputError
-    from egovkg.store import reuse_or_load
+    from egovkg.sparql.store import reuse_or_load
 
     good, bad = tmp_path / "good.nt", tmp_path / "bad.nt"
     good.write_text('<http://e/a> <http://e/b> "x" .\n', encoding="utf-8")

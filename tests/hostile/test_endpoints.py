@@ -18,10 +18,17 @@ import pytest
 from click.testing import CliRunner
 
 from egovkg.cli import main
-from egovkg.cli_common import ByteSize
+from egovkg.cli.common import ByteSize
 from egovkg.errors import EndpointError
-from egovkg.remote import Endpoint, parse_results
-from egovkg.triplestore import DEFAULT_MAX_REPLY, Credentials, check_http_url, graph_store_url, put_graph, read_reply
+from egovkg.sparql.graphstore import (
+    DEFAULT_MAX_REPLY,
+    Credentials,
+    check_http_url,
+    graph_store_url,
+    put_graph,
+    read_reply,
+)
+from egovkg.sparql.remote import Endpoint, parse_results
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 SELECT = "SELECT ?x WHERE { ?x ?p ?o }"

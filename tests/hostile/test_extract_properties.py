@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from egovkg.errors import ExtractError
-from egovkg.extract import Extractor
+from egovkg.ingest.extract import Extractor
 
 from ..conftest import ROOT
 

@@ -17,7 +17,7 @@ from egovkg import __version__
 from egovkg.paths import Layout
 
 if TYPE_CHECKING:
-    from egovkg.build import KnowledgeGraph
+    from egovkg.graph.build import KnowledgeGraph
 
 CACHE_DIR = "cache"
 
@@ -25,7 +25,7 @@ CACHE_DIR = "cache"
 def _inputs(layout: Layout) -> list[Path]:
     files = [p for p in layout.data.rglob("*") if p.is_file() and not p.name.startswith(".")]
     files += [layout.ontology]
-    files += list(Path(__file__).resolve().parent.glob("*.py"))
+    files += sorted(Path(__file__).resolve().parents[1].rglob("*.py"))
     return sorted(files)
 
 
@@ -52,7 +52,7 @@ def cached_trig(layout: Layout, base: str) -> Path:
 
 
 def _serialised(graph: Any, fmt: str) -> bytes:
-    from egovkg.export import serialise  # imports rdflib: only when the cache is (re)built
+    from egovkg.rdfio.export import serialise  # imports rdflib: only when the cache is (re)built
 
     return serialise(graph, fmt)
 
@@ -63,8 +63,8 @@ def _cached(layout: Layout, base: str, suffix: str, render: Callable[[KnowledgeG
     target = folder / f"graph-{digest[:20]}.{suffix}"
     if target.is_file():
         return target
-    from egovkg.atomic import write_bytes
-    from egovkg.build import build
+    from egovkg.graph.build import build
+    from egovkg.util.atomic import write_bytes
 
     write_bytes(target, render(build(layout, base=base)))
     for old in folder.glob(f"graph-*.{suffix}"):

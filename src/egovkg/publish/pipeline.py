@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from egovkg import __version__
-from egovkg.convert import DEFAULT_BASE
 from egovkg.errors import OutputError, ValidationFailed
+from egovkg.graph.prefixes import DEFAULT_BASE
 from egovkg.paths import Layout
 from egovkg.publish.outputs import OUTPUTS, Output, public_path, register, write_files
 from egovkg.util.generations import Generations
@@ -28,7 +28,7 @@ from egovkg.util.generations import Generations
 if TYPE_CHECKING:
     from rdflib import Graph
 
-    from egovkg.build import KnowledgeGraph
+    from egovkg.graph.build import KnowledgeGraph
 
 DUMP_ROOT = "https://w3id.org/egovkg/dump/"
 OPTIONS = ("views", "docs", "site")
@@ -82,7 +82,7 @@ def render_docs(ontology_path: Path) -> str:
     from pylode import OntPub
     from rdflib import Literal
 
-    from egovkg.store import load_turtle
+    from egovkg.graph.ontology import load_turtle
 
     source = load_turtle(ontology_path)
     safe = type(source)()
@@ -116,7 +116,7 @@ def _digest_tree(h: Any, root: Path, folder: Path) -> None:
 def code_digest() -> str:
     """The egovkg package: its code, templates and vendored files."""
     h = hashlib.sha256(f"egovkg {__version__}\0".encode())
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # egovkg/, not only publish/
     _digest_tree(h, package, package)
     return h.hexdigest()
 
@@ -141,19 +141,22 @@ def inputs_key(layout: Layout, base: str, selected: dict[str, bool], code: str) 
 
 
 def _exports(ctx: Context, folder: Path) -> list[str]:
-    from egovkg.export import FORMATS, serialise
+    from egovkg.rdfio.export import graph_for, serialise
+    from egovkg.rdfio.formats import RDF_FORMATS
 
-    files = {"egovkg.nt": ctx.nt, "egovkg.trig": ctx.trig}
-    for fmt, (_rdflib, suffix, _media) in FORMATS.items():
-        if fmt not in ("nt", "trig"):
-            files[f"egovkg.{suffix}"] = serialise(ctx.union, fmt, ctx.base)
+    made = {"nt": ctx.nt, "trig": ctx.trig}
+    files = {
+        f"egovkg.{f.suffix}": made[fmt] if fmt in made else serialise(graph_for(ctx.kg, fmt), fmt, ctx.base)
+        for fmt, f in RDF_FORMATS.items()
+    }
     return write_files(folder, files)
 
 
 def _void(ctx: Context, folder: Path) -> list[str]:
-    from egovkg.export import FORMATS, describe, serialise
+    from egovkg.rdfio.export import describe, serialise
+    from egovkg.rdfio.formats import RDF_FORMATS
 
-    dumps = {fmt: f"{DUMP_ROOT}egovkg.{suffix}" for fmt, (_r, suffix, _m) in FORMATS.items()}
+    dumps = {fmt: f"{DUMP_ROOT}egovkg.{f.suffix}" for fmt, f in RDF_FORMATS.items()}
     return write_files(folder, {"void.ttl": serialise(describe(ctx.kg, dumps=dumps), "ttl")})
 
 
@@ -162,14 +165,14 @@ def _docs(ctx: Context, folder: Path) -> list[str]:
 
 
 def _views(ctx: Context, folder: Path) -> list[str]:
-    from egovkg.views import render_all
+    from egovkg.publish.views import render_all
 
     pages = render_all(ctx.union, Path("viz"))
     return write_files(folder, {path.as_posix(): html.encode("utf-8") for path, html in pages.items()})
 
 
 def _stats(ctx: Context, folder: Path) -> list[str]:
-    from egovkg import stats
+    from egovkg.publish import stats
 
     figures = stats.compute(ctx.union)
     return write_files(
@@ -179,7 +182,7 @@ def _stats(ctx: Context, folder: Path) -> list[str]:
 
 
 def _site(ctx: Context, folder: Path) -> list[str]:
-    from egovkg.site import Site, write_site
+    from egovkg.publish.site import Site, write_site
 
     write_site(Site(ctx.kg), folder / "site")
     return ["site"]
@@ -234,10 +237,10 @@ def run(
         if _unchanged(gens, key, s):
             return s
 
-    from egovkg.export import serialise
+    from egovkg.rdfio.export import serialise
 
     with _stage(s, progress, "build"):
-        from egovkg.build import build
+        from egovkg.graph.build import build
 
         kg = build(layout, base=base)
         union = kg.union()
@@ -302,8 +305,8 @@ def _queries_digest(layout: Layout) -> str:
 
 
 def _validate(layout: Layout, union: Graph) -> None:
-    from egovkg.query import load_catalogue
-    from egovkg.validate import load_shapes, validate
+    from egovkg.sparql.catalogue import load_catalogue
+    from egovkg.sparql.validate import load_shapes, validate
 
     report = validate(union, load_shapes(layout.shapes), load_catalogue(layout.queries))
     if not report.conforms:

@@ -60,7 +60,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SDO, SKOS
 
 from egovkg.errors import EgovkgError
-from egovkg.namespaces import EGOV, OA
+from egovkg.graph.namespaces import EGOV, OA
 
 VIEWS: tuple[str, ...] = ("overview", "geography", "agencies", "timeline", "neighbourhood")
 PAGES: tuple[str, ...] = ("overview", "geography", "agencies", "timeline")  # written by the main job
@@ -983,7 +983,7 @@ def timeline_axis(g: nx.Graph, pos: Mapping[str, tuple[float, float]]) -> dict[s
 
 @cache
 def _asset(path: str) -> str:
-    text = resources.files("egovkg").joinpath(path).read_text(encoding="utf-8")
+    text = resources.files("egovkg.publish").joinpath(path).read_text(encoding="utf-8")
     # The source map is not shipped; a reference to it would be a request for a missing file.
     # (Only "\n" separates lines here: str.splitlines would also split at U+0085 and U+2028,
     # which vis-network has inside string literals.)
@@ -1264,7 +1264,7 @@ class ViewPage:
         )
 
     def save(self, path: Path) -> Path:
-        from egovkg.atomic import write_text
+        from egovkg.util.atomic import write_text
 
         write_text(Path(path), self.html)
         return Path(path)

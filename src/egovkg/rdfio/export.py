@@ -15,30 +15,25 @@ from typing import TYPE_CHECKING, Any
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
 
-from egovkg.atomic import write_bytes
-from egovkg.convert import xml_safe
-from egovkg.errors import EgovkgError
-from egovkg.namespaces import PREFIXES, bind_prefixes
+from egovkg.graph.namespaces import PREFIXES, bind_prefixes
+from egovkg.rdfio.convert import xml_safe
+from egovkg.rdfio.formats import RDF_FORMATS, rdf_format
+from egovkg.util.atomic import write_bytes
 
 if TYPE_CHECKING:  # the build pulls in the extractor's dictionaries: import it only for types
-    from egovkg.build import KnowledgeGraph
+    from egovkg.graph.build import KnowledgeGraph
 
-FORMATS: dict[str, tuple[str, str, str]] = {
-    # name: (rdflib format, file suffix, media type)
-    "ttl": ("turtle", "ttl", "text/turtle"),
-    "nt": ("nt", "nt", "application/n-triples"),
-    "jsonld": ("json-ld", "jsonld", "application/ld+json"),
-    "xml": ("xml", "rdf", "application/rdf+xml"),
-    "trig": ("trig", "trig", "application/trig"),
-}
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+
+
+def graph_for(kg: KnowledgeGraph, fmt: str) -> Graph | Dataset:
+    """What an export in ``fmt`` holds: the dataset of named graphs (TriG), or their union."""
+    return kg.dataset() if rdf_format(fmt).keeps_named_graphs else kg.union()
 
 
 def serialise(graph: Graph | Dataset, fmt: str, base: str | None = None) -> bytes:
     """One graph (or, for TriG, a dataset) as bytes in a named format."""
-    if fmt not in FORMATS:
-        raise EgovkgError(f"unknown format '{fmt}'; choose one of {', '.join(FORMATS)}")
-    rdflib_format = FORMATS[fmt][0]
+    rdflib_format = rdf_format(fmt).rdflib
     if fmt == "nt":
         lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
         return ("\n".join(sorted(set(line for line in lines if line.strip()))) + "\n").encode("utf-8")
@@ -87,7 +82,7 @@ def _canonical_json(value: Any) -> Any:
 
 def export(kg: KnowledgeGraph, fmt: str, path: Path) -> None:
     """Write the whole graph (TriG: one named graph per origin) to ``path`` atomically."""
-    data = serialise(kg.dataset() if fmt == "trig" else kg.union(), fmt, kg.base)
+    data = serialise(graph_for(kg, fmt), fmt, kg.base)
     write_bytes(path, data)
 
 
@@ -160,7 +155,7 @@ def describe(kg: KnowledgeGraph, *, dumps: dict[str, str] | None = None, sparql_
         g.add((ds, DCAT.distribution, dist))
         g.add((dist, RDF.type, DCAT.Distribution))
         g.add((dist, DCAT.downloadURL, URIRef(url)))
-        g.add((dist, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{FORMATS[fmt][2]}")))
+        g.add((dist, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{RDF_FORMATS[fmt].media_type}")))
         g.add((dist, DCTERMS.license, LICENSE))
     if sparql_endpoint:
         g.add((ds, VOID.sparqlEndpoint, URIRef(sparql_endpoint)))

@@ -30,7 +30,7 @@ from pathlib import Path
 import cn2an
 
 from egovkg.errors import DataError, ExtractError
-from egovkg.model import (
+from egovkg.ingest.model import (
     Applicant,
     AwardRow,
     Extraction,

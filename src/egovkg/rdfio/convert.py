@@ -16,57 +16,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from egovkg.errors import EgovkgError, NamedGraphsError, RDFInputError
-
-DEFAULT_BASE = "https://w3id.org/egovkg/id/"
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f-\x9f]')  # outside IRIREF (N-Triples, SPARQL), and C1
-
-
-def check_iri(iri: str, option: str) -> str:
-    """``iri`` if it is an absolute IRI with no spaces or characters an IRI may not hold;
-    else DataError naming ``option``."""
-    from egovkg.errors import DataError
-
-    if not iri:
-        raise DataError("the IRI is empty", file=option)
-    bad = _NOT_IN_IRI.search(iri)
-    if bad:
-        raise DataError(f"not an IRI: it holds {bad.group()!r} at character {bad.start()}", file=option)
-    if not _SCHEME.match(iri):
-        raise DataError(f"not an absolute IRI (no scheme such as https:): {iri!r}", file=option)
-    return iri
-
-
-def check_base(base: str) -> str:
-    """``base`` if every IRI made from it is valid: absolute, no spaces or characters an
-    IRI may not hold, ending in '/' or '#'; else DataError naming --base."""
-    from egovkg.errors import DataError
-
-    check_iri(base, "--base")
-    if not base.endswith(("/", "#")):
-        raise DataError("the base IRI must end with '/' or '#'", file="--base")
-    return base
-
+from egovkg.graph.prefixes import STANDARD_PREFIXES, resource_prefixes
+from egovkg.rdfio.formats import RDF_FORMATS, by_suffix, rdf_format
 
 STORES = ("oxigraph", "memory")  # embedded query stores; the first is the default
 DEFAULT_STORE = STORES[0]
 
-# file suffix -> pyoxigraph RdfFormat name
-OX_FORMATS = {
-    ".ttl": "TURTLE",
-    ".nt": "N_TRIPLES",
-    ".nq": "N_QUADS",
-    ".trig": "TRIG",
-    ".rdf": "RDF_XML",
-    ".xml": "RDF_XML",
-    ".owl": "RDF_XML",
-    ".jsonld": "JSON_LD",
-    ".json": "JSON_LD",
-    ".n3": "N3",
-}
-# our format names -> pyoxigraph RdfFormat name
-OUTPUT_FORMATS = {"ttl": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD", "xml": "RDF_XML", "trig": "TRIG"}
-FORMAT_NAMES = {"ttl": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD", "xml": "RDF/XML", "trig": "TriG"}
 # The syntax that makes a blank node, by input format: a file with none of these has none,
 # and skips the relabelling. "(" is a collection, "<<" and "~" RDF 1.2 reifiers, "{|" an
 # annotation. N3 (paths, formulas), RDF/XML and JSON-LD make blank nodes from structure:
@@ -74,52 +29,6 @@ FORMAT_NAMES = {"ttl": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD", "xml": 
 _TURTLE_MARKS = (b"_:", b"[", b"(", b"<<", b"~", b"{|")
 SCAN_CHUNK = 1 << 20
 BLANK_NODE_MARKS = {"N_TRIPLES": (b"_:",), "N_QUADS": (b"_:",), "TURTLE": _TURTLE_MARKS, "TRIG": _TURTLE_MARKS}
-STANDARD_PREFIXES = {
-    "egov": "https://w3id.org/egovkg/ontology#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dct": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "org": "http://www.w3.org/ns/org#",
-    "schema": "https://schema.org/",
-    "cv": "http://data.europa.eu/m8g/",
-    "oa": "http://www.w3.org/ns/oa#",
-    "vann": "http://purl.org/vocab/vann/",
-    "void": "http://rdfs.org/ns/void#",
-    "dcat": "http://www.w3.org/ns/dcat#",
-}
-# One prefix per resource type, so Turtle reads award:2012-public-service-03, region:420500.
-RESOURCE_TYPES = (
-    "award",
-    "practice",
-    "agency",
-    "person",
-    "account",
-    "region",
-    "programme",
-    "document",
-    "milestone",
-    "category",
-    "selection",
-    "source",
-    "reference",
-    "scheme",
-    "goal",
-    "problem",
-    "level",
-    "agency-kind",
-    "span",
-)
-
-
-def resource_prefixes(base: str = "https://w3id.org/egovkg/id/") -> dict[str, str]:
-    return {kind.replace("-", ""): f"{base}{kind}/" for kind in RESOURCE_TYPES}
-
-
 # XML 1.0 cannot hold these, not even as character references: C0 controls other than tab,
 # line feed and carriage return, and U+FFFE, U+FFFF. Oxigraph's XML writers copy them raw,
 # giving a file no XML parser reads.
@@ -212,7 +121,8 @@ def not_a_file(path: Path) -> str:
 
 def input_format(path: Path) -> str:
     """The pyoxigraph RdfFormat name of an RDF file, by suffix; the file must exist."""
-    kind = OX_FORMATS.get(path.suffix.lower())
+    found = by_suffix(path.suffix)
+    kind = found.ox_name if found else None
     if kind is None:
         raise RDFInputError(f"{path}: unknown RDF file type '{path.suffix}'")
     if not path.is_file():
@@ -229,11 +139,8 @@ def convert_files(files: list[Path], fmt: str, path: Path) -> None:
     nodes, and the same input gives the same bytes: Oxigraph alone would print random ids.
     Named graphs (and N3 formulas) are refused for the triple formats, naming the file.
     """
-    import pyoxigraph as ox
 
-    if fmt not in OUTPUT_FORMATS:
-        raise EgovkgError(f"unknown format '{fmt}'; choose one of {', '.join(OUTPUT_FORMATS)}")
-    out = getattr(ox.RdfFormat, OUTPUT_FORMATS[fmt])
+    out = rdf_format(fmt).oxigraph
     # Turtle, N-Triples, RDF/XML hold one graph: let the parser stop at the first named
     # graph, so the error names the file that has it (Oxigraph's serializer cannot say).
     triples_only = not out.supports_datasets
@@ -252,7 +159,7 @@ def convert_files(files: list[Path], fmt: str, path: Path) -> None:
 def _write(streams: list[Iterator[Any]], path: Path, fmt: str, kwargs: dict[str, Any], reading: list[Path]) -> None:
     import pyoxigraph as ox
 
-    from egovkg.atomic import atomic_open
+    from egovkg.util.atomic import atomic_open
 
     with atomic_open(path, "wb") as fh:
         try:
@@ -262,7 +169,7 @@ def _write(streams: list[Iterator[Any]], path: Path, fmt: str, kwargs: dict[str,
                 raise  # the disk's: atomic_open names the output
             # Oxigraph's own refusal, such as "JSON-LD does not support RDF 1.2 yet"
             where = reading[-1] if reading else path
-            raise RDFInputError(f"{where}: cannot be written as {FORMAT_NAMES[fmt]}: {exc}") from exc
+            raise RDFInputError(f"{where}: cannot be written as {RDF_FORMATS[fmt].label}: {exc}") from exc
 
 
 def _read(
@@ -298,7 +205,7 @@ def _named(path: Path, stream: Iterator[Any], triples_fmt: str | None, reading: 
         yield from stream
     except SyntaxError as exc:
         if triples_fmt and "named graph" in str(exc).lower():
-            name = FORMAT_NAMES[triples_fmt]
+            name = RDF_FORMATS[triples_fmt].label
             if path.suffix.lower() == ".n3":  # Oxigraph reads each N3 formula as a named graph
                 raise NamedGraphsError(
                     f"{path}: N3 formulas ({{ ... }}) cannot be converted to {name}; "

@@ -14,14 +14,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph
 
-from egovkg.convert import input_format, not_a_file, open_past_bom, oxigraph_source
 from egovkg.errors import QueryError, RDFInputError, one_line
-from egovkg.query import QueryResult, run_local
-
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
+from egovkg.rdfio.convert import input_format, not_a_file, open_past_bom, oxigraph_source
+from egovkg.sparql.guard import _SELECT_STAR, _code
+from egovkg.sparql.results import QueryResult, from_rdflib, to_rdflib
 
 RDF_SUFFIXES = {
     ".ttl": "turtle",
@@ -119,33 +117,17 @@ def _located(path: Path) -> str | None:
     return None
 
 
-def load_turtle(path: Path, identifier: URIRef | None = None) -> Graph:
-    """A hand-edited Turtle file of ours (the ontology, the shapes): one clear error if it does not parse."""
-    g = Graph(identifier=identifier)
+def run_local(graph: Graph, text: str) -> QueryResult:
     try:
-        g.parse(path, format="turtle")
-    except FileNotFoundError as exc:
-        raise RDFInputError(f"{path}: no such file") from exc
-    except Exception as exc:  # rdflib raises several parser-specific types
-        raise RDFInputError(f"{path}: not valid turtle: {_located(path) or one_line(str(exc))}") from exc
-    return g
-
-
-def to_rdflib(term: Any) -> URIRef | Literal | BNode:
-    """An Oxigraph term as the rdflib term; ValueError for what rdflib cannot hold (RDF-star triple terms)."""
-    import pyoxigraph as ox
-
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == XSD_STRING:  # a plain literal, as rdflib and SPARQL JSON give it
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise ValueError(f"it holds an RDF-star triple term {term}, which egovkg does not read")
+        result = from_rdflib(graph.query(text))
+    except QueryError:
+        raise
+    except Exception as exc:
+        raise QueryError(f"query failed: {exc}") from exc
+    if result.kind == "select" and _SELECT_STAR.match(_code(text)):
+        # rdflib gives SELECT *'s columns in set order (a new order each run); Oxigraph sorts them by name
+        result = QueryResult("select", vars=sorted(result.vars), rows=result.rows)
+    return result
 
 
 class MemoryStore:
@@ -181,7 +163,7 @@ class OxigraphStore:
 
     @classmethod
     def from_graph(cls, graph: Graph, path: Path | None = None) -> OxigraphStore:
-        from egovkg.export import serialise
+        from egovkg.rdfio.export import serialise
 
         store = cls(path)
         store.load_bytes(serialise(graph, "nt"), "N_TRIPLES")

@@ -11,55 +11,26 @@ cover return None and go through the general runner, which names blank nodes sta
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from egovkg.errors import QueryError, one_line
-
-RESULT_FORMATS = {"csv": "CSV", "tsv": "TSV", "json": "JSON", "xml": "XML"}
-
-
-def cell(term: Any, prefixes: Sequence[tuple[str, str]]) -> str:
-    """An Oxigraph term as a table cell, exactly as ``egovkg.query.short`` shows an rdflib term."""
-    import pyoxigraph as ox
-
-    if term is None:
-        return ""
-    if isinstance(term, ox.NamedNode):
-        s = term.value
-        for prefix, ns in prefixes:
-            if s.startswith(ns) and len(s) > len(ns):
-                return f"{prefix}:{s[len(ns) :]}"
-        return s
-    if isinstance(term, ox.Literal):
-        return term.value + (f"@{term.language}" if term.language not in (None, "zh", "en") else "")
-    return f"_:{term.value}"  # a blank node
-
-
-def serialize_results(result: Any, fmt: str) -> bytes:
-    """Oxigraph solutions or boolean in a W3C results format, ending in a line break.
-
-    Both paths of `egovkg query` write through here, so a format's bytes never
-    depend on which store answered.
-    """
-    import pyoxigraph as ox
-
-    data = result.serialize(format=getattr(ox.QueryResultsFormat, RESULT_FORMATS[fmt]))
-    if fmt == "xml":
-        from egovkg.convert import xml_safe
-
-        data = xml_safe(data, "cannot write XML results")
-    return data if data.endswith(b"\n") else data + b"\n"
 
 
 def run_cached(nt: Path, text: str, fmt: str, *, width: int | None = None) -> bytes | None:
     """Run ``text`` (already checked and bound) on the graph in ``nt``; None where this path does not apply."""
     import pyoxigraph as ox
 
-    from egovkg.query import TABLE_WIDTH, may_make_blank_nodes, render_cells, table_prefixes
+    from egovkg.sparql.guard import may_make_blank_nodes
+    from egovkg.sparql.results import (
+        TABLE_WIDTH,
+        W3C_RESULT_FORMATS,
+        cell,
+        render_cells,
+        serialize_results,
+        table_prefixes,
+    )
 
-    if fmt != "table" and fmt not in RESULT_FORMATS or may_make_blank_nodes(text):
+    if fmt != "table" and fmt not in W3C_RESULT_FORMATS or may_make_blank_nodes(text):
         return None
     data = nt.read_bytes()
     if b"_:" in data:  # blank nodes are renamed _:b1, _:b2 … by the general runner; Oxigraph's are random

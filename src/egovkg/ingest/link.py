@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from egovkg.curated import Curated, Row
 from egovkg.errors import CrossCheckError
-from egovkg.model import Applicant, AwardRow, Extraction, Milestone, Span, Statement
+from egovkg.ingest.curated import Curated, Row
+from egovkg.ingest.model import Applicant, AwardRow, Extraction, Milestone, Span, Statement
 
 
 @dataclass(frozen=True)

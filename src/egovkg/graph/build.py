@@ -19,39 +19,18 @@ from pypinyin import lazy_pinyin
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SDO, SKOS, XSD
 
-from egovkg.convert import check_base
-from egovkg.curated import Curated, Row, load_curated
 from egovkg.errors import ChecksumError, DataError
-from egovkg.extract import Extractor, Gazetteer, Lexicon
-from egovkg.link import Linked, link
-from egovkg.model import Span
-from egovkg.namespaces import CV, DEFAULT_BASE, EGOV, OA, bind_prefixes
+from egovkg.graph.namespaces import CV, DEFAULT_BASE, EGOV, OA, bind_prefixes
+from egovkg.graph.ontology import load_turtle
+from egovkg.graph.prefixes import check_base
+from egovkg.ingest.curated import Curated, Row, load_curated
+from egovkg.ingest.extract import Extractor, Gazetteer, Lexicon
+from egovkg.ingest.link import Linked, link
+from egovkg.ingest.model import Span
 from egovkg.paths import Layout
-from egovkg.store import load_turtle
 
 # Lower case, as Oxigraph normalises language tags: the same literal on every store.
 PINYIN = "zh-latn-pinyin"
-SUPERCLASSES: dict[URIRef, tuple[URIRef, ...]] = {
-    EGOV.Award: (PROV.Entity,),
-    EGOV.AwardCategory: (SKOS.Concept,),
-    EGOV.Practice: (SDO.Project,),
-    EGOV.Agency: (ORG.Organization,),
-    EGOV.Enterprise: (ORG.Organization, SDO.Corporation),
-    EGOV.MicroblogAccount: (FOAF.OnlineAccount,),
-    EGOV.Region: (SDO.AdministrativeArea,),
-    EGOV.Programme: (SDO.Project,),
-    EGOV.PolicyDocument: (SDO.Legislation,),
-    EGOV.Milestone: (SDO.Event,),
-    EGOV.Selection: (SDO.Event, PROV.Activity),
-    EGOV.SourceDocument: (PROV.Entity, SDO.CreativeWork),
-    EGOV.AgencyKind: (SKOS.Concept,),
-    EGOV.AdministrativeLevel: (SKOS.Concept,),
-    EGOV.StrategicGoal: (SKOS.Concept,),
-    EGOV.Problem: (SKOS.Concept,),
-    EGOV.Reference: (DCTERMS.BibliographicResource,),
-    EGOV.TextSpan: (OA.SpecificResource,),
-    FOAF.Person: (),
-}
 CONTEXT = 16  # characters of oa:prefix / oa:suffix around a quoted span
 
 
@@ -116,8 +95,10 @@ def read_source(path: Path, sha256: str) -> str:
 class _Emitter:
     """Writes triples for one source into the announcement and curated graphs."""
 
-    def __init__(self, base: str, text: str, source_id: str, cur: Curated) -> None:
+    def __init__(self, base: str, text: str, source_id: str, cur: Curated, ontology: Graph) -> None:
         self.base = base
+        # what the ontology states, read from it: each class's named superclasses
+        self.superclasses = superclasses(ontology)
         self.text = text
         self.cur = cur
         self.ann = Graph()
@@ -133,7 +114,7 @@ class _Emitter:
 
     def typed(self, g: Graph, s: URIRef, cls: URIRef) -> None:
         g.add((s, RDF.type, cls))
-        for sup in SUPERCLASSES[cls]:
+        for sup in self.superclasses.get(cls, ()):
             g.add((s, RDF.type, sup))
 
     def labels(self, g: Graph, s: URIRef, zh: str | None, en: str | None) -> None:
@@ -198,6 +179,15 @@ class _Emitter:
         return scheme
 
 
+def superclasses(ontology: Graph) -> dict[URIRef, tuple[URIRef, ...]]:
+    """Each class of the ontology with its named direct superclasses (rdfs:subClassOf), sorted."""
+    out: dict[URIRef, list[URIRef]] = {}
+    for cls, sup in ontology.subject_objects(RDFS.subClassOf):
+        if isinstance(cls, URIRef) and isinstance(sup, URIRef):
+            out.setdefault(cls, []).append(sup)
+    return {cls: tuple(sorted(sups)) for cls, sups in out.items()}
+
+
 def build(layout: Layout, *, base: str = DEFAULT_BASE) -> KnowledgeGraph:
     """Read, extract, link and emit: the whole pipeline up to the graph."""
     check_base(base)
@@ -212,7 +202,8 @@ def build(layout: Layout, *, base: str = DEFAULT_BASE) -> KnowledgeGraph:
     path = layout.sources / src["file"]
     text = read_source(path, src["sha256"])
     linked = link(extractor.extract(text, source=str(path)), cur)
-    em = _Emitter(base, text, src["id"], cur)
+    onto = load_turtle(layout.ontology)
+    em = _Emitter(base, text, src["id"], cur, onto)
     _emit_source(em, src)
     _emit_vocabularies(em)
     _emit_regions(em)
@@ -223,7 +214,6 @@ def build(layout: Layout, *, base: str = DEFAULT_BASE) -> KnowledgeGraph:
     _emit_narrative(em, linked)
     for g in (em.ann, em.cgr):
         bind_prefixes(g, base)
-    onto = load_turtle(layout.ontology)
     bind_prefixes(onto, base)
     return KnowledgeGraph(em.ann, em.cgr, onto, base)
 

@@ -8,7 +8,7 @@ to different documents, section 4.3), an IRI that names a thing answers
     GET /id/award/X   Accept: text/turtle  -> 303 Location: /id/award/X.ttl
     GET /id/award/X   Accept: image/png    -> 406
 
-The documents are the files of the static site (:mod:`egovkg.site`), served
+The documents are the files of the static site (:mod:`egovkg.publish.site`), served
 from a built folder or rendered on demand. The ontology uses hash IRIs
 (``…/ontology#Award``): a client fetches ``/ontology``, which answers 303 to
 ``/ontology.html`` or ``/ontology.ttl`` (recipe 3 of "Best Practice Recipes
@@ -42,14 +42,14 @@ from typing import Any
 from rdflib import URIRef
 from rdflib.namespace import OWL
 
-from egovkg.build import KnowledgeGraph
 from egovkg.errors import EgovkgError, QueryError
-from egovkg.export import serialise
-from egovkg.namespaces import ONTOLOGY_IRI
-from egovkg.query import guard, uses_service
-from egovkg.site import CSP, MARKER, MEDIA_TYPES, VOID_PATH, Site
+from egovkg.graph.build import KnowledgeGraph
+from egovkg.graph.namespaces import ONTOLOGY_IRI
+from egovkg.publish.site import CSP, MARKER, MEDIA_TYPES, VOID_PATH, Site
+from egovkg.rdfio.export import serialise
+from egovkg.sparql.guard import guard, uses_service
 
-LOG = logging.getLogger("egovkg.ldserver")
+LOG = logging.getLogger("egovkg.serve.ldserver")
 MAX_ACCEPT = 4096  # bytes of Accept header(s)
 MAX_BODY = 1 << 20  # bytes of a POSTed query
 MAX_MESSAGE = 200  # characters of an error message
@@ -466,10 +466,10 @@ def make_server(
 ) -> LinkedDataServer:
     """A server for ``kg`` bound to ``host:port`` (0: any free port), not yet serving.
 
-    With ``site_dir`` (a folder written by :func:`egovkg.site.build_site`) the
+    With ``site_dir`` (a folder written by :func:`egovkg.publish.site.build_site`) the
     documents are read from there; without, they are rendered on first request.
     """
-    from egovkg.store import OxigraphStore
+    from egovkg.sparql.store import OxigraphStore
 
     site = Site(kg)
     documents = _Documents(site, site_dir)

@@ -15,12 +15,11 @@ from typing import Any
 import click
 
 from egovkg import __version__
-from egovkg.cli_common import (  # re-exported for commands and notebooks
+from egovkg.cli.common import (  # re-exported for commands and notebooks
     _terminate,
     base_option,
     credential_options,
     data_option,
-    graph_files,
     handle_errors,
     max_reply_option,
     on_command_line,
@@ -29,12 +28,13 @@ from egovkg.cli_common import (  # re-exported for commands and notebooks
     store_options,
     table_width,
     the_graph,
-    the_store,
+    the_kg,
 )
 from egovkg.errors import EgovkgError, ValidationFailed
 from egovkg.paths import Layout
+from egovkg.rdfio.formats import RDF_FORMATS, RESULT_FORMATS
 
-__all__ = ["main", "the_graph", "the_store", "graph_files", "handle_errors", "data_option", "base_option"]
+__all__ = ["main", "entry_point"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -44,9 +44,14 @@ def main() -> None:
 
     Example: egovkg build && egovkg query winners-by-category
     """
+
+
+def entry_point() -> None:
+    """The `egovkg` program: the only place that installs signal handlers."""
     # SIGTERM unwinds like Ctrl-C, so atomic writes remove their temporary files and
     # a killed build leaves the previous outputs as they were.
     signal.signal(signal.SIGTERM, _terminate)
+    main()
 
 
 @main.command()
@@ -61,10 +66,10 @@ def extract(source: Path, output: Path | None, fmt: str) -> None:
     """
     import json
 
-    from egovkg.atomic import write_text
-    from egovkg.curated import SCHEMAS, read_table
     from egovkg.errors import DataError
-    from egovkg.extract import Extractor, Gazetteer, Lexicon
+    from egovkg.ingest.curated import SCHEMAS, read_table
+    from egovkg.ingest.extract import Extractor, Gazetteer, Lexicon
+    from egovkg.util.atomic import write_text
 
     layout = Layout.default()
     try:
@@ -112,16 +117,11 @@ def build(out: Path | None, base: str, views: bool, docs: bool, site: bool, quie
     """
     from contextlib import nullcontext
 
-    from egovkg import pipeline
-
     quiet_library_logging()
-    layout = Layout.default()
     t0 = time.perf_counter()
     display, progress = (None, None) if quiet or not sys.stderr.isatty() else _build_progress()
     with display or nullcontext():
-        summary = pipeline.run(
-            layout, out=out or layout.build, base=base, views=views, docs=docs, site=site, progress=progress
-        )
+        summary = the_kg((), base).build(out, views=views, docs=docs, site=site, progress=progress)
     if quiet:
         return
     for line in summary.lines():
@@ -167,9 +167,7 @@ def _build_progress() -> tuple[Any, Any]:
 
 
 @main.command()
-@click.option(
-    "--format", "fmt", type=click.Choice(["ttl", "nt", "jsonld", "xml", "trig"]), default="ttl", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(list(RDF_FORMATS)), default="ttl", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout.")
 @data_option
 @base_option
@@ -181,27 +179,9 @@ def export(fmt: str, output: Path | None, data: tuple[Path, ...], base: str) -> 
 
     Example: egovkg export --format jsonld -o egovkg.jsonld
     """
-    from egovkg.build import build as build_graph
-    from egovkg.export import export as export_graph
-    from egovkg.export import serialise
-
-    if data:
-        import tempfile
-
-        from egovkg.convert import convert_files
-
-        if output:
-            convert_files(list(data), fmt, output)
-        else:
-            with tempfile.TemporaryDirectory() as tmp:
-                convert_files(list(data), fmt, Path(tmp) / f"out.{fmt}")
-                sys.stdout.buffer.write((Path(tmp) / f"out.{fmt}").read_bytes())
-        return
-    kg = build_graph(Layout.default(), base=base)
-    if output:
-        export_graph(kg, fmt, output)
-    else:
-        sys.stdout.buffer.write(serialise(kg.dataset() if fmt == "trig" else kg.union(), fmt, base))
+    data_bytes = the_kg(data, base).export(fmt, output)
+    if not output:
+        sys.stdout.buffer.write(data_bytes)
 
 
 @main.command()
@@ -214,12 +194,7 @@ def validate(data: tuple[Path, ...]) -> None:
 
     Example: egovkg validate --data build/egovkg.ttl
     """
-    from egovkg.query import load_catalogue
-    from egovkg.validate import load_shapes
-    from egovkg.validate import validate as run_validation
-
-    layout = Layout.default()
-    report = run_validation(the_graph(data), load_shapes(layout.shapes), load_catalogue(layout.queries))
+    report = the_kg(data).validate()
     for v in report.violations:
         click.echo(f"{v.focus}\t{v.path}\t{v.message}")
     for name, result in report.failed_checks:
@@ -238,9 +213,7 @@ def list_queries() -> None:
 
     Example: egovkg queries
     """
-    from egovkg.query import load_catalogue
-
-    for name, q in load_catalogue(Layout.default().queries).items():
+    for name, q in the_kg(()).catalogue.items():
         click.echo(f"{name}\t{q.summary}")
         for p in q.params:
             default = f" (default: {p.default})" if p.default is not None else ""
@@ -256,7 +229,7 @@ def list_queries() -> None:
     "fmt",
     default="table",
     show_default=True,
-    type=click.Choice(["table", "csv", "tsv", "json", "xml", "ttl", "nt", "jsonld", "trig"]),
+    type=click.Choice(list(dict.fromkeys(["table", *RESULT_FORMATS, *RDF_FORMATS]))),
 )
 @click.option("--endpoint", help="Send the query to this SPARQL 1.1 endpoint instead of the embedded store.")
 @click.option(
@@ -292,7 +265,7 @@ def query(
     Example: egovkg query label-search --param q=青岛 --format csv
     """
     from egovkg.errors import QueryError
-    from egovkg.query import TABLE_WIDTH, format_result, load_catalogue, prepare
+    from egovkg.sparql.results import TABLE_WIDTH
 
     if expr is not None and not expr.strip():
         raise QueryError("the query given with -e is empty")
@@ -307,27 +280,18 @@ def query(
         if not sep or not key:
             raise QueryError(f"--param takes KEY=VALUE, got '{item}'")
         given[key] = value
-    catalogue = load_catalogue(Layout.default().queries)
-    text = prepare(name or expr or "", given, catalogue)  # fail fast, before any data loads
-    width = table_width(TABLE_WIDTH)
-    if not endpoint and not data and store_path is None and store_kind == "oxigraph":
-        from egovkg.fastquery import run_cached
-
-        fast = run_cached(graph_files(data, base)[0], text, fmt, width=width)  # the built graph, no rdflib
-        if fast is not None:
-            sys.stdout.buffer.write(fast)
-            return
+    kg = the_kg(data, base, store_kind)
+    text = kg.prepare(name or expr or "", given)  # fail fast, before any data loads
+    target: Any = None
     if endpoint:
-        from egovkg.remote import Endpoint
-        from egovkg.triplestore import Credentials
+        from egovkg.sparql.graphstore import Credentials
+        from egovkg.sparql.remote import Endpoint
 
         credentials = Credentials.from_env(user, password)
         cap = reply_cap(max_reply_size)
-        target: Any = Endpoint(endpoint, timeout=timeout, credentials=credentials, max_reply_size=cap)
-    else:
-        target = the_store(data, base, store_kind, store_path)
-    result = target.query(text)
-    sys.stdout.buffer.write(format_result(result, fmt, base=base, width=width))
+        target = Endpoint(endpoint, timeout=timeout, credentials=credentials, max_reply_size=cap)
+    out = kg.query_bytes(text, fmt, width=table_width(TABLE_WIDTH), store_path=store_path, endpoint=target)
+    sys.stdout.buffer.write(out)
 
 
 def _check_target(endpoint: str | None, data: tuple[Path, ...], store_kind: str, store_path: Path | None) -> str:
@@ -389,71 +353,43 @@ def push(
 
     Example: egovkg push --endpoint http://127.0.0.1:7878/store --graph https://w3id.org/egovkg/graph/all
     """
-    import tempfile
-
-    from egovkg.convert import convert_files
-    from egovkg.errors import EndpointError, NamedGraphsError, RDFInputError
-    from egovkg.triplestore import Credentials, graph_store_url
+    from egovkg.errors import EndpointError
+    from egovkg.sparql.graphstore import Credentials, NeedsNamedGraphs
 
     if named_graphs and graph_iri is not None:
         raise EndpointError("--named-graphs sends each graph to its own name: it cannot be used with --graph")
-    graph_store_url(endpoint, graph_iri)  # a bad URL or graph name fails before any data is read
     credentials = Credentials.from_env(user, password)
-    with tempfile.TemporaryDirectory(prefix="egovkg-push-") as tmp:
-        if named_graphs:
-            from egovkg.cache import cached_trig
-            from egovkg.convert import DEFAULT_BASE
-            from egovkg.store import OxigraphStore
-
-            files = list(data) if data else [cached_trig(Layout.default(), base or DEFAULT_BASE)]
-            parts = OxigraphStore.from_files(files, Path(tmp) / "store").graphs_as_ntriples(Path(tmp))
-            if not parts:
-                raise RDFInputError(f"{', '.join(map(str, files))}: no triples to push")
-        else:
-            # N-Triples streamed from disk: any size, constant memory
-            body = Path(tmp) / "graph.nt"
-            try:
-                convert_files(graph_files(data, base), "nt", body)
-            except NamedGraphsError as exc:  # the hint to choose --format trig is for export
-                hint = (
-                    ", or add --named-graphs to send each graph to its name"
-                    if Path(str(exc.file)).suffix.lower() in (".trig", ".nq")
-                    else ""
-                )
-                raise RDFInputError(
-                    f"{exc.file}: has named graphs (or N3 formulas); push sends one graph: give it a file of triples"
-                    + hint
-                ) from exc
-            parts = [(graph_iri, body)]
-        for name, body in parts:
-            t0 = time.perf_counter()
-            _upload(endpoint, body, name, credentials, timeout)
-            with body.open("rb") as fh:
-                triples = sum(1 for line in fh if line.strip())
-            size, target = body.stat().st_size, graph_store_url(endpoint, name)
-            click.echo(f"pushed {triples} triples ({size:,} bytes) to {target} in {time.perf_counter() - t0:.2f} s")
+    try:
+        done = the_kg(data, base).push(
+            endpoint,
+            graph=graph_iri,
+            named_graphs=named_graphs,
+            credentials=credentials,
+            timeout=timeout,
+            progress=_progress_bar if sys.stderr.isatty() else None,
+        )
+    except NeedsNamedGraphs as exc:
+        raise NeedsNamedGraphs(f"{exc}, or add --named-graphs to send each graph to its name") from exc
+    for one in done:
+        click.echo(f"pushed {one.triples} triples ({one.size:,} bytes) to {one.url} in {one.seconds:.2f} s")
 
 
-def _upload(endpoint: str, body: Path, graph: str | None, credentials: Any, timeout: int) -> None:
-    """One PUT, with a progress bar when stderr is a terminal."""
-    from egovkg.triplestore import put_graph
-
-    if not sys.stderr.isatty():
-        put_graph(endpoint, body, graph=graph, credentials=credentials, timeout=timeout)
-        return
+def _progress_bar(url: str, size: int) -> Any:
+    """A progress bar on stderr for one upload; closed when it completes."""
+    from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
     columns = ("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn())
-    with Progress(*columns, transient=True) as bar:
-        task = bar.add_task("uploading", total=body.stat().st_size)
-        put_graph(
-            endpoint,
-            body,
-            graph=graph,
-            credentials=credentials,
-            timeout=timeout,
-            progress=lambda done, _total: bar.update(task, completed=done),
-        )
+    bar = Progress(*columns, transient=True, console=Console(stderr=True))
+    task = bar.add_task("uploading", total=size)
+    bar.start()
+
+    def update(done: int, _total: int) -> None:
+        bar.update(task, completed=done)
+        if done >= size:
+            bar.stop()
+
+    return update
 
 
 @main.command()
@@ -498,7 +434,7 @@ def serve(
     if linked_data:
         if location or writable or data:
             raise EgovkgError("--linked-data serves the built graph read-only: it takes --port, --base and --site")
-        from egovkg.cli_site import serve_linked_data
+        from egovkg.cli.site import serve_linked_data
 
         serve_linked_data(port, base, site_dir)
         return
@@ -506,9 +442,9 @@ def serve(
         raise EgovkgError("--site needs --linked-data")
     import tempfile
 
-    from egovkg.atomic import write_bytes
-    from egovkg.export import serialise
-    from egovkg.triplestore import OxigraphServer
+    from egovkg.rdfio.export import serialise
+    from egovkg.serve.oxigraph import OxigraphServer
+    from egovkg.util.atomic import write_bytes
 
     g = the_graph(data, base)
     with tempfile.TemporaryDirectory(prefix="egovkg-serve-") as tmp:
@@ -541,8 +477,8 @@ def serve(
 
 def _register() -> None:
     """Commands that live beside their library modules."""
-    from egovkg.cli_site import site
-    from egovkg.cli_views import stats, view
+    from egovkg.cli.site import site
+    from egovkg.cli.views import stats, view
 
     main.add_command(view)
     main.add_command(stats)

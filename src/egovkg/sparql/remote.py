@@ -26,9 +26,7 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, URIRef
 
 from egovkg.errors import EndpointError, one_line
-from egovkg.query import QueryResult
-from egovkg.store import quiet_term_warnings, to_rdflib
-from egovkg.triplestore import (
+from egovkg.sparql.graphstore import (
     DEFAULT_MAX_REPLY,
     PASSWORD_ENV,
     TOKEN_ENV,
@@ -38,6 +36,8 @@ from egovkg.triplestore import (
     check_timeout,
     read_reply,
 )
+from egovkg.sparql.results import QueryResult, to_rdflib
+from egovkg.sparql.store import quiet_term_warnings
 
 DEFAULT_TIMEOUT = 30
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -259,7 +259,7 @@ class Endpoint:
         if graph_query:
             sw.setOnlyConneg(True)
             sw.addCustomHttpHeader("Accept", "application/n-triples, text/turtle;q=0.9")
-        from egovkg.retry import retrying
+        from egovkg.util.retry import retrying
 
         # SPARQLWrapper's request builder (method, conneg, Basic auth; an underscore method in its
         # API docs, sparqlwrapper pinned <3), sent here so every reply body is read through

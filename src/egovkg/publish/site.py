@@ -3,7 +3,7 @@
 Every IRI of the graph gets a page that shows both languages, and its own
 description in Turtle, N-Triples, JSON-LD and RDF/XML. The paths mirror the
 IRIs, so the site works from ``file://``, from any static web server, and
-behind :mod:`egovkg.ldserver`, which adds content negotiation and SPARQL:
+behind :mod:`egovkg.serve.ldserver`, which adds content negotiation and SPARQL:
 
 =====================================================  ==============================================
 IRI                                                    files (``.html``, ``.ttl``, ``.nt``, ``.jsonld``, ``.rdf``)
@@ -61,11 +61,12 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, VANN
 
-from egovkg.build import KnowledgeGraph
-from egovkg.convert import xml_safe
 from egovkg.errors import EgovkgError, OutputError
-from egovkg.export import FORMATS, describe, serialise
-from egovkg.namespaces import OA, ONTOLOGY_IRI, PREFIXES, bind_prefixes
+from egovkg.graph.build import KnowledgeGraph
+from egovkg.graph.namespaces import OA, ONTOLOGY_IRI, PREFIXES, bind_prefixes
+from egovkg.rdfio.convert import xml_safe
+from egovkg.rdfio.export import describe, serialise
+from egovkg.rdfio.formats import RDF_FORMATS as FORMATS
 
 ONTOLOGY_NS = ONTOLOGY_IRI + "#"
 RDF_FORMATS: tuple[str, ...] = ("ttl", "nt", "jsonld", "xml")  # one description file each
@@ -73,18 +74,13 @@ DUMP_FORMATS: tuple[str, ...] = ("ttl", "nt", "jsonld", "xml", "trig")
 MEDIA_TYPES: dict[str, str] = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
-    ".ttl": "text/turtle; charset=utf-8",
-    ".nt": "application/n-triples",
-    ".jsonld": "application/ld+json",
-    ".rdf": "application/rdf+xml",
-    ".trig": "application/trig",
+    **{f".{f.suffix}": f.media_type + ("; charset=utf-8" if f.name == "ttl" else "") for f in FORMATS.values()},
 }
 VOID_PATH = ".well-known/void"
 CSS_PATH = "assets/site.css"
 MARKER = ".egovkg-site"  # marks a folder build_site may replace
 SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 MAX_SEGMENT = 160  # bytes; file names stay well under the usual 255 with a suffix added
-FORMAT_NAMES = {"ttl": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD", "xml": "RDF/XML", "trig": "TriG"}
 # Shown first, in this order; every other property follows sorted by its CURIE.
 LEADING = (RDF.type, RDFS.label, SKOS.prefLabel, SKOS.altLabel, DCTERMS.title, RDFS.comment, SKOS.definition)
 LABELS = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
@@ -274,7 +270,7 @@ def _json_ld(triples: Iterable[Any]) -> bytes:
 class Site:
     """Everything the site holds, rendered on demand: ``paths()`` lists it, ``render(path)`` makes one file.
 
-    :func:`build_site` writes every path; :mod:`egovkg.ldserver` renders pages as they are asked for.
+    :func:`build_site` writes every path; :mod:`egovkg.serve.ldserver` renders pages as they are asked for.
     """
 
     def __init__(self, kg: KnowledgeGraph, *, sparql_endpoint: str | None = None) -> None:
@@ -286,7 +282,7 @@ class Site:
         self.graph = kg.union()
         bind_prefixes(self.graph, self.base)
         self.env = jinja2.Environment(
-            loader=jinja2.PackageLoader("egovkg", "templates/site"),
+            loader=jinja2.PackageLoader("egovkg.publish", "templates/site"),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -305,7 +301,7 @@ class Site:
             self.resources[iri] = Resource(iri, kind, stem)
         self.by_stem = {r.stem: r for r in self.resources.values()}
         if len(self.by_stem) != len(self.resources):
-            raise EgovkgError("two IRIs map to the same site path; this is a bug in egovkg.site")
+            raise EgovkgError("two IRIs map to the same site path; this is a bug in egovkg.publish.site")
         self.classes = self._classes()
         self._plan: dict[str, Callable[[], bytes]] = {}
         self._make_plan()
@@ -336,21 +332,21 @@ class Site:
 
     def _add(self, path: str, make: Callable[[], bytes]) -> None:
         if path in self._plan:
-            raise EgovkgError(f"two files map to the site path {path}; this is a bug in egovkg.site")
+            raise EgovkgError(f"two files map to the site path {path}; this is a bug in egovkg.publish.site")
         self._plan[path] = make
 
     def _make_plan(self) -> None:
         for r in self.resources.values():
             self._add(f"{r.stem}.html", lambda r=r: self._page(r))
             for fmt in RDF_FORMATS:
-                self._add(f"{r.stem}.{FORMATS[fmt][1]}", lambda r=r, fmt=fmt: self._serialised(r.iri, fmt))
+                self._add(f"{r.stem}.{FORMATS[fmt].suffix}", lambda r=r, fmt=fmt: self._serialised(r.iri, fmt))
         self._add("index.html", self._index)
         for cls in self.classes:
             self._add(class_stem(cls) + ".html", lambda cls=cls: self._class_page(cls))
         self._add(CSS_PATH, self._css)
         self._add(VOID_PATH, lambda: serialise(self.void(), "ttl"))
         for fmt in DUMP_FORMATS:
-            self._add(f"dump/egovkg.{FORMATS[fmt][1]}", lambda fmt=fmt: self._dump(fmt))
+            self._add(f"dump/egovkg.{FORMATS[fmt].suffix}", lambda fmt=fmt: self._dump(fmt))
 
     def _css(self) -> bytes:
         assert self.env.loader is not None
@@ -369,13 +365,14 @@ class Site:
 
     def dumps(self) -> dict[str, str]:
         root = site_root(self.base)
-        return {fmt: f"{root}dump/egovkg.{FORMATS[fmt][1]}" for fmt in DUMP_FORMATS}
+        return {fmt: f"{root}dump/egovkg.{FORMATS[fmt].suffix}" for fmt in DUMP_FORMATS}
 
     def void(self, sparql_endpoint: str | None = None) -> Graph:
         return describe(self.kg, dumps=self.dumps(), sparql_endpoint=sparql_endpoint or self.sparql_endpoint)
 
     def _dump(self, fmt: str) -> bytes:
-        return serialise(self.kg.dataset() if fmt == "trig" else self.graph, fmt, self.base)
+        graph = self.kg.dataset() if FORMATS[fmt].keeps_named_graphs else self.graph
+        return serialise(graph, fmt, self.base)
 
     # -- descriptions ----------------------------------------------------------
 
@@ -445,7 +442,7 @@ class Site:
 
     def description(self, iri: URIRef) -> Graph:
         """The triples a resource's RDF files hold."""
-        from egovkg.store import to_rdflib
+        from egovkg.sparql.results import to_rdflib
 
         g = Graph()
         bind_prefixes(g, self.base)
@@ -616,8 +613,8 @@ class Site:
 
     def _downloads(self, stem: str, page: str) -> list[dict[str, str]]:
         return [
-            {"name": FORMAT_NAMES[fmt], "href": relative(page, f"{stem}.{FORMATS[fmt][1]}"), "type": FORMATS[fmt][2]}
-            for fmt in RDF_FORMATS
+            {"name": f.label, "href": relative(page, f"{stem}.{f.suffix}"), "type": f.media_type}
+            for f in map(FORMATS.__getitem__, RDF_FORMATS)
         ]
 
     def _title(self, node: dict[str, Any]) -> str:
@@ -687,7 +684,7 @@ class Site:
                 "terms": sum(1 for r in self.resources.values() if r.kind == "term"),
                 "vocab": sum(1 for r in self.resources.values() if r.kind == "vocab"),
             },
-            dumps=[{"name": FORMAT_NAMES[fmt], "href": f"dump/egovkg.{FORMATS[fmt][1]}"} for fmt in DUMP_FORMATS],
+            dumps=[{"name": FORMATS[fmt].label, "href": f"dump/egovkg.{FORMATS[fmt].suffix}"} for fmt in DUMP_FORMATS],
             ontology=self.node(URIRef(ONTOLOGY_IRI), page),
             base=self.base,
         )

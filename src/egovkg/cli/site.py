@@ -1,5 +1,5 @@
 """The `egovkg site` command, and the linked-data mode of `egovkg serve`: thin wrappers over
-egovkg.site and egovkg.ldserver.
+egovkg.publish.site and egovkg.serve.ldserver.
 
 Registered on the main group in egovkg.cli (``main.add_command(site)``); ``serve --linked-data``
 calls :func:`serve_linked_data`.
@@ -13,8 +13,7 @@ from pathlib import Path
 
 import click
 
-from egovkg.cli_common import base_option, handle_errors, quiet_library_logging
-from egovkg.paths import Layout
+from egovkg.cli.common import base_option, handle_errors, quiet_library_logging, the_kg
 
 
 @click.command()
@@ -36,12 +35,8 @@ def site(out: Path | None, base: str) -> None:
 
     Example: egovkg site -o site/
     """
-    from egovkg.build import build
-    from egovkg.site import build_site
-
     quiet_library_logging()
-    layout = Layout.default()
-    report = build_site(build(layout, base=base), out or layout.build / "site")
+    report = the_kg((), base).site(out)
     for line in report.lines():
         click.echo(line)
 
@@ -50,11 +45,10 @@ def serve_linked_data(port: int, base: str, site_dir: Path | None = None, host: 
     """Run the linked-data server until Ctrl-C or SIGTERM (the body of `egovkg serve --linked-data`)."""
     import threading
 
-    from egovkg.build import build
-    from egovkg.ldserver import make_server, serve_forever
+    from egovkg.serve.ldserver import serve_forever
 
     quiet_library_logging()
-    server = make_server(build(Layout.default(), base=base), host=host, port=port, site_dir=site_dir)
+    server = the_kg((), base).serve(host=host, port=port, site_dir=site_dir)
     click.echo(f"serving linked data from {'the site in ' + str(site_dir) if site_dir else 'pages rendered on demand'}")
     click.echo(f"  index:            {server.url}/")
     click.echo(f"  resources:        {server.url}/id/award/2012-management-innovation-01  (303 by Accept)")

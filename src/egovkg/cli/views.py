@@ -1,4 +1,4 @@
-"""The `egovkg view` and `egovkg stats` commands: thin wrappers over egovkg.views and egovkg.stats.
+"""The `egovkg view` and `egovkg stats` commands: thin wrappers over egovkg.publish.views and egovkg.publish.stats.
 
 Registered on the main group in egovkg.cli (``main.add_command(view)``, ``main.add_command(stats)``).
 """
@@ -10,8 +10,7 @@ from pathlib import Path
 
 import click
 
-from egovkg.cli_common import data_option, handle_errors, table_width, the_graph
-from egovkg.paths import Layout
+from egovkg.cli.common import data_option, handle_errors, table_width, the_kg
 
 
 @click.command()
@@ -45,19 +44,13 @@ def view(name: str, output: Path | None, lang: str, focus: str | None, depth: in
 
     Example: egovkg view neighbourhood --focus agency:qingdao-egov-office --depth 2
     """
-    from egovkg.atomic import write_text
-    from egovkg.views import check_name, index, project, render_view
+    from egovkg.publish.views import check_name
 
     check_name(name)  # before the graph is built, so a typo fails fast
-    idx = index(the_graph(data))
-    html = render_view(idx, name, lang=lang, focus=focus, depth=depth)
-    g = project(idx, name, focus=focus, depth=depth)
-    target = output or Layout.default().viz / f"{name}.html"
-    write_text(target, html)
-    click.echo(
-        f"wrote {target} ({g.number_of_nodes()} nodes, {g.number_of_edges()} edges, "
-        f"{len(html.encode('utf-8')):,} bytes)"
-    )
+    kg = the_kg(data)
+    page = kg.view(name, lang=lang, focus=focus, depth=depth)
+    target = page.save(output or kg.layout.viz / f"{name}.html")
+    click.echo(f"wrote {target} ({page.nodes} nodes, {page.edges} edges, {len(page.html.encode('utf-8')):,} bytes)")
 
 
 @click.command()
@@ -74,10 +67,10 @@ def stats(fmt: str, chart: Path | None, data: tuple[Path, ...]) -> None:
 
     Example: egovkg stats --format csv --chart viz/awards-by-province.png
     """
-    from egovkg import stats as analytics
-    from egovkg.atomic import write_bytes
+    from egovkg.publish import stats as analytics
+    from egovkg.util.atomic import write_bytes
 
-    result = analytics.compute(the_graph(data))
+    result = the_kg(data).stats()
     if fmt == "table":
         text = analytics.to_table(result, width=table_width(analytics.TABLE_WIDTH))
     else:

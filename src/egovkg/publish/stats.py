@@ -1,7 +1,7 @@
 """Network analytics of the graph: counts, centrality, components, co-applicants, a chart.
 
 Counts come from the RDF graph; centrality and components are computed on the
-overview projection of :mod:`egovkg.views` (awards, practices, agencies,
+overview projection of :mod:`egovkg.publish.views` (awards, practices, agencies,
 enterprises, persons, regions, programmes, categories), so the numbers describe
 the network a reader sees in ``viz/overview.html``. An award's province is its
 practice's region rolled up through ``schema:containedInPlace`` to the level
@@ -23,8 +23,8 @@ import networkx as nx
 from rdflib import Graph
 from rdflib.namespace import SKOS
 
-from egovkg.namespaces import EGOV
-from egovkg.views import NATIONAL, NATIONAL_LABEL, EntityIndex, index, project
+from egovkg.graph.namespaces import EGOV
+from egovkg.publish.views import NATIONAL, NATIONAL_LABEL, EntityIndex, index, project
 
 CENTRALITY_CLASSES = ("Agency", "Enterprise", "Region", "Programme")
 ROUND = 6  # decimals kept for centrality values, so outputs are stable across platforms
@@ -258,11 +258,11 @@ TABLE_WIDTH = 140  # columns, for tables written to a file or a pipe
 
 def to_table(stats: Stats, *, top: int = 10, width: int = TABLE_WIDTH) -> str:
     """Tables for a terminal ``width`` columns wide (rich measures the width of Chinese
-    characters); labels are data, never markup or control sequences (egovkg.terminal)."""
+    characters); labels are data, never markup or control sequences (egovkg.util.terminal)."""
     from rich.table import Table
 
-    from egovkg.terminal import cell
-    from egovkg.terminal import console as plain_console
+    from egovkg.util.terminal import cell
+    from egovkg.util.terminal import console as plain_console
 
     console = plain_console(width)
 

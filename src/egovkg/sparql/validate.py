@@ -26,7 +26,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from egovkg.errors import RDFInputError
-from egovkg.query import NamedQuery, QueryResult, bind
+from egovkg.sparql.catalogue import NamedQuery, bind
+from egovkg.sparql.results import QueryResult
 
 ENGINES = ("turbo", "pyshacl")
 LANGTAG_SHAPE = "urn:egovkg:well-formed-language-tag"
@@ -68,7 +69,7 @@ class Report:
 
 
 def load_shapes(path: Path) -> Graph:
-    from egovkg.store import load_turtle
+    from egovkg.graph.ontology import load_turtle
 
     # named after its file, so that errors in the shapes can say which file
     return load_turtle(path, identifier=URIRef(path.resolve().as_uri()))
@@ -150,7 +151,7 @@ def run_checks(data: Graph, catalogue: Mapping[str, NamedQuery]) -> tuple[tuple[
     checks = [(name, q) for name, q in sorted(catalogue.items()) if q.is_check]
     if not checks:
         return ()
-    from egovkg.store import OxigraphStore
+    from egovkg.sparql.store import OxigraphStore
 
     store = OxigraphStore.from_graph(data)
     failed = []

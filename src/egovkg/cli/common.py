@@ -16,12 +16,15 @@ import click
 
 from egovkg.errors import EgovkgError
 from egovkg.paths import Layout
-from egovkg.terminal import terminal_safe
+from egovkg.util.terminal import terminal_safe
 
 
 def _fail(exc: EgovkgError) -> None:
     # a message may quote a server's reply, a file name or a label: shown as data, never as controls
-    click.echo(f"error: {terminal_safe(str(exc))}", err=True)
+    message = str(exc)
+    if exc.param and message.startswith(f"{exc.param}: "):  # the library's parameter is our option
+        message = f"--{exc.param.replace('_', '-')}: " + message.removeprefix(f"{exc.param}: ")
+    click.echo(f"error: {terminal_safe(message)}", err=True)
     sys.exit(exc.exit_code)
 
 
@@ -60,10 +63,10 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def base_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    from egovkg.convert import DEFAULT_BASE
+    from egovkg.graph.prefixes import DEFAULT_BASE
 
     def checked(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
-        from egovkg.convert import check_base
+        from egovkg.graph.prefixes import check_base
 
         try:
             return check_base(value)
@@ -157,7 +160,7 @@ def data_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    from egovkg.convert import DEFAULT_STORE, STORES
+    from egovkg.rdfio.convert import DEFAULT_STORE, STORES
 
     fn = click.option(
         "--store-path",
@@ -175,31 +178,14 @@ def store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
-def graph_files(data: Sequence[Path], base: str | None = None) -> list[Path]:
-    """The RDF files to read: the user's, or the built graph (cached while its inputs are unchanged)."""
-    from egovkg.cache import cached_ntriples
-    from egovkg.convert import DEFAULT_BASE
+def the_kg(data: Sequence[Path], base: str | None = None, store: str = "oxigraph"):  # noqa: ANN201
+    """The graph the command works on: the --data files, or the built graph of this checkout (or the shipped one)."""
+    from egovkg.graph.prefixes import DEFAULT_BASE
+    from egovkg.kg import KG
 
-    return list(data) if data else [cached_ntriples(Layout.default(), base or DEFAULT_BASE)]
+    return KG(Layout.default(), data, base=base or DEFAULT_BASE, store=store)
 
 
 def the_graph(data: Sequence[Path], base: str | None = None):  # noqa: ANN201
     """The graph as an rdflib Graph: the --data files, or the built graph."""
-    from egovkg.namespaces import DEFAULT_BASE, bind_prefixes
-    from egovkg.store import load_rdf
-
-    g = load_rdf(graph_files(data, base))
-    bind_prefixes(g, base or DEFAULT_BASE)
-    return g
-
-
-def the_store(data: Sequence[Path], base: str | None, kind: str, path: Path | None = None):  # noqa: ANN201
-    """A query store of the chosen kind over the --data files or the built graph."""
-    from egovkg.store import MemoryStore, OxigraphStore, reuse_or_load
-
-    if kind == "memory":
-        return MemoryStore(the_graph(data, base))
-    files = graph_files(data, base)
-    if path is not None:
-        return reuse_or_load(path, files)
-    return OxigraphStore.from_files(files)
+    return the_kg(data, base).graph

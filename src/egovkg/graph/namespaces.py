@@ -7,7 +7,7 @@ from rdflib.namespace import (
     DefinedNamespace,
 )
 
-from egovkg.convert import DEFAULT_BASE, STANDARD_PREFIXES, resource_prefixes  # noqa: E402 - plain strings, no rdflib
+from egovkg.graph.prefixes import DEFAULT_BASE, STANDARD_PREFIXES, resource_prefixes
 
 ONTOLOGY_IRI = "https://w3id.org/egovkg/ontology"
 
