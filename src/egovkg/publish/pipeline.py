@@ -213,8 +213,10 @@ def _stage(s: Summary, progress: Progress | None, name: str) -> Iterator[None]:
         progress(name, s.timings[name])
 
 
-def _links(manifest: dict[str, Any]) -> dict[Path, str]:
-    return {Path(p): e for p, e in manifest.get("links", {}).items()}
+def _links(manifest: dict[str, Any], out: Path, viz: Path) -> dict[Path, str]:
+    """The public path of every entry of a set (computed, not stored: a copied or moved checkout keeps working)."""
+    entries = {e for r in manifest.get("outputs", {}).values() for e in r.get("entries", [])}
+    return {public_path(e, out, viz): e for e in sorted(entries)}
 
 
 def run(
@@ -234,7 +236,7 @@ def run(
     with _stage(s, progress, "inputs"):
         code = code_digest()
         key = inputs_key(layout.check(), base, selected, code)
-        if _unchanged(gens, key, s):
+        if _unchanged(gens, key, s, out, layout.viz):
             return s
 
     from egovkg.rdfio.export import serialise
@@ -264,7 +266,7 @@ def run(
 
     try:
         with gens.locked([layout.viz]):
-            if _unchanged(gens, key, s):  # another build published this very set meanwhile
+            if _unchanged(gens, key, s, out, layout.viz):  # another build published this very set meanwhile
                 return s
             previous = gens.manifest()
             _write_set(
@@ -285,13 +287,15 @@ def run(
     return s
 
 
-def _unchanged(gens: Generations, key: str, s: Summary) -> bool:
+def _unchanged(gens: Generations, key: str, s: Summary, out: Path, viz: Path) -> bool:
     manifest = gens.manifest()
-    if manifest.get("inputs") != key or not gens.links_in_place(_links(manifest)):
+    links = _links(manifest, out, viz)
+    if manifest.get("inputs") != key or not gens.links_in_place(links):
         return False
+    gens.tidy([viz])  # what a build killed after its switch left behind
     s.unchanged = True
     s.triples = int(manifest.get("triples", 0))
-    s.kept = sorted(_links(manifest))
+    s.kept = sorted(links)
     return True
 
 
@@ -353,17 +357,9 @@ def _write_set(
             with _stage(s, progress, output.name):
                 records[output.name] = {"key": okey, "entries": output.render(ctx, staging)}
             fresh += records[output.name]["entries"]
-        links = {public_path(e, out, layout.viz): e for r in records.values() for e in r["entries"]}
-        manifest = {
-            "inputs": key,
-            "key": key,
-            "validated": validated,
-            "triples": s.triples,
-            "outputs": records,
-            "links": {str(p): e for p, e in sorted(links.items())},
-        }
+        manifest = {"inputs": key, "key": key, "validated": validated, "triples": s.triples, "outputs": records}
         with _stage(s, progress, "publish"):
-            gens.publish(staging, manifest, links)
+            gens.publish(staging, manifest, _links(manifest, out, layout.viz), _links(previous, out, layout.viz))
     except BaseException:
         from egovkg.util.generations import _remove
 

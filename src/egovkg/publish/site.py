@@ -833,12 +833,15 @@ def write_site(site: Site, folder: Path, *, workers: int | None = None) -> tuple
         size, pages = _write_some(site, folder, paths)
     else:
         from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
         _WRITING = site
         try:
             ctx = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(n, mp_context=ctx) as pool:
                 parts = list(pool.map(_write_share, [(str(folder), paths[i::n]) for i in range(n)]))
+        except BrokenProcessPool as exc:  # a writer killed (the OOM killer, a signal): the site is incomplete
+            raise OutputError(f"cannot write {folder}: a site writer process died before it finished") from exc
         finally:
             _WRITING = None
         size, pages = sum(p[0] for p in parts), sum(p[1] for p in parts)

@@ -103,6 +103,28 @@ class Generations:
         finally:
             os.close(fd)  # releases the lock
 
+    def tidy(self, link_folders: Iterable[Path] = ()) -> None:
+        """Remove what interrupted builds left, taking the lock only if there is something
+        (a build that finds nothing to do stays read-only)."""
+        folders = [self.out, *link_folders]
+        if self._leftovers(folders):
+            with self.locked(folders[1:]):
+                pass
+
+    def _leftovers(self, folders: list[Path]) -> bool:
+        current = self.current()
+        try:
+            if any(e.name not in ("lock", CURRENT) and e != current for e in self.state.iterdir()):
+                return True
+        except OSError:
+            return False
+        return any(
+            e.name.endswith(LINK_TMP) or _LEFTOVER.match(e.name)
+            for folder in folders
+            if folder.is_dir()
+            for e in folder.iterdir()
+        )
+
     def remove_leftovers(self, folders: Iterable[Path]) -> None:
         current = self.current()
         for entry in self.state.iterdir():
@@ -133,10 +155,12 @@ class Generations:
             _link_tree(current / e, staging / e)
         return True
 
-    def publish(self, staging: Path, manifest: dict[str, Any], links: dict[Path, str]) -> Path:
+    def publish(
+        self, staging: Path, manifest: dict[str, Any], links: dict[Path, str], old_links: dict[Path, str]
+    ) -> Path:
         """Make ``staging`` the published set: its manifest written, the public links made, then
-        one rename of ``current``. Entries of the old set that the new one lacks lose their links
-        after the switch. Returns the new set's folder."""
+        one rename of ``current``. The links of the old set (``old_links``) that the new one lacks
+        are removed after the switch. Returns the new set's folder."""
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         folder = self.state / f"{str(manifest.get('key', 'set'))[:16]}-{secrets.token_hex(4)}"
         os.rename(staging, folder)
@@ -148,7 +172,6 @@ class Generations:
             _remove(folder)
             raise
         old = self.current()
-        old_links = self._links_of(self.manifest())
         self._switch(folder.name)
         for public, entry in old_links.items():
             if (
@@ -160,10 +183,6 @@ class Generations:
         if old is not None and old != folder:
             _remove(old)
         return folder
-
-    @staticmethod
-    def _links_of(manifest: dict[str, Any]) -> dict[Path, str]:
-        return {Path(p): e for p, e in manifest.get("links", {}).items()}
 
     def _switch(self, name: str) -> None:
         tmp = self.state / f".{CURRENT}{LINK_TMP}"
@@ -210,12 +229,8 @@ class Generations:
                     _remove(target)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 _link_tree(public, target)
-            manifest = dict(self.manifest())
-            manifest["links"] = {
-                **manifest.get("links", {}),
-                **{str(p): e for p, e in legacy.items()},
-            }
-            (interim / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+            # no manifest: a build finds nothing to reuse in this set, and renders every output
+            (interim / MANIFEST).write_text("{}\n", encoding="utf-8")
             folder = self.state / f"migrated-{secrets.token_hex(4)}"
             os.rename(interim, folder)
         except BaseException:
