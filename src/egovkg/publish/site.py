@@ -49,6 +49,7 @@ import os
 import posixpath
 import shutil
 import tempfile
+import threading
 import time
 import urllib.parse
 from collections import defaultdict
@@ -822,14 +823,17 @@ def write_site(site: Site, folder: Path, *, workers: int | None = None) -> tuple
     """Write every file of ``site`` into ``folder`` (made if missing); (bytes, HTML pages) written.
 
     The files are split among ``workers`` forked processes (default: one per CPU, at most 4),
-    which inherit the rendered graph instead of receiving it."""
+    which inherit the rendered graph instead of receiving it; in a process with other threads
+    running, one writer (this process) writes them all."""
     global _WRITING
     paths = site.paths()
     folder.mkdir(parents=True, exist_ok=True)
     for parent in sorted({posixpath.dirname(p) for p in paths} - {""}):
         (folder / parent).mkdir(parents=True, exist_ok=True)
     n = workers if workers is not None else min(os.cpu_count() or 1, 4)
-    if n <= 1 or len(paths) < 200 or "fork" not in multiprocessing.get_all_start_methods():
+    # fork only a single-threaded process: a thread holding a lock at the fork (a server's, a
+    # test runner's) would leave the child waiting on it for ever
+    if n <= 1 or len(paths) < 200 or threading.active_count() > 1 or not hasattr(os, "fork"):
         size, pages = _write_some(site, folder, paths)
     else:
         from concurrent.futures import ProcessPoolExecutor
