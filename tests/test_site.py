@@ -26,7 +26,7 @@ from egovkg.graph.build import KnowledgeGraph
 from egovkg.graph.namespaces import EGOV, OA, ONTOLOGY_IRI
 from egovkg.publish import site as site_mod
 from egovkg.publish.site import MARKER, RDF_FORMATS, Site, build_site, class_stem, escape_segment, stem_for
-from egovkg.rdfio.export import FORMATS
+from egovkg.rdfio.formats import RDF_FORMATS as FORMATS
 
 from .conftest import ROOT
 
@@ -107,7 +107,7 @@ def test_every_resource_has_a_page_and_every_description(out: Path, graph: Graph
     missing = []
     for node in sorted(nodes):
         _kind, stem = stem_for(str(node), kg.base)
-        for suffix in ("html", *(FORMATS[f][1] for f in RDF_FORMATS)):
+        for suffix in ("html", *(FORMATS[f].suffix for f in RDF_FORMATS)):
             if not (out / f"{stem}.{suffix}").is_file():
                 missing.append(f"{stem}.{suffix}")
     assert not missing, missing[:10]
@@ -162,10 +162,10 @@ def test_a_description_holds_the_resource_its_links_and_its_neighbours_labels(ou
 
 @pytest.mark.parametrize("fmt", ["ttl", "jsonld", "xml"])
 def test_every_format_says_the_same(out: Path, fmt: str) -> None:
-    suffix = FORMATS[fmt][1]
+    suffix = FORMATS[fmt].suffix
     for nt in sorted(out.glob("id/*/*.nt"))[::7] + [out / "ontology.nt", out / "ontology/Award.nt"]:
         ref = Graph().parse(nt, format="nt")
-        other = Graph().parse(nt.with_suffix(f".{suffix}"), format=FORMATS[fmt][0])
+        other = Graph().parse(nt.with_suffix(f".{suffix}"), format=FORMATS[fmt].rdflib)
         assert isomorphic(ref, other), nt
 
 
@@ -268,10 +268,11 @@ def test_every_internal_link_of_every_page_resolves(out: Path) -> None:
         parsed[p] = parser
     broken = []
     for p, parser in parsed.items():
-        assert parser.scripts == 0, p
+        # only the explorer's pages (egovkg.publish.explorer) run a script of their own
+        assert parser.scripts == 0 or p.relative_to(out).parts[0] == "explorer", p
         for link in parser.links:
             parts = urlsplit(link)
-            if parts.scheme in ("http", "https"):
+            if parts.scheme in ("http", "https", "data"):  # data: the explorer pages' empty favicon
                 continue
             assert not parts.scheme and not parts.netloc, (p, link)
             target = (p.parent / unquote(parts.path)).resolve() if parts.path else p

@@ -211,7 +211,7 @@ def test_unknown_view_and_focus_name_the_close_matches(idx):
 
 def test_render_all_returns_the_four_pages_without_writing(graph, tmp_path):
     out = views.render_all(graph, tmp_path / "viz")
-    assert sorted(out) == [tmp_path / "viz" / f"{n}.html" for n in sorted(views.PAGES)]
+    assert sorted(out) == [tmp_path / "viz" / f"{n}.html" for n in sorted([*views.PAGES, "neighbourhood"])]
     assert not (tmp_path / "viz").exists()
     assert all(html.startswith("<!DOCTYPE html>") for html in out.values())
 
@@ -237,7 +237,7 @@ def test_page_data_is_the_projection(idx, pages, name):
     assert len(data["nodes"]) == g.number_of_nodes()
     assert len(data["edges"]) == g.number_of_edges()
     assert [n["iri"] for n in data["nodes"]] == sorted(g)
-    assert {c["cls"]: c["n"] for c in data["legend"]} == classes(g)
+    assert {c["cls"]: c["n"] for c in data["legend"] if c["n"]} == classes(g)
     assert all(math.isfinite(n["x"]) and math.isfinite(n["y"]) for n in data["nodes"])
 
 
@@ -285,7 +285,9 @@ def test_hostile_labels_cannot_break_out(graph):
     office = next(n for n in data["nodes"] if n["key"] == "agency:qingdao-egov-office")
     assert HOSTILE_EN in office["alt"]  # a second English label is an other name, shown as text
     title = re.search(
-        r"<title>(.*?)</title>", views.render_view(hostile_graph(graph), "neighbourhood", focus="agency:evil"), re.S
+        r"<title>(.*?)</title>",
+        views.render_view(hostile_graph(graph), "neighbourhood", focus="agency:evil", lang="both"),
+        re.S,
     ).group(1)
     assert "<img" not in title and "&lt;img" in title
 
@@ -301,7 +303,7 @@ def test_vendored_vis_network_is_pyvis_bundle():
 
     pyvis = pytest.importorskip("pyvis")
     lib = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
-    ours = resources.files("egovkg") / "vendor" / "vis-network-9.1.2"
+    ours = resources.files("egovkg") / "publish" / "vendor" / "vis-network-9.1.2"
     # pyvis's copy has CRLF line ends, no final newline, and U+00A0 turned into spaces (3 places)
     theirs = (lib / "vis-network.min.js").read_bytes().replace(b"\r\n", b"\n")
     mine = (ours / "vis-network.min.js").read_bytes()
@@ -309,7 +311,7 @@ def test_vendored_vis_network_is_pyvis_bundle():
     assert (ours / "vis-network.min.css").read_bytes() == (lib / "vis-network.css").read_bytes()
     for licence in ("LICENSE-MIT", "LICENSE-APACHE-2.0"):
         assert (ours / licence).read_text(encoding="utf-8").strip()
-    readme = (resources.files("egovkg") / "vendor" / "README.md").read_text(encoding="utf-8")
+    readme = (resources.files("egovkg") / "publish" / "vendor" / "README.md").read_text(encoding="utf-8")
     assert "9.1.2" in readme and "Apache-2.0 OR MIT" in readme
 
 
@@ -385,3 +387,39 @@ def test_a_large_projection_is_cut_down_with_a_note(graph):
     html = views.render_view(graph, "overview", limit=50)
     assert "showing the 50 most connected of 202 nodes" in html
     assert views.cut_down(g) is g  # the shipped graph is drawn whole
+
+
+def test_class_names_come_from_the_ontology(graph, pages):
+    from rdflib.namespace import RDFS
+
+    assert not hasattr(views.CLASSES[0], "zh")  # the names are not restated in Python
+    for name in ("overview", "geography", "agencies"):
+        for entry in page_data(pages[name])["legend"]:
+            iri = views.STYLE[entry["cls"]].iri
+            names = {lit.language: str(lit) for lit in graph.objects(iri, RDFS.label)}
+            assert (entry["zh"], entry["en"]) == (names["zh"], names["en"]), entry["cls"]
+
+
+@pytest.mark.parametrize("deployment", ["viz", "site"])
+def test_every_linked_data_link_is_a_page_of_the_site(kg, deployment):
+    """From viz/ (beside build/site/) and from the site's own copy (explorer/): every entity the
+    pages carry links to a page the site has."""
+    import posixpath
+
+    from egovkg.publish.explorer import render_explorer
+    from egovkg.publish.site import Site
+
+    site = Site(kg)
+    pages = render_explorer(kg.union(), kg.base, deployment)
+    folder = "viz" if deployment == "viz" else "explorer"
+    for name in ("overview.html", "geography.html", "agencies.html", "neighbourhood.html"):
+        data = page_data(pages[name])
+        carried = data["nodes"] + data["extra"]
+        assert len(carried) == len(views.index(kg.union()).entities)  # the whole (small) graph travels along
+        for node in carried:
+            target = posixpath.normpath(posixpath.join(folder, node["page"]))
+            if deployment == "viz":
+                assert target.startswith("build/site/"), (name, node["page"])
+                target = target[len("build/site/") :]
+            assert target in site, (name, node["key"], node["page"])
+        assert data["views"]["neighbourhood"] == "neighbourhood.html" and "neighbourhood.html" in pages

@@ -58,7 +58,7 @@ class Layout:
         if missing:
             raise DataError(
                 f"no egovkg project here ({', '.join(str(p.relative_to(self.root)) for p in missing)} missing): "
-                "give a checkout's folder, or set EGOVKG_HOME to one",
+                "point EGOVKG_HOME at a checkout, or unset it to use the graph shipped with egovkg",
                 file=str(self.root),
             )
         return self

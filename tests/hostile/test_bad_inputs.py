@@ -146,7 +146,7 @@ def test_outside_a_project_every_command_says_so(command: list[str], tmp_path, m
     assert result.exit_code == 2
     assert result.stderr == (
         f"error: {tmp_path}: no egovkg project here (data/curated, ontology/egovkg.ttl missing): "
-        "run inside a checkout, or set EGOVKG_HOME to one\n"
+        "point EGOVKG_HOME at a checkout, or unset it to use the graph shipped with egovkg\n"
     )
 
 

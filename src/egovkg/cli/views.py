@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from egovkg.cli.common import data_option, handle_errors, table_width, the_kg
+from egovkg.cli.common import data_option, handle_errors, table_width, the_graph, the_kg
+from egovkg.paths import Layout
 
 
 @click.command()
@@ -24,7 +25,7 @@ from egovkg.cli.common import data_option, handle_errors, table_width, the_kg
 @click.option(
     "--lang",
     type=click.Choice(["zh", "en", "both"]),
-    default="both",
+    default="zh",
     show_default=True,
     help="Language of the labels when the page opens (the page can switch).",
 )
@@ -39,18 +40,81 @@ from egovkg.cli.common import data_option, handle_errors, table_width, the_kg
 def view(name: str, output: Path | None, lang: str, focus: str | None, depth: int, data: tuple[Path, ...]) -> None:
     """Write one interactive view as a self-contained HTML page that works offline.
 
-    NAME is overview (default), geography, agencies, timeline or neighbourhood
-    (which needs --focus).
+    NAME is overview (default), geography, agencies or neighbourhood, or one of
+    the explorer's own pages: index, map, timeline (these show both languages
+    and switch in the page; --lang, --focus and --depth do not apply to them).
+    The neighbourhood of --focus is drawn around it; without --focus the page
+    draws the neighbourhood of the entity named in its URL (#focus=ID).
 
     Example: egovkg view neighbourhood --focus agency:qingdao-egov-office --depth 2
     """
-    from egovkg.publish.views import check_name
+    import functools
+    import os
 
+    from egovkg.publish.explorer import GRAPH_PAGES, nav_css, nav_html
+    from egovkg.publish.views import check_name, index, project, render_view
+    from egovkg.util.atomic import write_text
+
+    if name in EXPLORER_PAGES:  # the explorer's own pages: the front page, the map, the timeline
+        _explorer_page(name, output, data)
+        return
     check_name(name)  # before the graph is built, so a typo fails fast
-    kg = the_kg(data)
-    page = kg.view(name, lang=lang, focus=focus, depth=depth)
-    target = page.save(output or kg.layout.viz / f"{name}.html")
-    click.echo(f"wrote {target} ({page.nodes} nodes, {page.edges} edges, {len(page.html.encode('utf-8')):,} bytes)")
+    idx = index(the_graph(data))
+    layout = Layout.default() if output is None else _project_layout()
+    target = output or layout.viz / f"{name}.html"
+    page_of = None  # the linked-data site (build/site/), linked from the details panel, relative to the page
+    if layout is not None:
+        site = os.path.relpath(layout.build / "site", target.resolve().parent).replace(os.sep, "/") + "/"
+        page_of = functools.partial(_site_page, site)
+
+    nav = f"<style>{nav_css()}</style>\n" + nav_html("viz", name if name in GRAPH_PAGES else None)
+    html = render_view(idx, name, lang=lang, focus=focus, depth=depth, page_of=page_of, nav=nav)
+    if name == "neighbourhood" and focus is None:
+        what = f"{len(idx.entities)} entities to pick from"
+    else:
+        g = project(idx, name, focus=focus, depth=depth)
+        what = f"{g.number_of_nodes()} nodes, {g.number_of_edges()} edges"
+    write_text(target, html)
+    click.echo(f"wrote {target} ({what}, {len(html.encode('utf-8')):,} bytes)")
+
+
+def _site_page(site: str, iri: str) -> str | None:
+    """The relative link to an entity's page of the site whose root is ``site``."""
+    from egovkg.graph.prefixes import DEFAULT_BASE
+    from egovkg.publish.site import stem_for
+
+    kind, stem = stem_for(iri, DEFAULT_BASE)
+    return f"{site}{stem}.html" if kind == "id" else None
+
+
+def _project_layout() -> Layout | None:
+    """The project's layout when the command runs inside one, else None."""
+    from egovkg.errors import EgovkgError
+
+    try:
+        return Layout.default()
+    except EgovkgError:
+        return None
+
+
+EXPLORER_PAGES = ("index", "map", "timeline")
+
+
+def _explorer_page(name: str, output: Path | None, data: tuple[Path, ...]) -> None:
+    from egovkg.graph.namespaces import DEFAULT_BASE
+    from egovkg.publish import explorer
+    from egovkg.util.atomic import write_text
+
+    graph = the_graph(data)
+    if name == "index":
+        html = explorer.render_index(graph, "viz")
+    elif name == "map":
+        html = explorer.render_map(graph, DEFAULT_BASE, "viz")
+    else:
+        html = explorer.render_timeline(graph, DEFAULT_BASE, "viz")
+    target = output or Layout.default().viz / explorer.page_file(name)
+    write_text(target, html)
+    click.echo(f"wrote {target} ({len(html.encode('utf-8')):,} bytes)")
 
 
 @click.command()

@@ -1,1 +1,1 @@
-"""Stage: what the build publishes (exports, views, statistics, the site)."""
+"""Stage: what people read and browse (the explorer's pages, the site) and what the build publishes."""

@@ -9,7 +9,8 @@ Inputs (computed once per build, see :mod:`egovkg.pipeline`):
 
 - ``graph``: the built dataset (its sorted N-Triples and its TriG, so a triple moved to
   another named graph counts), ``ontology``: ontology/egovkg.ttl, ``queries``: the catalogue,
-  ``code``: the egovkg package (code, templates, vendored files), ``base``: the base IRI.
+  ``code``: the egovkg package (code, templates, vendored files), ``base``: the base IRI,
+  ``options``: the outputs the build was asked for (the explorer links the site's query page).
 
 Entries are paths relative to the set: ``viz/NAME`` is published as ``viz/NAME`` of the
 project, anything else as ``OUT/<first part>`` (a file, or a folder such as ``site``).
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-INPUTS = ("graph", "ontology", "queries", "code", "base")
+INPUTS = ("graph", "ontology", "queries", "code", "base", "options")
 
 
 @dataclass(frozen=True)

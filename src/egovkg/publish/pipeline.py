@@ -67,6 +67,7 @@ class Context:
     base: str
     nt: bytes  # the union, sorted N-Triples
     trig: bytes  # the dataset, one named graph per origin
+    selected: dict[str, bool]  # the build's --views/--docs/--site
 
 
 def render_docs(ontology_path: Path) -> str:
@@ -165,10 +166,15 @@ def _docs(ctx: Context, folder: Path) -> list[str]:
 
 
 def _views(ctx: Context, folder: Path) -> list[str]:
-    from egovkg.publish.views import render_all
+    from egovkg.publish.explorer import render_explorer
 
-    pages = render_all(ctx.union, Path("viz"))
-    return write_files(folder, {path.as_posix(): html.encode("utf-8") for path, html in pages.items()})
+    query = False
+    if ctx.selected["site"]:  # the explorer in viz/ links the site's query page when the site has one
+        from egovkg.publish.site import Site
+
+        query = Site(ctx.kg).has_query_page
+    pages = render_explorer(ctx.union, ctx.kg.base, "viz", query=query)
+    return write_files(folder, {f"viz/{name}": html.encode("utf-8") for name, html in pages.items()})
 
 
 def _stats(ctx: Context, folder: Path) -> list[str]:
@@ -192,7 +198,7 @@ for _output in (
     Output("exports", ("graph", "code", "base"), _exports, label="exports (ttl, nt, jsonld, rdf, trig)"),
     Output("void", ("graph", "code", "base"), _void, label="VoID"),
     Output("docs", ("ontology", "code"), _docs, option="docs", label="ontology docs"),
-    Output("views", ("graph", "code"), _views, option="views", label="views"),
+    Output("views", ("graph", "code", "options"), _views, option="views", label="explorer pages"),
     Output("stats", ("graph", "code"), _stats, option="views", label="statistics and chart"),
     Output("site", ("graph", "queries", "code", "base"), _site, option="site", label="linked-data site"),
 ):
@@ -255,6 +261,7 @@ def run(
         "queries": _queries_digest(layout),
         "code": code,
         "base": base,
+        "options": ",".join(sorted(name for name, on in selected.items() if on)),
     }
     validated = hashlib.sha256(
         f"{inputs['graph']}\0{_file_digest(layout.shapes)}\0{inputs['queries']}\0{code}".encode()
@@ -280,7 +287,7 @@ def run(
                 previous,
                 key,
                 validated,
-                Context(layout, kg, union, base, nt, trig),
+                Context(layout, kg, union, base, nt, trig, selected),
             )
     except OSError as exc:  # a full disk, a read-only folder: the previous set stays published
         raise OutputError(f"cannot write {out}: {exc.strerror or exc}; the previous outputs are unchanged") from exc

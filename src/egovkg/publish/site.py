@@ -65,6 +65,8 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, VANN
 from egovkg.errors import EgovkgError, OutputError
 from egovkg.graph.build import KnowledgeGraph
 from egovkg.graph.namespaces import OA, ONTOLOGY_IRI, PREFIXES, bind_prefixes
+from egovkg.publish.explorer import CSP as EXPLORER_CSP
+from egovkg.publish.explorer import GRAPH_PAGES, NEIGHBOURHOOD_PAGE, QUERY_PAGE, SITE_FOLDER, page_file, show_in_graph
 from egovkg.rdfio.convert import xml_safe
 from egovkg.rdfio.export import describe, serialise
 from egovkg.rdfio.formats import RDF_FORMATS as FORMATS
@@ -89,6 +91,18 @@ NEIGHBOUR_LABELS = (RDFS.label, SKOS.prefLabel)
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; script-src 'none'"
 )
+# the explorer's pages (egovkg.publish.explorer), copied under SITE_FOLDER so one folder deploys everything
+EXPLORER_FILES: tuple[str, ...] = tuple(
+    sorted([*(page_file(name) for name in (*GRAPH_PAGES, "index", "map", "timeline")), NEIGHBOURHOOD_PAGE])
+)
+
+
+def csp_for(path: str) -> str:
+    """The Content-Security-Policy a site file is served with: the explorer's pages run their own
+    inline script; every other page runs none."""
+    return EXPLORER_CSP if path.startswith(f"{SITE_FOLDER}/") else CSP
+
+
 TERM_TYPES = {
     # section anchors start with "sec-" so they never collide with a term's own anchor (#Award)
     OWL.Class: ("类", "Classes", "sec-classes"),
@@ -308,6 +322,7 @@ class Site:
         self._make_plan()
         self._description = lru_cache(maxsize=256)(self._describe)
         self._store: Any = None  # an Oxigraph copy of the graph, for the descriptions (made when first needed)
+        self._explorer_pages: dict[str, str] | None = None
 
     # -- inventory -------------------------------------------------------------
 
@@ -345,6 +360,8 @@ class Site:
         for cls in self.classes:
             self._add(class_stem(cls) + ".html", lambda cls=cls: self._class_page(cls))
         self._add(CSS_PATH, self._css)
+        for name in EXPLORER_FILES:
+            self._add(f"{SITE_FOLDER}/{name}", lambda name=name: self._explorer()[name].encode("utf-8"))
         self._add(VOID_PATH, lambda: serialise(self.void(), "ttl"))
         for fmt in DUMP_FORMATS:
             self._add(f"dump/egovkg.{FORMATS[fmt].suffix}", lambda fmt=fmt: self._dump(fmt))
@@ -352,6 +369,19 @@ class Site:
     def _css(self) -> bytes:
         assert self.env.loader is not None
         return self.env.loader.get_source(self.env, "site.css")[0].encode("utf-8")
+
+    def _explorer(self) -> dict[str, str]:
+        """The explorer's pages for the site's copy, rendered together once (they share one index)."""
+        if self._explorer_pages is None:
+            from egovkg.publish.explorer import render_explorer
+
+            self._explorer_pages = render_explorer(self.graph, self.base, "site", query=self.has_query_page)
+        return self._explorer_pages
+
+    @property
+    def has_query_page(self) -> bool:
+        """Whether the site has a query page (``query.html``) for the explorer to link to."""
+        return QUERY_PAGE in self._plan
 
     def paths(self) -> list[str]:
         """Every file of the site, relative to its root, sorted."""
@@ -609,6 +639,7 @@ class Site:
                 "index": relative(page, "index.html"),
                 "ontology": relative(page, "ontology.html"),
                 "void": relative(page, VOID_PATH),
+                "explorer": relative(page, f"{SITE_FOLDER}/index.html"),
             },
         }
 
@@ -646,6 +677,9 @@ class Site:
                 extra["anchor"] = (
                     relative(page, "ontology.html") + "#" + urllib.parse.quote(self._local(r.iri), safe="")
                 )
+        shown = show_in_graph(self.graph, r.iri, self.base) if r.kind == "id" else None
+        if shown is not None:
+            extra["graph"] = relative(page, f"{SITE_FOLDER}/{shown.split('?', 1)[0]}") + "?" + shown.split("?", 1)[1]
         ctx.update(
             me=me,
             kind=r.kind,
@@ -870,6 +904,8 @@ def _write_some(site: Site, folder: Path, paths: list[str]) -> tuple[int, int]:
 
 
 __all__ = [
+    "EXPLORER_FILES",
+    "csp_for",
     "Site",
     "SiteReport",
     "build_site",

@@ -1,0 +1,386 @@
+"""The explorer: its pages, where they live and the one navigation bar they share.
+
+The explorer is deployed twice, with the same pages:
+
+``viz``
+    ``viz/`` of a checkout, written by ``egovkg build``. The linked-data site is
+    ``../build/site/`` from there.
+``site``
+    ``explorer/`` inside the static site (``egovkg site``), so one folder
+    deploys everything and ``egovkg serve --linked-data`` serves it; the site's
+    root is ``../``.
+
+Every link is relative, so both work from ``file://`` and from any server.
+The navigation bar is the Jinja partial ``templates/explorer/nav.html`` with its
+style in ``nav.css``; :func:`nav_html` renders it for one page of one
+deployment. It needs no script.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from egovkg.errors import EgovkgError
+
+TEMPLATES = "publish/templates/explorer"  # inside the egovkg package
+SITE_FOLDER = "explorer"  # the explorer's folder inside the static site
+VIZ_TO_SITE = "../build/site/"  # from viz/ to the site built by `egovkg build`
+QUERY_PAGE = "query.html"  # the site's query page, relative to the site root
+
+# (key, 中文, English, file): the explorer's own pages, in the order the bar shows them
+PAGES: tuple[tuple[str, str, str, str], ...] = (
+    ("index", "首页", "Home", "index.html"),
+    ("overview", "总览", "Overview", "overview.html"),
+    ("geography", "地域", "Geography", "geography.html"),
+    ("agencies", "机构", "Agencies", "agencies.html"),
+    ("map", "地图", "Map", "map.html"),
+    ("timeline", "时间线", "Timeline", "timeline.html"),
+)
+# pages of the site, relative to its root
+SITE_PAGES: tuple[tuple[str, str, str, str], ...] = (
+    ("query", "查询", "Query", QUERY_PAGE),
+    ("site", "关联数据", "Linked data", "index.html"),
+)
+DEPLOYMENTS = ("viz", "site")
+
+
+class ExplorerError(EgovkgError):
+    """A page or deployment the explorer does not have."""
+
+
+@dataclass(frozen=True)
+class NavLink:
+    key: str
+    href: str
+    zh: str
+    en: str
+    current: bool = False
+
+
+def site_prefix(deployment: str) -> str:
+    """The relative path from the explorer's folder to the site's root, ending in '/'."""
+    if deployment == "viz":
+        return VIZ_TO_SITE
+    if deployment == "site":
+        return "../"
+    raise ExplorerError(f"unknown explorer deployment '{deployment}' (choose {', '.join(DEPLOYMENTS)})")
+
+
+def page_file(key: str) -> str:
+    """The file name of one of the explorer's pages: ``page_file("map") == "map.html"``."""
+    for k, _zh, _en, file in PAGES:
+        if k == key:
+            return file
+    raise ExplorerError(f"the explorer has no page '{key}' (pages: {', '.join(k for k, *_ in PAGES)})")
+
+
+def nav_links(deployment: str = "viz", current: str | None = None, *, query: bool = False) -> list[NavLink]:
+    """The bar's links for a page (``current``, a key of :data:`PAGES`) of a deployment.
+
+    ``query=True`` adds the site's query page (only when the site has one: no dead link)."""
+    prefix = site_prefix(deployment)
+    if current is not None:
+        page_file(current)  # an unknown page is an error, not a bar with nothing marked
+    links = [NavLink(k, f"./{file}", zh, en, k == current) for k, zh, en, file in PAGES]
+    links += [NavLink(k, prefix + file, zh, en) for k, zh, en, file in SITE_PAGES if query or k != "query"]
+    return links
+
+
+@cache
+def _env() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("egovkg", TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def environment() -> Any:
+    """The Jinja environment of the explorer's templates (autoescaping on)."""
+    return _env()
+
+
+def nav_html(deployment: str = "viz", current: str | None = None, *, query: bool = False) -> str:
+    """The navigation bar's HTML for one page; inline :func:`nav_css` beside it."""
+    return _env().get_template("nav.html").render(nav=nav_links(deployment, current, query=query))
+
+
+@cache
+def asset(name: str) -> str:
+    """A file of ``templates/explorer/`` as text."""
+    return resources.files("egovkg").joinpath(f"{TEMPLATES}/{name}").read_text(encoding="utf-8")
+
+
+def nav_css() -> str:
+    return asset("nav.css")
+
+
+# -- what every page needs from the graph ----------------------------------------------------------
+
+
+def curie(iri: str, base: str) -> str:
+    """``award:2012-government-microblog-01`` for an IRI in the id space; the IRI itself otherwise.
+
+    The form the explorer's URLs carry (``?node=``) and ``egovkg view --focus`` reads."""
+    from egovkg.graph.prefixes import resource_prefixes
+
+    for prefix, ns in sorted(resource_prefixes(base).items(), key=lambda pn: -len(pn[1])):
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns) :]}"
+    return iri
+
+
+def labels(graph: Any, node: Any) -> tuple[str, str]:
+    """(Chinese, English) name of a node: rdfs:label, else skos:prefLabel, else dct:title; "" if none."""
+    from rdflib import Literal
+    from rdflib.namespace import DCTERMS, RDFS, SKOS
+
+    found: dict[str, str] = {}
+    for p in (RDFS.label, SKOS.prefLabel, DCTERMS.title):
+        for lit in sorted((o for o in graph.objects(node, p) if isinstance(o, Literal)), key=str):
+            lang = (lit.language or "").lower()
+            key = "zh" if lang.startswith("zh") and "latn" not in lang else "en" if lang.startswith("en") else None
+            if key and key not in found:
+                found[key] = str(lit)
+    return found.get("zh", ""), found.get("en", "")
+
+
+def site_href(iri: str, base: str, deployment: str) -> str | None:
+    """The relative link from the explorer's folder to a resource's page on the linked-data site."""
+    from egovkg.publish.site import stem_for
+
+    kind, stem = stem_for(str(iri), base)
+    if kind != "id":
+        return None
+    return site_prefix(deployment) + stem + ".html"
+
+
+def graph_href(node_curie: str, page: str = "overview") -> str:
+    """The link from an explorer page to a graph view with one node selected (``?node=``)."""
+    from urllib.parse import quote
+
+    return f"./{page_file(page)}?node={quote(node_curie, safe=':')}"
+
+
+# -- the explorer's own pages ----------------------------------------------------------------------
+
+TITLES: dict[str, tuple[str, str]] = {
+    "index": ("中国电子政务最佳实践知识图谱", "China E-Government Best Practice knowledge graph"),
+    "map": ("各省级行政区获奖数", "Awards per province"),
+    "timeline": ("电子政务政策时间线", "Timeline of Chinese e-government"),
+}
+# (key, 中文, English, about in Chinese, about in English) of each card on the front page
+CARDS: tuple[tuple[str, str, str, str, str], ...] = (
+    (
+        "overview",
+        "总览图",
+        "Overview graph",
+        "获奖、实践、机构、地区、项目与类别之间的关系网络。",
+        "Awards, practices, agencies, regions, programmes and categories as one network.",
+    ),
+    (
+        "geography",
+        "地域图",
+        "Geography",
+        "地区树（中国 → 省 → 市 → 区）及各地的实践与机构。",
+        "The region tree (China → province → city → district) with its practices and agencies.",
+    ),
+    (
+        "agencies",
+        "机构网络",
+        "Agencies",
+        "机构与企业、上级单位、联合申报与所涉项目。",
+        "Agencies and enterprises, their parent bodies, co-applicants and programmes.",
+    ),
+    (
+        "map",
+        "地图",
+        "Map",
+        "各省级行政区的获奖数与获奖名单（方格地图）。",
+        "Awards per provincial-level division, with their lists (a tile-grid map).",
+    ),
+    (
+        "timeline",
+        "时间线",
+        "Timeline",
+        "里程碑、政策文件与项目阶段，按真实时间比例排列。",
+        "Milestones, policy documents and programme phases on a proportional time axis.",
+    ),
+    ("query", "查询", "Query", "用 SPARQL 查询图谱。", "Ask the graph in SPARQL."),
+    (
+        "site",
+        "关联数据",
+        "Linked data",
+        "每个资源的页面与 RDF 描述、本体、数据下载。",
+        "A page and an RDF description for every resource, the ontology, the dumps.",
+    ),
+)
+# (key, class local name(s) in egov:, 中文, English) of the headline figures
+FIGURES: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
+    ("awards", ("Award",), "项获奖", "awards"),
+    ("categories", ("AwardCategory",), "个奖项类别", "award categories"),
+    ("practices", ("Practice",), "项获奖实践", "practices"),
+    ("agencies", ("Agency", "Enterprise"), "家机构与企业", "agencies and enterprises"),
+    ("regions", ("Region",), "个地区", "regions"),
+    ("documents", ("PolicyDocument",), "份政策文件", "policy documents"),
+    ("programmes", ("Programme",), "个项目", "programmes"),
+    ("milestones", ("Milestone",), "个里程碑", "milestones"),
+)
+
+
+def figures(graph: Any) -> list[dict[str, Any]]:
+    """The front page's headline figures, counted in the graph (distinct instances per class)."""
+    from rdflib import URIRef
+    from rdflib.namespace import RDF
+
+    from egovkg.graph.namespaces import ONTOLOGY_IRI
+
+    out = []
+    for key, classes, zh, en in FIGURES:
+        members: set[Any] = set()
+        for cls in classes:
+            members |= set(graph.subjects(RDF.type, URIRef(f"{ONTOLOGY_IRI}#{cls}")))
+        out.append({"key": key, "n": len(members), "zh": zh, "en": en})
+    return out
+
+
+def render_page(
+    page: str, deployment: str, *, query: bool = False, data: dict[str, Any] | None = None, **context: Any
+) -> str:
+    """One of the explorer's own pages (index, map, timeline) around its context and script data."""
+    from egovkg.publish.views import script_json
+
+    title = TITLES[page]
+    payload = {"title": list(title), "page": page, "deployment": deployment, **(data or {})}
+    return (
+        _env()
+        .get_template(f"{page}.html")
+        .render(
+            page=page,
+            title=title,
+            nav=nav_html(deployment, page, query=query),
+            css=nav_css() + "\n" + asset("explorer.css"),
+            js=asset("explorer.js") + "\n" + asset(f"{page}.js"),
+            data_json=script_json(payload),
+            deployment=deployment,
+            csp=CSP,
+            **context,
+        )
+    )
+
+
+def render_index(graph: Any, deployment: str = "viz", *, query: bool = False) -> str:
+    links = {link.key: link.href for link in nav_links(deployment, query=query)}
+    cards = [
+        {"key": k, "href": links[k], "zh": zh, "en": en, "about_zh": azh, "about_en": aen}
+        for k, zh, en, azh, aen in CARDS
+        if k in links
+    ]
+    return render_page("index", deployment, query=query, figures=figures(graph), cards=cards)
+
+
+def render_map(graph: Any, base: str, deployment: str = "viz", *, query: bool = False) -> str:
+    from egovkg.publish.provinces import map_model
+
+    m = map_model(graph, base, deployment)
+    return render_page("map", deployment, query=query, data={"map": m}, m=m)
+
+
+def render_timeline(graph: Any, base: str, deployment: str = "viz", *, query: bool = False) -> str:
+    from egovkg.publish.timeline import timeline_model
+
+    tl = timeline_model(graph, base, deployment)
+    counts = {k["key"]: sum(1 for i in tl["items"] if i["kind"] == k["key"]) for k in tl["kinds"]}
+    names = {k["key"]: (k["zh"], k["one"]) for k in tl["kinds"]}
+    return render_page(
+        "timeline", deployment, query=query, data={"timeline": tl}, t={**tl, "counts": counts, "kind_names": names}
+    )
+
+
+GRAPH_PAGES = ("overview", "geography", "agencies")  # the graph views the explorer carries (egovkg.views)
+NEIGHBOURHOOD_PAGE = "neighbourhood.html"  # egovkg.views' page of any entity's neighbourhood (not in the bar)
+TIMELINE_CLASSES = frozenset({"Milestone", "PolicyDocument", "Selection", "Programme"})
+# The policy of the explorer's pages: inline script and style of their own, nothing fetched.
+CSP = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; "
+    "font-src data:; base-uri 'none'; form-action 'none'"
+)
+
+
+def render_explorer(graph: Any, base: str, deployment: str = "viz", *, query: bool = False) -> dict[str, str]:
+    """Every page of the explorer for one deployment, {file name: HTML}: the graph views,
+    the front page, the map and the timeline. ``query``: the site has a query page to link to."""
+    from egovkg.publish import views
+
+    idx = views.index(graph)
+
+    def page_of(iri: str) -> str | None:
+        return site_href(iri, base, deployment)
+
+    nav = f"<style>{nav_css()}</style>\n"
+    out = {
+        page_file(name): views.render_view(
+            idx, name, page_of=page_of, nav=nav + nav_html(deployment, name, query=query)
+        )
+        for name in GRAPH_PAGES
+    }
+    # the neighbourhood of any entity, named in the URL (#focus=ID): "open neighbourhood" in the views
+    out[NEIGHBOURHOOD_PAGE] = views.render_view(
+        idx, "neighbourhood", page_of=page_of, nav=nav + nav_html(deployment, None, query=query)
+    )
+    out["index.html"] = render_index(graph, deployment, query=query)
+    out["map.html"] = render_map(graph, base, deployment, query=query)
+    out["timeline.html"] = render_timeline(graph, base, deployment, query=query)
+    return dict(sorted(out.items()))
+
+
+def show_in_graph(graph: Any, node: Any, base: str) -> str | None:
+    """The explorer page (relative to the explorer's folder, with ``?node=``) that shows a node
+    selected: the first graph view that draws its class, else the timeline; None if none does."""
+    from rdflib.namespace import RDF
+
+    from egovkg.graph.namespaces import ONTOLOGY_IRI
+    from egovkg.publish import views
+
+    local = {
+        str(t)[len(ONTOLOGY_IRI) + 1 :] for t in graph.objects(node, RDF.type) if str(t).startswith(ONTOLOGY_IRI + "#")
+    }
+    c = curie(str(node), base)
+    if c == str(node):
+        return None
+    for name in GRAPH_PAGES:
+        if local & views.VIEW_CLASSES.get(name, frozenset()):
+            return graph_href(c, name)[2:]
+    if local & TIMELINE_CLASSES:
+        return graph_href(c, "timeline")[2:]
+    return None
+
+
+__all__ = [
+    "CSP",
+    "DEPLOYMENTS",
+    "render_explorer",
+    "render_index",
+    "render_map",
+    "render_timeline",
+    "show_in_graph",
+    "PAGES",
+    "SITE_FOLDER",
+    "ExplorerError",
+    "NavLink",
+    "asset",
+    "environment",
+    "nav_css",
+    "nav_html",
+    "nav_links",
+    "page_file",
+    "site_prefix",
+]

@@ -1,0 +1,348 @@
+"""Layouts: page coordinates for a projection, computed in Python so the browser runs no physics."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from egovkg.publish.views.index import CLASSES, STYLE
+
+EXACT_REPULSION_MAX = 1000
+EDGE_PX = 110.0  # median edge length of a force layout, in page pixels
+
+
+# -- layouts --------------------------------------------------------------------------------------
+
+
+def layout(g: nx.Graph) -> dict[str, tuple[float, float]]:
+    """Page coordinates for every node, chosen by the projection's view."""
+    if len(g) == 0:
+        return {}
+    view = g.graph.get("view")
+    if view == "timeline":
+        return timeline_layout(g)
+    if view == "geography" and "focus" not in g.graph:
+        roots = [n for n in sorted(g) if g.nodes[n].get("parent") is None]
+        parent = {n: g.nodes[n]["parent"] for n in g}
+        return radial_layout(g, roots, parent=parent)
+    if "focus" in g.graph:
+        return radial_layout(g, [g.graph["focus"]], spacing=120.0, min_ring=260.0)
+    return force_layout(g, radii={n: node_size(g, n) for n in g})
+
+
+def _tree(g: nx.Graph, roots: list[str], parent: Mapping[str, str | None] | None) -> dict[str, list[str]]:
+    """Children lists of a spanning forest: the given parent map, or BFS from the roots."""
+    children: dict[str, list[str]] = defaultdict(list)
+    if parent is not None:
+        for n in sorted(g):
+            if parent.get(n) is not None:
+                children[parent[n]].append(n)
+        return children
+    seen = set(roots)
+    frontier = list(roots)
+    while frontier:
+        nxt = []
+        for n in frontier:
+            for m in sorted(g.neighbors(n)):
+                if m not in seen:
+                    seen.add(m)
+                    children[n].append(m)
+                    nxt.append(m)
+        frontier = nxt
+    rest = [n for n in sorted(g) if n not in seen]
+    if rest:  # nodes the BFS never reached become extra roots
+        roots.extend(r for r in rest if r not in roots)
+    return children
+
+
+def radial_layout(
+    g: nx.Graph,
+    roots: list[str],
+    *,
+    parent: Mapping[str, str | None] | None = None,
+    spacing: float = 60.0,
+    min_ring: float = 150.0,
+) -> dict[str, tuple[float, float]]:
+    """A radial tidy tree: one ring per depth, each parent at the middle of its leaves. A leaf's
+    share of the circle is inversely proportional to its ring's radius, so neighbouring leaves
+    are about ``spacing`` pixels apart on every ring. Linear in the number of nodes."""
+    roots = list(roots)
+    children = _tree(g, roots, parent)
+    order = {c.key: i for i, c in enumerate(CLASSES)}
+
+    def sort_key(n: str) -> tuple[int, str]:
+        return (order.get(g.nodes[n].get("cls", ""), 99), n)
+
+    for kids in children.values():
+        kids.sort(key=sort_key)
+    top = sorted(roots, key=sort_key)
+    if len(top) > 1:  # several roots: hang them from a virtual centre
+        children[""] = top
+        top = [""]
+    leaves: list[tuple[str, int]] = []
+    depth: dict[str, int] = {}
+    stack = [(r, 0) for r in reversed(top)]
+    while stack:
+        node, d = stack.pop()
+        depth[node] = d
+        kids = children.get(node, [])
+        if not kids:
+            leaves.append((node, d))
+        stack.extend((k, d + 1) for k in reversed(kids))
+    weights = [1 / max(d, 1) for _leaf, d in leaves]
+    total = sum(weights)
+    ring = max(spacing * total / (2 * math.pi), min_ring)
+    angle: dict[str, float] = {}
+    at = 0.0
+    for (leaf, _d), w in zip(leaves, weights, strict=True):
+        share = 2 * math.pi * w / total
+        angle[leaf] = at + share / 2
+        at += share
+    # parents sit between their first and last leaf: walk nodes deepest first
+    for node in sorted(depth, key=lambda n: -depth[n]):
+        kids = children.get(node, [])
+        if kids:
+            angle[node] = (angle[kids[0]] + angle[kids[-1]]) / 2
+    pos = {}
+    for node, d in depth.items():
+        if node == "":
+            continue
+        r = d * ring
+        pos[node] = (round(r * math.cos(angle[node]), 1), round(r * math.sin(angle[node]), 1))
+    return pos
+
+
+def _pm_repulsion(pos: np.ndarray, k: float, grid: int = 128) -> np.ndarray:
+    """Fruchterman-Reingold repulsion (k^2/d) by particle-mesh: node counts on a grid convolved
+    with the force kernel by FFT. O(n + grid^2 log grid) instead of O(n^2); no periodic wrap,
+    the grid is padded to twice the layout's extent."""
+    lo = pos.min(0)
+    span = max(float((pos.max(0) - lo).max()), 1e-9) * (1 + 1e-9)
+    h = span / grid
+    cell = np.clip(np.floor((pos - lo) / h).astype(np.int64), 0, grid - 1)
+    size = 2 * grid
+    rho = np.zeros((size, size))
+    np.add.at(rho, (cell[:, 0], cell[:, 1]), 1.0)
+    off = (np.arange(size) + grid) % size - grid
+    dx, dy = off[:, None] * h, off[None, :] * h
+    r2 = dx * dx + dy * dy
+    r2[0, 0] = np.inf
+    rho_f = np.fft.rfft2(rho)
+    fx = np.fft.irfft2(rho_f * np.fft.rfft2(k * k * dx / r2), s=rho.shape)
+    fy = np.fft.irfft2(rho_f * np.fft.rfft2(k * k * dy / r2), s=rho.shape)
+    return np.stack([fx[cell[:, 0], cell[:, 1]], fy[cell[:, 0], cell[:, 1]]], axis=1)
+
+
+def _exact_repulsion(pos: np.ndarray, k: float) -> np.ndarray:
+    n = len(pos)
+    disp = np.zeros_like(pos)
+    chunk = max(1, 1_000_000 // n)
+    for s in range(0, n, chunk):
+        d = pos[s : s + chunk, None, :] - pos[None, :, :]
+        d2 = np.einsum("ijk,ijk->ij", d, d)
+        np.maximum(d2, 1e-12, out=d2)
+        disp[s : s + chunk] += np.einsum("ijk,ij->ik", d, (k * k) / d2)
+    return disp
+
+
+def force_layout(
+    g: nx.Graph,
+    *,
+    iterations: int | None = None,
+    seed: int = 0,
+    gravity: float = 0.05,
+    repulsion: float = 1.0,
+    radii: Mapping[str, float] | None = None,
+) -> dict[str, tuple[float, float]]:
+    """Fruchterman-Reingold with gravity, from a seeded start, scaled to page pixels; with
+    ``radii``, overlapping nodes are then pushed apart (up to OVERLAP_REMOVAL_MAX nodes)."""
+    nodes = sorted(g)
+    n = len(nodes)
+    if n == 1:
+        return {nodes[0]: (0.0, 0.0)}
+    at = {v: i for i, v in enumerate(nodes)}
+    edges = np.array(sorted((at[u], at[v]) for u, v in g.edges()), dtype=np.int64).reshape(-1, 2)
+    rng = np.random.default_rng(seed)
+    pos = rng.random((n, 2))
+    k = 1 / math.sqrt(n)
+    iterations = iterations if iterations is not None else (300 if n <= EXACT_REPULSION_MAX else 120)
+    repulse = _exact_repulsion if n <= EXACT_REPULSION_MAX else _pm_repulsion
+    temperature = 0.1
+    cool = temperature / (iterations + 1)
+    for _ in range(iterations):
+        disp = repulse(pos, k) * repulsion
+        if len(edges):
+            delta = pos[edges[:, 0]] - pos[edges[:, 1]]
+            dist = np.sqrt((delta * delta).sum(1)) + 1e-12
+            f = delta * (dist / k)[:, None]
+            np.add.at(disp, edges[:, 0], -f)
+            np.add.at(disp, edges[:, 1], f)
+        disp -= gravity * (pos - pos.mean(0)) / k  # keeps components and isolated nodes in view
+        length = np.sqrt((disp * disp).sum(1)) + 1e-12
+        pos += disp * (np.minimum(length, temperature) / length)[:, None]
+        temperature -= cool
+    # Scale to pixels: edges about EDGE_PX long, but never so tight that the median node has a
+    # neighbour closer than NEIGHBOUR_PX (graphs with many long edges would collapse otherwise).
+    scale = NEIGHBOUR_PX / max(_median_nearest(pos), 1e-9)
+    if len(edges):
+        delta = pos[edges[:, 0]] - pos[edges[:, 1]]
+        scale = max(scale, EDGE_PX / max(float(np.median(np.sqrt((delta * delta).sum(1)))), 1e-9))
+    pos = _landscape((pos - pos.mean(0)) * scale)
+    if radii is not None and n <= OVERLAP_REMOVAL_MAX:
+        pos = _remove_overlaps(pos, np.array([radii.get(v, 10.0) for v in nodes], dtype=float))
+    return {v: (round(float(pos[i, 0]), 1), round(float(pos[i, 1]), 1)) for v, i in at.items()}
+
+
+OVERLAP_REMOVAL_MAX = 1500
+
+
+def _landscape(pos: np.ndarray) -> np.ndarray:
+    """Turn a centred layout so its longest extent runs left to right, like the browser window."""
+    if len(pos) < 3:
+        return pos
+    values, vectors = np.linalg.eigh(np.cov(pos.T))
+    v = vectors[:, int(np.argmax(values))]
+    if v[0] < 0 or (v[0] == 0 and v[1] < 0):  # eigenvectors have no sign of their own: fix one
+        v = -v
+    rotate = np.array([[v[0], v[1]], [-v[1], v[0]]])
+    return pos @ rotate.T
+
+
+NEIGHBOUR_PX = 45.0
+
+
+def _median_nearest(pos: np.ndarray, sample: int = 2000) -> float:
+    """Median distance from a node to its nearest neighbour (over an even sample of nodes)."""
+    n = len(pos)
+    probe = np.arange(0, n, max(1, n // sample))
+    best = np.empty(len(probe))
+    chunk = max(1, 2_000_000 // n)
+    for s in range(0, len(probe), chunk):
+        rows = probe[s : s + chunk]
+        d = pos[rows, None, :] - pos[None, :, :]
+        d2 = np.einsum("ijk,ijk->ij", d, d)
+        d2[np.arange(len(rows)), rows] = np.inf
+        best[s : s + chunk] = np.sqrt(d2.min(1))
+    return float(np.median(best))
+
+
+def _remove_overlaps(pos: np.ndarray, radii: np.ndarray, *, margin: float = 8.0, rounds: int = 80) -> np.ndarray:
+    """Push apart nodes whose shapes overlap (a force layout ignores node sizes), a little at a
+    time so the picture keeps its shape. Pairwise, so only for graphs up to a few thousand nodes."""
+    pos = pos.copy()
+    need = radii[:, None] + radii[None, :] + margin
+    np.fill_diagonal(need, 0.0)
+    for _ in range(rounds):
+        delta = pos[:, None, :] - pos[None, :, :]
+        dist = np.sqrt(np.einsum("ijk,ijk->ij", delta, delta))
+        np.fill_diagonal(dist, np.inf)
+        over = np.clip(need - dist, 0.0, None)
+        if over.max() < 0.5:
+            break
+        # coincident nodes: separate along a fixed direction, keyed by index so it is deterministic
+        same = dist < 1e-6
+        if same.any():
+            i, j = np.nonzero(np.triu(same))
+            pos[j] += np.stack([np.cos(j), np.sin(j)], axis=1)
+            continue
+        push = np.einsum("ijk,ij->ik", delta / dist[..., None], over * 0.5)
+        pos += push
+    return pos
+
+
+TIMELINE_PX_PER_YEAR = 150.0
+TIMELINE_MAX_GAP = 2  # a longer stretch of years with nothing in it is drawn this long, with a break
+TIMELINE_LANES: tuple[tuple[tuple[str, ...], tuple[str, str], float, int], ...] = (
+    # (classes, caption, y of the lane's first row, direction its rows stack in)
+    (("Agency", "Enterprise", "Person", "Region", "StrategicGoal"), ("相关机构与目标", "Bodies and goals"), -300, -1),
+    (("PolicyDocument", "Selection"), ("政策文件与评选", "Documents and the selection"), -150, -1),
+    (("Milestone",), ("里程碑", "Milestones"), 0, 1),
+    (("Programme",), ("重大工程", "Programmes"), 200, 1),
+)
+TIMELINE_ROW = 48.0
+TIMELINE_GAP = 170.0  # minimum horizontal distance between two nodes in one row
+
+
+def time_scale(dates: Iterable[float]) -> tuple[dict[int, float], list[tuple[int, int, float]]]:
+    """x of the start of every year on the axis, and the breaks (from, to, x): years run left to
+    right at a fixed rate, but an empty stretch longer than TIMELINE_MAX_GAP years is shortened."""
+    years = sorted({math.floor(d) for d in dates})
+    xs: dict[int, float] = {}
+    breaks: list[tuple[int, int, float]] = []
+    x = 0.0
+    for i, year in enumerate(years):
+        if i:
+            gap = year - years[i - 1]
+            if gap > TIMELINE_MAX_GAP:
+                breaks.append((years[i - 1], year, x + TIMELINE_MAX_GAP * TIMELINE_PX_PER_YEAR / 2))
+                x += TIMELINE_MAX_GAP * TIMELINE_PX_PER_YEAR
+            else:
+                for k in range(1, gap):
+                    xs[years[i - 1] + k] = x + k * TIMELINE_PX_PER_YEAR
+                x += gap * TIMELINE_PX_PER_YEAR
+        xs[year] = x
+    return xs, breaks
+
+
+def timeline_layout(g: nx.Graph) -> dict[str, tuple[float, float]]:
+    """Left to right by date, one lane per kind of node; nodes too close in time take the next row
+    of their lane. Undated nodes stand in a block left of the axis."""
+    dates = {n: g.nodes[n].get("date") for n in g}
+    xs, _breaks = time_scale(d for d in dates.values() if d is not None)
+    lane_of = {c: i for i, (classes, _cap, _y, _dir) in enumerate(TIMELINE_LANES) for c in classes}
+    pos: dict[str, tuple[float, float]] = {}
+    rows: dict[int, list[float]] = defaultdict(list)  # lane -> right-most x in each of its rows
+    undated: dict[int, int] = defaultdict(int)
+    for n in sorted(g, key=lambda n: (dates[n] is None, dates[n] or 0, n)):
+        lane = lane_of.get(g.nodes[n]["cls"], 0)
+        _classes, _cap, y0, direction = TIMELINE_LANES[lane]
+        date = dates[n]
+        if date is None:
+            i = undated[lane]
+            undated[lane] += 1
+            x = -TIMELINE_GAP * (1 + i % 2)
+            pos[n] = (round(x, 1), round(y0 + direction * (i // 2) * TIMELINE_ROW, 1))
+            continue
+        x = xs[math.floor(date)] + (date - math.floor(date)) * TIMELINE_PX_PER_YEAR
+        lane_rows = rows[lane]
+        for row, right in enumerate(lane_rows):
+            if x - right >= TIMELINE_GAP:
+                lane_rows[row] = x
+                break
+        else:
+            lane_rows.append(x)
+            row = len(lane_rows) - 1
+        pos[n] = (round(x, 1), round(y0 + direction * row * TIMELINE_ROW, 1))
+    return pos
+
+
+def timeline_axis(g: nx.Graph, pos: Mapping[str, tuple[float, float]]) -> dict[str, Any]:
+    """What the page draws behind the timeline: year lines, breaks, lane captions."""
+    dates = [d for n in g if (d := g.nodes[n].get("date")) is not None]
+    if not dates:
+        return {}
+    xs, breaks = time_scale(dates)
+    ys = [y for _x, y in pos.values()] or [0.0]
+    undated = any(g.nodes[n].get("date") is None for n in g)
+    return {
+        "years": [[year, round(x, 1)] for year, x in sorted(xs.items())],
+        "breaks": [[a, b, round(x, 1)] for a, b, x in breaks],
+        "top": min(ys) - 70,
+        "bottom": max(ys) + 50,
+        "lanes": [[zh, en, y0] for _classes, (zh, en), y0, _d in TIMELINE_LANES],
+        "undated": [round(-1.5 * TIMELINE_GAP, 1), "无日期", "undated"] if undated else None,
+    }
+
+
+def node_size(g: nx.Graph, iri: str) -> float:
+    """Radius of a node on the page: by class, growing with degree (geography: with awards)."""
+    data = g.nodes[iri]
+    style = STYLE[data["cls"]]
+    if g.graph.get("view") == "geography":
+        return round(style.size * 0.8 + 5 * math.sqrt(data.get("awards", 0)), 1)
+    return round(style.size + 1.5 * math.sqrt(g.degree(iri)), 1)
