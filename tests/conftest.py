@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.server
 import os
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from egovkg.graph.build import KnowledgeGraph, build
 from egovkg.ingest.curated import SCHEMAS, read_table
@@ -22,9 +25,27 @@ from egovkg.paths import Layout
 # passes or fails the same way each time; elsewhere each run draws new examples.
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+# Tests write only to tmp: Hypothesis keeps its example database and constants cache in the
+# working folder's .hypothesis/ unless told otherwise.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "egovkg-hypothesis")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+HOME_PARTS = ("data", "ontology", "queries")  # what a command needs to find the project
+
+
+@pytest.fixture(scope="session", autouse=True)
+def egovkg_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A copy of the project's inputs in tmp, named by EGOVKG_HOME for the whole session (and the
+    subprocesses it starts), so tests never write into the checkout: commands that default to
+    the project's build/ (the graph cache), viz/ or build/site write here instead. Tests that
+    read the shipped files read them from ROOT; the copy holds the same bytes."""
+    home = tmp_path_factory.mktemp("egovkg-home")
+    for part in HOME_PARTS:
+        shutil.copytree(ROOT / part, home / part)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EGOVKG_HOME", str(home))
+        yield home
 
 
 @pytest.fixture(scope="session")

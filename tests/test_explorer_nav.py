@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from egovkg.publish import explorer
+from egovkg.publish import addresses
 
 
 def _hrefs(html: str) -> list[str]:
@@ -15,7 +15,7 @@ def _hrefs(html: str) -> list[str]:
 
 
 def test_viz_links_reach_the_site_under_build() -> None:
-    hrefs = _hrefs(explorer.nav_html("viz", "overview", query=True))
+    hrefs = _hrefs(addresses.nav_html("viz", "overview", query=True))
     assert hrefs == [
         "./index.html",
         "./overview.html",
@@ -29,29 +29,29 @@ def test_viz_links_reach_the_site_under_build() -> None:
 
 
 def test_site_copy_links_up_one_folder() -> None:
-    hrefs = _hrefs(explorer.nav_html("site", "map", query=True))
+    hrefs = _hrefs(addresses.nav_html("site", "map", query=True))
     assert hrefs[-2:] == ["../query.html", "../index.html"]
 
 
 def test_current_page_is_marked_once_per_list() -> None:
-    html = explorer.nav_html("viz", "timeline")
+    html = addresses.nav_html("viz", "timeline")
     assert html.count('aria-current="page"') == 2  # the inline list and the folded menu
     assert re.search(r'href="./timeline.html" data-egk-nav="timeline" aria-current="page"', html)
 
 
 def test_no_script_and_both_languages() -> None:
-    html = explorer.nav_html("site", None)
+    html = addresses.nav_html("site", None)
     assert "<script" not in html and "aria-current" not in html
     assert "时间线" in html and "Timeline" in html
 
 
 def test_query_link_only_when_the_site_has_a_query_page() -> None:
-    assert all(link.key != "query" for link in explorer.nav_links("viz"))
-    assert [link.key for link in explorer.nav_links("site", query=True)][-2:] == ["query", "site"]
+    assert all(link.key != "query" for link in addresses.nav_links("viz"))
+    assert [link.key for link in addresses.nav_links("site", query=True)][-2:] == ["query", "site"]
 
 
 def test_unknown_deployment_or_page_is_an_error() -> None:
-    with pytest.raises(explorer.ExplorerError, match="deployment 'web'"):
-        explorer.nav_links("web")
-    with pytest.raises(explorer.ExplorerError, match="no page 'graph'"):
-        explorer.nav_links("viz", "graph")
+    with pytest.raises(addresses.ExplorerError, match="deployment 'web'"):
+        addresses.nav_links("web")
+    with pytest.raises(addresses.ExplorerError, match="no page 'graph'"):
+        addresses.nav_links("viz", "graph")

@@ -150,6 +150,7 @@ def _outputs(home: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.slow  # two whole builds in subprocesses
 def test_two_builds_are_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
     """Every output: the exports, VoID, the ontology docs, the views and the statistics."""
     _build(tmp_path / "a", "0")

@@ -810,6 +810,7 @@ PIECES = ["\\", "u", "U", "0000", "0041", "D800", "0010FFFF", "1F600", "ffff", '
 VALUES = st.text() | st.lists(st.sampled_from(PIECES), max_size=12).map("".join)
 
 
+@pytest.mark.fuzz
 @settings(max_examples=300, deadline=None)
 @given(VALUES)
 def test_any_string_value_is_one_literal(value: str) -> None:

@@ -25,7 +25,8 @@ from egovkg.errors import EgovkgError
 from egovkg.graph.build import KnowledgeGraph
 from egovkg.graph.namespaces import EGOV, OA, ONTOLOGY_IRI
 from egovkg.publish import site as site_mod
-from egovkg.publish.site import MARKER, RDF_FORMATS, Site, build_site, class_stem, escape_segment, stem_for
+from egovkg.publish.addresses import class_stem, escape_segment, stem_for
+from egovkg.publish.site import MARKER, RDF_FORMATS, Site, build_site
 from egovkg.rdfio.formats import RDF_FORMATS as FORMATS
 
 from .conftest import ROOT
@@ -338,6 +339,7 @@ def test_escape_segment(segment: str, expected: str) -> None:
     assert escape_segment(segment) == expected
 
 
+@pytest.mark.fuzz
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=120), st.text(max_size=120))
 def test_escape_segment_is_safe_and_injective(a: str, b: str) -> None:

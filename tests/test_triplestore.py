@@ -298,7 +298,7 @@ def _serve(tmp_path: Path, port: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "egovkg", "serve", "--port", str(port)],
         cwd=tmp_path,
-        env={**os.environ, "EGOVKG_HOME": str(ROOT)},
+        env=dict(os.environ),  # EGOVKG_HOME: the session's copy (conftest.egovkg_home)
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -66,6 +66,15 @@ class NamedGraphsError(RDFInputError):
         super().__init__(message)
 
 
+class LimitError(EgovkgError):
+    """An input is over one of egovkg's limits (size, nesting depth, entity expansion) or asks for
+    a document egovkg never fetches (a JSON-LD context by IRI). See egovkg.util.limits."""
+
+
+class RDFLimitError(LimitError, RDFInputError):
+    """An RDF file refused before parsing: over a limit, or referring to a remote context."""
+
+
 class QueryError(EgovkgError):
     """A SPARQL query is unknown, malformed or failed."""
 

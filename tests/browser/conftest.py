@@ -102,3 +102,12 @@ def open_page(browser) -> Iterator[Any]:
     yield _open
     for o in opened:
         o.close()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test in this folder drives Chromium: marked ``browser``, so `pytest -m "not browser"`
+    leaves them out without each module having to say so."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.browser)

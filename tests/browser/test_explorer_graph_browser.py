@@ -14,7 +14,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from egovkg.publish import views
-from egovkg.publish.explorer import render_explorer, site_href
+from egovkg.publish.addresses import site_href
+from egovkg.publish.explorer import render_explorer
 from egovkg.publish.site import Site
 
 pytestmark = pytest.mark.browser

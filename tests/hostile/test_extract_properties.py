@@ -15,6 +15,8 @@ from egovkg.ingest.extract import Extractor
 
 from ..conftest import ROOT
 
+pytestmark = pytest.mark.fuzz  # generated inputs: left out by pytest -m "not fuzz"
+
 SETTINGS = settings(
     max_examples=int(os.environ.get("EGOVKG_HYPOTHESIS_EXAMPLES", "150")),
     deadline=None,
@@ -68,6 +70,7 @@ def test_mutated_announcements(extractor: Extractor, source_text: str, data: st.
     check(extractor, text)
 
 
+@pytest.mark.slow
 def test_bounded_coverage_guided_fuzzing(tmp_path) -> None:
     """atheris over the real announcement as seed corpus; CI runs a bounded number of inputs."""
     pytest.importorskip("atheris")

@@ -40,6 +40,7 @@ def reference(tmp_path_factory) -> dict[str, bytes]:
     return _files(out)
 
 
+@pytest.mark.slow
 def test_two_builds_at_once_produce_correct_files(tmp_path: Path, reference: dict[str, bytes]) -> None:
     procs = [
         subprocess.Popen([*BUILD, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -51,6 +52,7 @@ def test_two_builds_at_once_produce_correct_files(tmp_path: Path, reference: dic
     assert _files(tmp_path) == reference
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delay", [0.8, 1.6, 2.4])
 def test_a_build_killed_midway_leaves_whole_files(tmp_path: Path, reference: dict[str, bytes], delay: float) -> None:
     previous = {name: b"previous " + name.encode() for name in reference}
@@ -67,6 +69,7 @@ def test_a_build_killed_midway_leaves_whole_files(tmp_path: Path, reference: dic
         assert data in (previous[name], reference[name]), f"{name} is neither the old nor the new file"
 
 
+@pytest.mark.slow
 def test_an_oversized_input_is_refused_by_the_memory_store_and_streamed_by_oxigraph(tmp_path: Path) -> None:
     big = tmp_path / "big.ttl"
     with big.open("w", encoding="utf-8") as fh:

@@ -70,8 +70,10 @@ def extract(source: Path, output: Path | None, fmt: str) -> None:
     from egovkg.ingest.curated import SCHEMAS, read_table
     from egovkg.ingest.extract import Extractor, Gazetteer, Lexicon
     from egovkg.util.atomic import write_text
+    from egovkg.util.limits import check_source_size
 
     layout = Layout.default()
+    check_source_size(source)
     try:
         text = source.read_bytes().decode("utf-8")
     except OSError as exc:

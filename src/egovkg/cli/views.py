@@ -51,7 +51,7 @@ def view(name: str, output: Path | None, lang: str, focus: str | None, depth: in
     import functools
     import os
 
-    from egovkg.publish.explorer import GRAPH_PAGES, nav_css, nav_html
+    from egovkg.publish.addresses import GRAPH_PAGES, nav_css, nav_html
     from egovkg.publish.views import check_name, index, project, render_view
     from egovkg.util.atomic import write_text
 
@@ -81,7 +81,7 @@ def view(name: str, output: Path | None, lang: str, focus: str | None, depth: in
 def _site_page(site: str, iri: str) -> str | None:
     """The relative link to an entity's page of the site whose root is ``site``."""
     from egovkg.graph.prefixes import DEFAULT_BASE
-    from egovkg.publish.site import stem_for
+    from egovkg.publish.addresses import stem_for
 
     kind, stem = stem_for(iri, DEFAULT_BASE)
     return f"{site}{stem}.html" if kind == "id" else None

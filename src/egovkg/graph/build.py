@@ -28,6 +28,7 @@ from egovkg.ingest.extract import Extractor, Gazetteer, Lexicon
 from egovkg.ingest.link import Linked, link
 from egovkg.ingest.model import Span
 from egovkg.paths import Layout
+from egovkg.util.limits import check_source_size
 
 # Lower case, as Oxigraph normalises language tags: the same literal on every store.
 PINYIN = "zh-latn-pinyin"
@@ -79,6 +80,7 @@ def pinyin(name: str) -> str:
 
 
 def read_source(path: Path, sha256: str) -> str:
+    check_source_size(path)
     try:
         data = path.read_bytes()
     except OSError as exc:

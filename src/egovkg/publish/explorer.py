@@ -18,156 +18,25 @@ deployment. It needs no script.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Any
 
-from egovkg.errors import EgovkgError
-
-TEMPLATES = "publish/templates/explorer"  # inside the egovkg package
-SITE_FOLDER = "explorer"  # the explorer's folder inside the static site
-VIZ_TO_SITE = "../build/site/"  # from viz/ to the site built by `egovkg build`
-QUERY_PAGE = "query.html"  # the site's query page, relative to the site root
-
-# (key, 中文, English, file): the explorer's own pages, in the order the bar shows them
-PAGES: tuple[tuple[str, str, str, str], ...] = (
-    ("index", "首页", "Home", "index.html"),
-    ("overview", "总览", "Overview", "overview.html"),
-    ("geography", "地域", "Geography", "geography.html"),
-    ("agencies", "机构", "Agencies", "agencies.html"),
-    ("map", "地图", "Map", "map.html"),
-    ("timeline", "时间线", "Timeline", "timeline.html"),
+from egovkg.publish.addresses import (
+    CSP,
+    GRAPH_PAGES,
+    NEIGHBOURHOOD_PAGE,
+    TIMELINE_CLASSES,
+    _env,
+    asset,
+    curie,
+    graph_href,
+    nav_css,
+    nav_html,
+    nav_links,
+    page_file,
+    site_href,
 )
-# pages of the site, relative to its root
-SITE_PAGES: tuple[tuple[str, str, str, str], ...] = (
-    ("query", "查询", "Query", QUERY_PAGE),
-    ("site", "关联数据", "Linked data", "index.html"),
-)
-DEPLOYMENTS = ("viz", "site")
-
-
-class ExplorerError(EgovkgError):
-    """A page or deployment the explorer does not have."""
-
-
-@dataclass(frozen=True)
-class NavLink:
-    key: str
-    href: str
-    zh: str
-    en: str
-    current: bool = False
-
-
-def site_prefix(deployment: str) -> str:
-    """The relative path from the explorer's folder to the site's root, ending in '/'."""
-    if deployment == "viz":
-        return VIZ_TO_SITE
-    if deployment == "site":
-        return "../"
-    raise ExplorerError(f"unknown explorer deployment '{deployment}' (choose {', '.join(DEPLOYMENTS)})")
-
-
-def page_file(key: str) -> str:
-    """The file name of one of the explorer's pages: ``page_file("map") == "map.html"``."""
-    for k, _zh, _en, file in PAGES:
-        if k == key:
-            return file
-    raise ExplorerError(f"the explorer has no page '{key}' (pages: {', '.join(k for k, *_ in PAGES)})")
-
-
-def nav_links(deployment: str = "viz", current: str | None = None, *, query: bool = False) -> list[NavLink]:
-    """The bar's links for a page (``current``, a key of :data:`PAGES`) of a deployment.
-
-    ``query=True`` adds the site's query page (only when the site has one: no dead link)."""
-    prefix = site_prefix(deployment)
-    if current is not None:
-        page_file(current)  # an unknown page is an error, not a bar with nothing marked
-    links = [NavLink(k, f"./{file}", zh, en, k == current) for k, zh, en, file in PAGES]
-    links += [NavLink(k, prefix + file, zh, en) for k, zh, en, file in SITE_PAGES if query or k != "query"]
-    return links
-
-
-@cache
-def _env() -> Any:
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("egovkg", TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
-def environment() -> Any:
-    """The Jinja environment of the explorer's templates (autoescaping on)."""
-    return _env()
-
-
-def nav_html(deployment: str = "viz", current: str | None = None, *, query: bool = False) -> str:
-    """The navigation bar's HTML for one page; inline :func:`nav_css` beside it."""
-    return _env().get_template("nav.html").render(nav=nav_links(deployment, current, query=query))
-
-
-@cache
-def asset(name: str) -> str:
-    """A file of ``templates/explorer/`` as text."""
-    return resources.files("egovkg").joinpath(f"{TEMPLATES}/{name}").read_text(encoding="utf-8")
-
-
-def nav_css() -> str:
-    return asset("nav.css")
-
 
 # -- what every page needs from the graph ----------------------------------------------------------
-
-
-def curie(iri: str, base: str) -> str:
-    """``award:2012-government-microblog-01`` for an IRI in the id space; the IRI itself otherwise.
-
-    The form the explorer's URLs carry (``?node=``) and ``egovkg view --focus`` reads."""
-    from egovkg.graph.prefixes import resource_prefixes
-
-    for prefix, ns in sorted(resource_prefixes(base).items(), key=lambda pn: -len(pn[1])):
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns) :]}"
-    return iri
-
-
-def labels(graph: Any, node: Any) -> tuple[str, str]:
-    """(Chinese, English) name of a node: rdfs:label, else skos:prefLabel, else dct:title; "" if none."""
-    from rdflib import Literal
-    from rdflib.namespace import DCTERMS, RDFS, SKOS
-
-    found: dict[str, str] = {}
-    for p in (RDFS.label, SKOS.prefLabel, DCTERMS.title):
-        for lit in sorted((o for o in graph.objects(node, p) if isinstance(o, Literal)), key=str):
-            lang = (lit.language or "").lower()
-            key = "zh" if lang.startswith("zh") and "latn" not in lang else "en" if lang.startswith("en") else None
-            if key and key not in found:
-                found[key] = str(lit)
-    return found.get("zh", ""), found.get("en", "")
-
-
-def site_href(iri: str, base: str, deployment: str) -> str | None:
-    """The relative link from the explorer's folder to a resource's page on the linked-data site."""
-    from egovkg.publish.site import stem_for
-
-    kind, stem = stem_for(str(iri), base)
-    if kind != "id":
-        return None
-    return site_prefix(deployment) + stem + ".html"
-
-
-def graph_href(node_curie: str, page: str = "overview") -> str:
-    """The link from an explorer page to a graph view with one node selected (``?node=``)."""
-    from urllib.parse import quote
-
-    return f"./{page_file(page)}?node={quote(node_curie, safe=':')}"
 
 
 # -- the explorer's own pages ----------------------------------------------------------------------
@@ -305,16 +174,6 @@ def render_timeline(graph: Any, base: str, deployment: str = "viz", *, query: bo
     )
 
 
-GRAPH_PAGES = ("overview", "geography", "agencies")  # the graph views the explorer carries (egovkg.views)
-NEIGHBOURHOOD_PAGE = "neighbourhood.html"  # egovkg.views' page of any entity's neighbourhood (not in the bar)
-TIMELINE_CLASSES = frozenset({"Milestone", "PolicyDocument", "Selection", "Programme"})
-# The policy of the explorer's pages: inline script and style of their own, nothing fetched.
-CSP = (
-    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; "
-    "font-src data:; base-uri 'none'; form-action 'none'"
-)
-
-
 def render_explorer(graph: Any, base: str, deployment: str = "viz", *, query: bool = False) -> dict[str, str]:
     """Every page of the explorer for one deployment, {file name: HTML}: the graph views,
     the front page, the map and the timeline. ``query``: the site has a query page to link to."""
@@ -366,21 +225,14 @@ def show_in_graph(graph: Any, node: Any, base: str) -> str | None:
 
 __all__ = [
     "CSP",
-    "DEPLOYMENTS",
     "render_explorer",
     "render_index",
     "render_map",
     "render_timeline",
     "show_in_graph",
-    "PAGES",
-    "SITE_FOLDER",
-    "ExplorerError",
-    "NavLink",
     "asset",
-    "environment",
     "nav_css",
     "nav_html",
     "nav_links",
     "page_file",
-    "site_prefix",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -70,6 +71,27 @@ class Context:
     selected: dict[str, bool]  # the build's --views/--docs/--site
 
 
+@contextlib.contextmanager
+def _pylode_logging_contained() -> Iterator[None]:
+    """Keep pyLODE from configuring the process's logging: its import runs
+    ``logging.basicConfig(level=DEBUG)`` (pylode/profiles/supermodel/loader.py) and it logs
+    through the root logger (``logging.info("Loading background ontologies...")``, which calls
+    basicConfig itself), so every library's DEBUG lines (matplotlib, asyncio, pyshacl) would go
+    to stderr from then on. While pyLODE runs, an unconfigured root logger holds a NullHandler,
+    which makes basicConfig a no-op; afterwards the root logger is as it was."""
+    root = logging.getLogger()
+    level = root.level
+    guard = logging.NullHandler() if not root.handlers else None
+    if guard is not None:
+        root.addHandler(guard)
+    try:
+        yield
+    finally:
+        if guard is not None:
+            root.removeHandler(guard)
+        root.setLevel(level)
+
+
 def render_docs(ontology_path: Path) -> str:
     """Ontology documentation as one offline HTML page (pyLODE 3.3.4, CSS inlined).
 
@@ -80,10 +102,12 @@ def render_docs(ontology_path: Path) -> str:
     """
     import html
 
-    from pylode import OntPub
     from rdflib import Literal
 
     from egovkg.graph.ontology import load_turtle
+
+    with _pylode_logging_contained():
+        from pylode import OntPub
 
     source = load_turtle(ontology_path)
     safe = type(source)()
@@ -93,7 +117,8 @@ def render_docs(ontology_path: Path) -> str:
         if isinstance(o, Literal):
             o = Literal(html.escape(str(o), quote=False), lang=o.language, datatype=o.datatype)
         safe.add((s, p, o))
-    page = OntPub(ontology=safe, sort_subjects=True).make_html(include_css=True)
+    with _pylode_logging_contained():
+        page = OntPub(ontology=safe, sort_subjects=True).make_html(include_css=True)
     for doubled, single in (("&amp;lt;", "&lt;"), ("&amp;gt;", "&gt;"), ("&amp;amp;", "&amp;")):
         page = page.replace(doubled, single)
     return page

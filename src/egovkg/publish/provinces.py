@@ -25,7 +25,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SDO, SKOS
 
 from egovkg.graph.namespaces import EGOV
-from egovkg.publish.explorer import ExplorerError, asset, curie, graph_href, labels, site_href
+from egovkg.publish.addresses import ExplorerError, asset, curie, graph_href, labels, site_href
 
 NATIONAL = "000000"
 TILE = 60  # px of one tile in the SVG's own units

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import contextlib
 import glob
-import hashlib
 import json
 import multiprocessing
 import os
@@ -65,13 +64,24 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, VANN
 from egovkg.errors import EgovkgError, OutputError
 from egovkg.graph.build import KnowledgeGraph
 from egovkg.graph.namespaces import OA, ONTOLOGY_IRI, PREFIXES, bind_prefixes
-from egovkg.publish.explorer import CSP as EXPLORER_CSP
-from egovkg.publish.explorer import GRAPH_PAGES, NEIGHBOURHOOD_PAGE, QUERY_PAGE, SITE_FOLDER, page_file, show_in_graph
+from egovkg.publish.addresses import CSP as EXPLORER_CSP
+from egovkg.publish.addresses import (
+    GRAPH_PAGES,
+    NEIGHBOURHOOD_PAGE,
+    ONTOLOGY_NS,
+    QUERY_PAGE,
+    SITE_FOLDER,
+    class_stem,
+    page_file,
+    relative,
+    site_root,
+    stem_for,
+)
+from egovkg.publish.explorer import show_in_graph
 from egovkg.rdfio.convert import xml_safe
 from egovkg.rdfio.export import describe, serialise
 from egovkg.rdfio.formats import RDF_FORMATS as FORMATS
 
-ONTOLOGY_NS = ONTOLOGY_IRI + "#"
 RDF_FORMATS: tuple[str, ...] = ("ttl", "nt", "jsonld", "xml")  # one description file each
 DUMP_FORMATS: tuple[str, ...] = ("ttl", "nt", "jsonld", "xml", "trig")
 MEDIA_TYPES: dict[str, str] = {
@@ -82,8 +92,6 @@ MEDIA_TYPES: dict[str, str] = {
 VOID_PATH = ".well-known/void"
 CSS_PATH = "assets/site.css"
 MARKER = ".egovkg-site"  # marks a folder build_site may replace
-SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
-MAX_SEGMENT = 160  # bytes; file names stay well under the usual 255 with a suffix added
 # Shown first, in this order; every other property follows sorted by its CURIE.
 LEADING = (RDF.type, RDFS.label, SKOS.prefLabel, SKOS.altLabel, DCTERMS.title, RDFS.comment, SKOS.definition)
 LABELS = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
@@ -140,73 +148,6 @@ class Resource:
 
 
 # -- paths ---------------------------------------------------------------------
-
-
-def escape_segment(segment: str) -> str:
-    """One IRI path segment as a safe file name (injective; see the module docstring)."""
-    if not segment:
-        return "~"
-    out = "".join(c if c in SAFE else "".join(f"~{b:02X}" for b in c.encode("utf-8")) for c in segment)
-    if len(out) > MAX_SEGMENT:
-        out = out[:MAX_SEGMENT] + "~~" + hashlib.sha256(segment.encode("utf-8")).hexdigest()[:16]
-    return out
-
-
-def escape_path(path: str) -> str:
-    return "/".join(escape_segment(s) for s in path.split("/"))
-
-
-def _vocab_prefixes() -> list[tuple[str, str]]:
-    """(prefix, namespace) of reused vocabularies, longest namespace first."""
-    pairs = [(p, str(ns)) for p, ns in PREFIXES.items() if p not in ("id", "egov")]
-    return sorted(pairs, key=lambda pn: (-len(pn[1]), pn[0]))
-
-
-VOCABS = _vocab_prefixes()
-
-
-def _namespaced(iri: str) -> str:
-    """``schema/Event`` for https://schema.org/Event; ``~/<escaped IRI>`` outside the known vocabularies."""
-    for prefix, ns in VOCABS:
-        if iri.startswith(ns):
-            return f"{prefix}/{escape_path(iri[len(ns) :])}"
-    if iri.startswith(ONTOLOGY_NS):
-        return f"egov/{escape_path(iri[len(ONTOLOGY_NS) :])}"
-    return f"~/{escape_segment(iri)}"
-
-
-def stem_for(iri: str, base: str) -> tuple[str, str]:
-    """(kind, site path without suffix) of an IRI."""
-    if iri == ONTOLOGY_IRI:
-        return "ontology", "ontology"
-    if iri.startswith(ONTOLOGY_NS):
-        return "term", "ontology/" + escape_path(iri[len(ONTOLOGY_NS) :])
-    if iri.startswith(base):
-        return "id", "id/" + escape_path(iri[len(base) :])
-    return "vocab", "vocab/" + _namespaced(iri)
-
-
-def class_stem(cls: str) -> str:
-    """The path (without suffix) of the page listing a class's instances: ``class/egov/Award``."""
-    return "class/" + _namespaced(str(cls))
-
-
-def site_root(base: str) -> str:
-    """The public URL of the site's root folder: the base without its final ``id/``."""
-    return base[: -len("id/")] if base.endswith("/id/") else base
-
-
-@lru_cache(maxsize=1 << 16)
-def relative(from_file: str, to_file: str) -> str:
-    """A relative link from one site file to another (both relative to the site root)."""
-    # posixpath.relpath by string: both are clean paths from the root (no ".", "..", "//"), and
-    # relpath's abspath calls (a getcwd each) were a tenth of the site's time
-    src = from_file.split("/")[:-1]
-    dst = to_file.split("/")
-    i = 0
-    while i < len(src) and i < len(dst) - 1 and src[i] == dst[i]:
-        i += 1
-    return "/".join([".."] * (len(src) - i) + dst[i:])
 
 
 # -- the site ------------------------------------------------------------------
@@ -911,7 +852,6 @@ __all__ = [
     "build_site",
     "write_site",
     "class_stem",
-    "escape_segment",
     "relative",
     "site_root",
     "stem_for",

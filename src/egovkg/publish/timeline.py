@@ -29,7 +29,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SDO
 
 from egovkg.graph.namespaces import EGOV, ONTOLOGY_IRI
-from egovkg.publish.explorer import curie, graph_href, labels, site_href
+from egovkg.publish.addresses import curie, graph_href, labels, site_href
 
 # (class, key, 中文, English, English for one, colour), in the order of the bands on the page
 KINDS: tuple[tuple[URIRef, str, str, str, str, str], ...] = (

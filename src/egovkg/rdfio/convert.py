@@ -13,11 +13,14 @@ import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from egovkg.errors import EgovkgError, NamedGraphsError, RDFInputError
 from egovkg.graph.prefixes import STANDARD_PREFIXES, resource_prefixes
 from egovkg.rdfio.formats import RDF_FORMATS, by_suffix, rdf_format
+
+if TYPE_CHECKING:
+    from egovkg.util.limits import Limits
 
 STORES = ("oxigraph", "memory")  # embedded query stores; the first is the default
 DEFAULT_STORE = STORES[0]
@@ -130,7 +133,7 @@ def input_format(path: Path) -> str:
     return kind
 
 
-def convert_files(files: list[Path], fmt: str, path: Path) -> None:
+def convert_files(files: list[Path], fmt: str, path: Path, limits: Limits | None = None) -> None:
     """Convert RDF files to one format: input order kept, output written with atomic_open.
 
     Blank nodes are relabelled ``_:f<i>b<n>``: the n-th distinct blank node, in the order the
@@ -138,9 +141,15 @@ def convert_files(files: list[Path], fmt: str, path: Path) -> None:
     (both from 1). Labels are scoped to their document, so two files' ``_:n1`` stay two
     nodes, and the same input gives the same bytes: Oxigraph alone would print random ids.
     Named graphs (and N3 formulas) are refused for the triple formats, naming the file.
+    Every input passes egovkg.util.limits (``limits``, default Limits.from_env()) before the
+    output is opened.
     """
+    from egovkg.util.limits import check_rdf_input, resolve
 
     out = rdf_format(fmt).oxigraph
+    lim = resolve(limits)
+    for f in files:
+        check_rdf_input(f, input_format(f), lim)
     # Turtle, N-Triples, RDF/XML hold one graph: let the parser stop at the first named
     # graph, so the error names the file that has it (Oxigraph's serializer cannot say).
     triples_only = not out.supports_datasets
@@ -215,6 +224,11 @@ def _named(path: Path, stream: Iterator[Any], triples_fmt: str | None, reading: 
             raise NamedGraphsError(
                 f"{path}: has named graphs, which {name} cannot hold; choose --format trig", file=str(path)
             ) from exc
+        from egovkg.util.limits import oxigraph_context_error
+
+        refused = oxigraph_context_error(path, str(exc))
+        if refused is not None:
+            raise refused from exc
         raise RDFInputError(f"{path}: not valid RDF: {exc}") from exc
     except OSError as exc:
         raise RDFInputError(f"{path}: cannot read: {exc.strerror or exc}") from exc

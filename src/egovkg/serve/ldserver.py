@@ -45,7 +45,8 @@ from rdflib.namespace import OWL
 from egovkg.errors import EgovkgError, QueryError
 from egovkg.graph.build import KnowledgeGraph
 from egovkg.graph.namespaces import ONTOLOGY_IRI
-from egovkg.publish.site import CSP, MARKER, MEDIA_TYPES, VOID_PATH, Site
+from egovkg.publish.addresses import CSP
+from egovkg.publish.site import MARKER, MEDIA_TYPES, VOID_PATH, Site
 from egovkg.rdfio.export import serialise
 from egovkg.sparql.guard import guard, uses_service
 

@@ -20,6 +20,7 @@ from egovkg.errors import QueryError, RDFInputError, one_line
 from egovkg.rdfio.convert import input_format, not_a_file, open_past_bom, oxigraph_source
 from egovkg.sparql.guard import _SELECT_STAR, _code
 from egovkg.sparql.results import QueryResult, from_rdflib, to_rdflib
+from egovkg.util.limits import Limits, check_rdf_input, load_json_ld, oxigraph_context_error, resolve, too_deep
 
 RDF_SUFFIXES = {
     ".ttl": "turtle",
@@ -34,7 +35,6 @@ RDF_SUFFIXES = {
     ".n3": "n3",
 }
 _DOUBTED_IRI = "does not look like a valid URI, trying to serialize this will break"
-MAX_MEMORY_INPUT = 50 * 1024 * 1024  # bytes of RDF files rdflib's memory store will parse
 
 
 @contextlib.contextmanager
@@ -56,10 +56,15 @@ def quiet_term_warnings() -> Iterator[None]:
         logger.removeFilter(drop)
 
 
-def load_rdf(paths: Iterable[Path]) -> Graph:
-    """Parse RDF files into one rdflib graph; a bad file names itself and the parser's message."""
+def load_rdf(paths: Iterable[Path], limits: Limits | None = None) -> Graph:
+    """Parse RDF files into one rdflib graph; a bad file names itself and the parser's message.
+
+    Each file passes egovkg.util.limits first (size, depth, XML entities); JSON-LD is parsed
+    from JSON egovkg read itself, so rdflib never fetches a context (``limits`` defaults to
+    Limits.from_env())."""
     from rdflib import Dataset
 
+    lim = resolve(limits)
     g = Graph()
     for path in paths:
         fmt = RDF_SUFFIXES.get(path.suffix.lower())
@@ -67,16 +72,9 @@ def load_rdf(paths: Iterable[Path]) -> Graph:
             raise RDFInputError(
                 f"{path}: unknown RDF file type '{path.suffix}' (use one of {', '.join(sorted(RDF_SUFFIXES))})"
             )
-        if not path.is_file():
-            raise RDFInputError(f"{path}: {not_a_file(path)}")
-        size = path.stat().st_size
-        if size > MAX_MEMORY_INPUT:
-            raise RDFInputError(
-                f"{path}: {size / 1e6:.0f} MB is too large for the in-memory store "
-                f"(limit {MAX_MEMORY_INPUT / 1e6:.0f} MB); use --store oxigraph, which streams it"
-            )
+        check_rdf_input(path, input_format(path), lim, engine="rdflib")
         try:
-            with quiet_term_warnings(), _source(path) as source:
+            with quiet_term_warnings(), _source(path, fmt, lim) as source:
                 if fmt in ("trig", "nquads"):
                     ds = Dataset()
                     ds.parse(**source, format=fmt)
@@ -84,15 +82,25 @@ def load_rdf(paths: Iterable[Path]) -> Graph:
                         g.add((s, p, o))
                 else:
                     g.parse(**source, format=fmt)
+        except RDFInputError:
+            raise  # egovkg's own refusal (limits, or JSON that does not parse): already one line
+        except RecursionError as exc:
+            raise too_deep(path, lim.max_depth) from exc
         except Exception as exc:
             raise RDFInputError(f"{path}: not valid {fmt}: {_located(path) or one_line(str(exc))}") from exc
     return g
 
 
 @contextlib.contextmanager
-def _source(path: Path) -> Iterator[dict[str, Any]]:
+def _source(path: Path, fmt: str, limits: Limits) -> Iterator[dict[str, Any]]:
     """rdflib's parse arguments for ``path``: the file past a UTF-8 byte order mark if it has one,
-    read with the file's own URI as its base, as rdflib reads a path."""
+    read with the file's own URI as its base, as rdflib reads a path. JSON-LD is handed over
+    parsed (load_json_ld refused any context by IRI): rdflib's own reader would fetch it."""
+    if fmt == "json-ld":
+        from rdflib.parser import PythonInputSource
+
+        yield {"source": PythonInputSource(load_json_ld(path, limits), path.absolute().as_uri())}
+        return
     past_bom = open_past_bom(path)
     if past_bom is None:
         yield {"source": path}
@@ -170,10 +178,11 @@ class OxigraphStore:
         return store
 
     @classmethod
-    def from_files(cls, files: Iterable[Path], path: Path | None = None) -> OxigraphStore:
+    def from_files(cls, files: Iterable[Path], path: Path | None = None, limits: Limits | None = None) -> OxigraphStore:
         store = cls(path)
+        lim = resolve(limits)
         for f in files:
-            store.load_file(f)
+            store.load_file(f, lim)
         return store
 
     def load_bytes(self, data: bytes, fmt: str) -> None:
@@ -182,11 +191,13 @@ class OxigraphStore:
         self.store.bulk_load(data, format=getattr(ox.RdfFormat, fmt), to_graph=ox.DefaultGraph())
         self.store.flush()
 
-    def load_file(self, path: Path) -> None:
-        """Stream a file into the store (no whole-file read: large files are fine)."""
+    def load_file(self, path: Path, limits: Limits | None = None) -> None:
+        """Stream a file into the store (no whole-file read: large files are fine, up to the
+        size limit; egovkg.util.limits checks it first)."""
         import pyoxigraph as ox
 
         fmt = input_format(path)
+        check_rdf_input(path, fmt, limits)
         kwargs: dict[str, Any] = {"format": getattr(ox.RdfFormat, fmt)}
         if fmt not in ("N_QUADS", "TRIG"):
             kwargs["to_graph"] = ox.DefaultGraph()
@@ -194,6 +205,9 @@ class OxigraphStore:
             with oxigraph_source(path) as source:
                 self.store.bulk_load(**source, **kwargs)
         except SyntaxError as exc:
+            refused = oxigraph_context_error(path, str(exc))
+            if refused is not None:
+                raise refused from exc
             raise RDFInputError(f"{path}: not valid {fmt.lower().replace('_', '-')}: {exc}") from exc
         except OSError as exc:
             raise RDFInputError(f"{path}: {exc}") from exc
