@@ -25,7 +25,7 @@ from egovkg.errors import EgovkgError
 from egovkg.graph.build import KnowledgeGraph
 from egovkg.graph.namespaces import EGOV, OA, ONTOLOGY_IRI
 from egovkg.publish import site as site_mod
-from egovkg.publish.addresses import class_stem, escape_segment, stem_for
+from egovkg.publish.addresses import MAX_SEGMENT, class_stem, escape_segment, stem_for
 from egovkg.publish.site import MARKER, RDF_FORMATS, Site, build_site
 from egovkg.rdfio.formats import RDF_FORMATS as FORMATS
 
@@ -346,7 +346,7 @@ def test_escape_segment(segment: str, expected: str) -> None:
 def test_escape_segment_is_safe_and_injective(a: str, b: str) -> None:
     ea, eb = escape_segment(a), escape_segment(b)
     assert re.fullmatch(r"[A-Za-z0-9_~-]+", ea)
-    assert ea not in (".", "..") and len(ea) <= site_mod.MAX_SEGMENT + 18
+    assert ea not in (".", "..") and len(ea) <= MAX_SEGMENT + 18
     assert (ea == eb) == (a == b)
 
 

@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from egovkg.sparql.validate import Report
 
 
-
 @dataclass(frozen=True)
 class View:
     """A rendered view: a self-contained HTML page (shown inline by Jupyter)."""
@@ -243,13 +242,25 @@ class KG:
         )
 
     def build(
-        self, out: str | Path | None = None, *, views: bool = True, docs: bool = True, site: bool = True
+        self,
+        out: str | Path | None = None,
+        *,
+        views: bool = True,
+        docs: bool = True,
+        site: bool = True,
+        progress: Any = None,
     ) -> Summary:
-        """The main job: build, validate, export every format, render docs and views, write the site."""
+        """The main job: build, validate, export every format, render docs and views, write the site.
+
+        Only outputs whose inputs changed are rendered; all are published at once. ``progress``,
+        if given, is called as ``progress(stage, None)`` when a stage starts and
+        ``progress(stage, seconds)`` when it ends."""
         from egovkg.publish import pipeline
 
         target = Path(out) if out else self.layout.build
-        return pipeline.run(self.layout, out=target, base=self.base, views=views, docs=docs, site=site)
+        return pipeline.run(
+            self.layout, out=target, base=self.base, views=views, docs=docs, site=site, progress=progress
+        )
 
     # ---- elsewhere ---------------------------------------------------------
 

@@ -22,7 +22,15 @@ BUILD = [sys.executable, "-m", "egovkg", "build", "--no-views", "--no-docs", "-o
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """The published files as a reader sees them (through the links), not the generations behind them."""
+    found = {}
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+        dirnames[:] = [d for d in dirnames if d != ".generations"]
+        for name in filenames:
+            p = Path(dirpath) / name
+            if p.is_file():
+                found[str(p.relative_to(folder))] = p.read_bytes()
+    return dict(sorted(found.items()))
 
 
 @pytest.fixture(scope="module")

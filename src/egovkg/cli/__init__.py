@@ -106,24 +106,70 @@ def extract(source: Path, output: Path | None, fmt: str) -> None:
 @click.option("--views/--no-views", default=True, show_default=True, help="Render the HTML views into viz/.")
 @click.option("--docs/--no-docs", default=True, show_default=True, help="Render the ontology documentation.")
 @click.option("--site/--no-site", default=True, show_default=True, help="Write the linked-data site to OUT/site.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (no progress, no summary).")
 @handle_errors
-def build(out: Path | None, base: str, views: bool, docs: bool, site: bool) -> None:
+def build(out: Path | None, base: str, views: bool, docs: bool, site: bool, quiet: bool) -> None:
     """The main job: build the graph, validate it, export every format, render docs and views.
+
+    Only the outputs whose inputs changed are rendered, and all of them are published at
+    once: a build that fails or is killed leaves the previous outputs as they were. On a
+    terminal the stages are shown as they run; the summary gives each stage's time.
 
     Example: egovkg build
     """
+    from contextlib import nullcontext
+
     quiet_library_logging()
     t0 = time.perf_counter()
-    summary = the_kg((), base).build(out, views=views, docs=docs, site=site)
+    display, progress = (None, None) if quiet or not sys.stderr.isatty() else _build_progress()
+    with display or nullcontext():
+        summary = the_kg((), base).build(out, views=views, docs=docs, site=site, progress=progress)
+    if quiet:
+        return
     for line in summary.lines():
         click.echo(line)
+    click.echo(summary.timing_line())
     click.echo(f"done in {time.perf_counter() - t0:.1f} s")
 
 
+def _build_progress() -> tuple[Any, Any]:
+    """A rich display of the build's stages on stderr, and the callback that drives it.
+
+    Refreshed by the callback, not by a thread of its own: the site writer forks."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from egovkg.publish.outputs import OUTPUTS
+
+    labels = {
+        "inputs": "reading the inputs",
+        "build": "building the graph",
+        "validate": "validating (SHACL, checks)",
+        "publish": "publishing the output set",
+    }
+    labels.update({name: o.label or name for name, o in OUTPUTS.items()})
+    display = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        console=Console(stderr=True),
+        auto_refresh=False,
+        transient=True,
+    )
+    tasks: dict[str, Any] = {}
+
+    def progress(stage: str, seconds: float | None) -> None:
+        label = labels.get(stage, stage)
+        if seconds is None:
+            tasks[stage] = display.add_task(label, total=1)
+        else:
+            display.update(tasks[stage], completed=1, description=f"{label}: {seconds:.2f} s")
+        display.refresh()
+
+    return display, progress
+
+
 @main.command()
-@click.option(
-    "--format", "fmt", type=click.Choice(list(RDF_FORMATS)), default="ttl", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(list(RDF_FORMATS)), default="ttl", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout.")
 @data_option
 @base_option

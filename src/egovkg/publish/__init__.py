@@ -1,1 +1,1 @@
-"""Stage: what people read and browse: the explorer's pages (views, map, timeline), the site."""
+"""Stage: what people read and browse (the explorer's pages, the site) and what the build publishes."""

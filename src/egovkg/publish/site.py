@@ -41,9 +41,14 @@ previous site as it was.
 from __future__ import annotations
 
 import contextlib
+import glob
+import json
+import multiprocessing
 import os
+import posixpath
 import shutil
 import tempfile
+import threading
 import time
 import urllib.parse
 from collections import defaultdict
@@ -58,7 +63,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, VANN
 
 from egovkg.errors import EgovkgError, OutputError
 from egovkg.graph.build import KnowledgeGraph
-from egovkg.graph.namespaces import OA, ONTOLOGY_IRI, bind_prefixes
+from egovkg.graph.namespaces import OA, ONTOLOGY_IRI, PREFIXES, bind_prefixes
 from egovkg.paths import Layout
 from egovkg.publish.addresses import CSP as EXPLORER_CSP
 from egovkg.publish.addresses import (
@@ -77,6 +82,7 @@ from egovkg.publish.explorer import show_in_graph
 from egovkg.publish.workbench import CSP as WORKBENCH_CSP
 from egovkg.publish.workbench import PAGE as WORKBENCH_PAGE
 from egovkg.publish.workbench import workbench_files
+from egovkg.rdfio.convert import xml_safe
 from egovkg.rdfio.export import describe, serialise
 from egovkg.rdfio.formats import RDF_FORMATS as FORMATS
 
@@ -154,8 +160,6 @@ class Resource:
 # -- paths ---------------------------------------------------------------------
 
 
-
-
 # -- the site ------------------------------------------------------------------
 
 
@@ -176,6 +180,57 @@ def _term_key(term: Any) -> tuple[int, str, str, str]:
     if isinstance(term, Literal):
         return (1, term.language or "", str(term.datatype or ""), str(term))
     return (2, "", "", str(term))
+
+
+_JSONLD_CONTEXT: dict[str, str] = {p: str(ns) for p, ns in PREFIXES.items() if p != "id"}
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_RDF_TYPE = str(RDF.type)
+
+
+def _compact(iri: str) -> str:
+    """``iri`` as prefix:local when a context prefix covers it (and the result cannot be misread), else whole."""
+    for prefix, ns in _JSONLD_NAMESPACES:
+        if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns) :].startswith("//"):
+            return f"{prefix}:{iri[len(ns) :]}"
+    return iri
+
+
+_JSONLD_NAMESPACES = sorted(_JSONLD_CONTEXT.items(), key=lambda pn: (-len(pn[1]), pn[0]))
+
+
+def _json_ld(triples: Iterable[Any]) -> bytes:
+    """Compacted JSON-LD of Oxigraph triples (the context: the project's prefixes), sorted, one node per
+    subject. Every literal keeps its lexical form (a value object with @type, never a JSON number)."""
+    import pyoxigraph as ox
+
+    nodes: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for t in triples:
+        s = t.subject
+        sid = _compact(s.value) if isinstance(s, ox.NamedNode) else f"_:{s.value}"
+        p, o = t.predicate.value, t.object
+        if p == _RDF_TYPE and isinstance(o, ox.NamedNode):
+            nodes[sid]["@type"].append(_compact(o.value))
+            continue
+        if isinstance(o, ox.NamedNode):
+            value: Any = {"@id": _compact(o.value)}
+        elif isinstance(o, ox.BlankNode):
+            value = {"@id": f"_:{o.value}"}
+        elif o.language:
+            value = {"@language": o.language, "@value": o.value}
+        elif o.datatype.value == _XSD_STRING:
+            value = o.value
+        else:
+            value = {"@type": _compact(o.datatype.value), "@value": o.value}
+        nodes[sid][_compact(p)].append(value)
+    graph = []
+    for sid in sorted(nodes):
+        node: dict[str, Any] = {"@id": sid}
+        for key, values in nodes[sid].items():
+            ordered = sorted(values, key=lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True))
+            node[key] = ordered[0] if len(ordered) == 1 else ordered
+        graph.append(node)
+    doc = {"@context": _JSONLD_CONTEXT, "@graph": graph}
+    return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
 class Site:
@@ -200,10 +255,13 @@ class Site:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # the templates are package data: no stat of each one per page
         )
         self._namespaces = sorted(
             ((p, str(ns)) for p, ns in self.graph.namespaces()), key=lambda pn: (-len(pn[1]), pn[0])
         )
+        self._labels: dict[URIRef, dict[str, str]] = {}
+        self._curies: dict[str, str] = {}
         self.resources: dict[URIRef, Resource] = {}
         for iri in sorted(self._nodes()):
             kind, stem = stem_for(str(iri), self.base)
@@ -215,6 +273,7 @@ class Site:
         self._plan: dict[str, Callable[[], bytes]] = {}
         self._make_plan()
         self._description = lru_cache(maxsize=256)(self._describe)
+        self._store: Any = None  # an Oxigraph copy of the graph, for the descriptions (made when first needed)
         self._explorer_pages: dict[str, str] | None = None
 
     # -- inventory -------------------------------------------------------------
@@ -248,8 +307,7 @@ class Site:
         for r in self.resources.values():
             self._add(f"{r.stem}.html", lambda r=r: self._page(r))
             for fmt in RDF_FORMATS:
-                describe_as = lambda r=r, fmt=fmt: serialise(self._description(r.iri), fmt)  # noqa: E731
-                self._add(f"{r.stem}.{FORMATS[fmt].suffix}", describe_as)
+                self._add(f"{r.stem}.{FORMATS[fmt].suffix}", lambda r=r, fmt=fmt: self._serialised(r.iri, fmt))
         self._add("index.html", self._index)
         for cls in self.classes:
             self._add(class_stem(cls) + ".html", lambda cls=cls: self._class_page(cls))
@@ -303,51 +361,102 @@ class Site:
 
     # -- descriptions ----------------------------------------------------------
 
-    def _describe(self, iri: URIRef) -> Graph:
-        g = Graph()
-        bind_prefixes(g, self.base)
-        u = self.graph
+    def _oxigraph(self) -> tuple[dict[Any, list[Any]], dict[Any, list[Any]]]:
+        """The graph's triples as Oxigraph terms, by subject and by object. Parsed, not put in an
+        ox.Store: the store keeps xsd:nonNegativeInteger literals as xsd:integer (pyoxigraph 0.5)."""
+        if self._store is None:
+            import pyoxigraph as ox
+
+            by_subject: dict[Any, list[Any]] = defaultdict(list)
+            by_object: dict[Any, list[Any]] = defaultdict(list)
+            for t in ox.parse(serialise(self.graph, "nt"), format=ox.RdfFormat.N_TRIPLES):
+                by_subject[t.subject].append(t)
+                by_object[t.object].append(t)
+            self._store = (by_subject, by_object)
+        return self._store
+
+    def _describe(self, iri: URIRef) -> tuple[Any, ...]:
+        """The description's triples (Oxigraph terms), sorted."""
+        import pyoxigraph as ox
+
+        by_subject, by_object = self._oxigraph()
+        found: set[Any] = set()
         if self.resources[iri].kind == "ontology":
             # everything outside the id space: the ontology header, its terms, the reused terms it declares
-            for t in u:
-                if not str(t[0]).startswith(self.base):
-                    g.add(t)
-            return g
-        neighbours: set[URIRef] = set()
-        for p, o in u.predicate_objects(iri):
-            g.add((iri, p, o))
-            if isinstance(o, URIRef):
-                neighbours.add(o)
-        for s, p in u.subject_predicates(iri):
-            g.add((s, p, iri))
-            if isinstance(s, URIRef):
-                neighbours.add(s)
-        for sel in u.objects(iri, OA.hasSelector):
-            for p, o in u.predicate_objects(sel):
-                g.add((sel, p, o))
+            for subject, triples in by_subject.items():
+                if not subject.value.startswith(self.base):
+                    found.update(triples)
+            return tuple(sorted(found, key=str))
+        node = ox.NamedNode(str(iri))
+        neighbours: set[Any] = set()
+        for t in by_subject.get(node, ()):
+            found.add(t)
+            if isinstance(t.object, ox.NamedNode):
+                neighbours.add(t.object)
+        for t in by_object.get(node, ()):
+            found.add(t)
+            if isinstance(t.subject, ox.NamedNode):
+                neighbours.add(t.subject)
+        selector = ox.NamedNode(str(OA.hasSelector))
+        for sel in [t.object for t in by_subject.get(node, ()) if t.predicate == selector]:
+            found.update(by_subject.get(sel, ()))
+        labels = {ox.NamedNode(str(p)) for p in NEIGHBOUR_LABELS}
         for n in neighbours:
-            for p in NEIGHBOUR_LABELS:
-                for label in u.objects(n, p):
-                    g.add((n, p, label))
-        return g
+            found.update(t for t in by_subject.get(n, ()) if t.predicate in labels)
+        return tuple(sorted(found, key=str))
+
+    def _prefixes(self) -> dict[str, str]:
+        return {p: ns for p, ns in self._namespaces if p}
+
+    def _serialised(self, iri: URIRef, fmt: str) -> bytes:
+        """A description in one format, written by Oxigraph (JSON-LD: compacted here, see _json_ld)."""
+        import pyoxigraph as ox
+
+        triples = self._description(iri)
+        if fmt == "nt":
+            return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        if fmt == "ttl":
+            return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=self._prefixes())
+        if fmt == "xml":
+            return xml_safe(
+                ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=self._prefixes()), "cannot write RDF/XML"
+            )
+        if fmt == "jsonld":
+            return _json_ld(triples)
+        raise EgovkgError(f"unknown format '{fmt}'")
 
     def description(self, iri: URIRef) -> Graph:
         """The triples a resource's RDF files hold."""
-        return self._description(URIRef(iri))
+        from egovkg.sparql.results import to_rdflib
+
+        g = Graph()
+        bind_prefixes(g, self.base)
+        for t in self._description(URIRef(iri)):
+            g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+        return g
 
     # -- view model --------------------------------------------------------------
 
     def curie(self, iri: str) -> str:
-        for prefix, ns in self._namespaces:
-            if iri.startswith(ns) and len(iri) > len(ns):
-                return f"{prefix}:{iri[len(ns) :]}"
-        return f"<{iri}>"
+        found = self._curies.get(iri)
+        if found is None:
+            found = next(
+                (
+                    f"{prefix}:{iri[len(ns) :]}"
+                    for prefix, ns in self._namespaces
+                    if iri.startswith(ns) and len(iri) > len(ns)
+                ),
+                f"<{iri}>",
+            )
+            self._curies[iri] = found
+        return found
 
     def labels(self, node: URIRef) -> dict[str, str]:
-        out = self._own_labels(node)
-        if not out:
-            out = self._selector_labels(node)
-        return out
+        out = self._labels.get(node)
+        if out is None:  # asked for again on every page that links to the node
+            out = self._own_labels(node) or self._selector_labels(node)
+            self._labels[node] = out
+        return dict(out)
 
     def _own_labels(self, node: URIRef) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -637,18 +746,26 @@ def _check_target(out: Path) -> None:
 
 
 def _swap(new: Path, out: Path) -> None:
-    """Put ``new`` where ``out`` is; the old site is removed only once the new one is in place."""
+    """Put ``new`` where ``out`` is, in one step: an atomic exchange of the two folders (so
+    there is no moment without ``out``), then the old site, now at ``new``, is removed."""
     if not out.exists():
         os.rename(new, out)
         return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-    os.rename(out, old)  # onto the empty folder mkdtemp made
+    from egovkg.util.generations import exchange
+
     try:
-        os.rename(new, out)
-    except BaseException:
-        os.rename(old, out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+        exchange(new, out)
+    except OSError:  # no renameat2 (not Linux, an old kernel, a file system without it): two renames
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+        os.rename(out, old)  # onto the empty folder mkdtemp made
+        try:
+            os.rename(new, out)
+        except BaseException:
+            os.rename(old, out)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+        return
+    shutil.rmtree(new, ignore_errors=True)
 
 
 def build_site(
@@ -672,25 +789,77 @@ def _write_site(site: Site, out: Path, t0: float) -> SiteReport:
     if blocking is not None and not blocking.is_dir():  # mkdir would say only "File exists"
         raise OutputError(f"cannot write {out}: {blocking} is not a folder")
     out.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(out)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
         os.chmod(tmp, 0o755)
-        size = pages = 0
-        paths = site.paths()
-        for rel in paths:
-            data = site.render(rel)
-            target = tmp / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            size += len(data)
-            pages += rel.endswith(".html")
-        (tmp / MARKER).write_text("egovkg linked-data site: egovkg site may replace this folder\n", encoding="utf-8")
+        size, pages = write_site(site, tmp)
         _swap(tmp, out)
     except BaseException:
         with contextlib.suppress(OSError):
             shutil.rmtree(tmp)
         raise
-    return SiteReport(out, pages, len(site.resources), len(paths), size, time.perf_counter() - t0)
+    return SiteReport(out, pages, len(site.resources), len(site.paths()), size, time.perf_counter() - t0)
+
+
+def _remove_leftovers(out: Path) -> None:
+    """What killed runs left beside ``out``: their temporary and swapped-out folders."""
+    for entry in out.parent.glob(f".{glob.escape(out.name)}.*"):
+        if entry.name.endswith((".tmp", ".old")) and entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+_WRITING: Site | None = None  # the site the forked writers render (inherited, never pickled)
+
+
+def write_site(site: Site, folder: Path, *, workers: int | None = None) -> tuple[int, int]:
+    """Write every file of ``site`` into ``folder`` (made if missing); (bytes, HTML pages) written.
+
+    The files are split among ``workers`` forked processes (default: one per CPU, at most 4),
+    which inherit the rendered graph instead of receiving it; in a process with other threads
+    running, one writer (this process) writes them all."""
+    global _WRITING
+    paths = site.paths()
+    folder.mkdir(parents=True, exist_ok=True)
+    for parent in sorted({posixpath.dirname(p) for p in paths} - {""}):
+        (folder / parent).mkdir(parents=True, exist_ok=True)
+    n = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    # fork only a single-threaded process: a thread holding a lock at the fork (a server's, a
+    # test runner's) would leave the child waiting on it for ever
+    if n <= 1 or len(paths) < 200 or threading.active_count() > 1 or not hasattr(os, "fork"):
+        size, pages = _write_some(site, folder, paths)
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        _WRITING = site
+        try:
+            ctx = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(n, mp_context=ctx) as pool:
+                parts = list(pool.map(_write_share, [(str(folder), paths[i::n]) for i in range(n)]))
+        except BrokenProcessPool as exc:  # a writer killed (the OOM killer, a signal): the site is incomplete
+            raise OutputError(f"cannot write {folder}: a site writer process died before it finished") from exc
+        finally:
+            _WRITING = None
+        size, pages = sum(p[0] for p in parts), sum(p[1] for p in parts)
+    (folder / MARKER).write_text("egovkg linked-data site: egovkg site may replace this folder\n", encoding="utf-8")
+    return size, pages
+
+
+def _write_share(job: tuple[str, list[str]]) -> tuple[int, int]:
+    assert _WRITING is not None
+    return _write_some(_WRITING, Path(job[0]), job[1])
+
+
+def _write_some(site: Site, folder: Path, paths: list[str]) -> tuple[int, int]:
+    size = pages = 0
+    for rel in paths:
+        data = site.render(rel)
+        with open(folder / rel, "wb") as fh:
+            fh.write(data)
+        size += len(data)
+        pages += rel.endswith(".html")
+    return size, pages
 
 
 __all__ = [
@@ -699,6 +868,7 @@ __all__ = [
     "Site",
     "SiteReport",
     "build_site",
+    "write_site",
     "class_stem",
     "relative",
     "site_root",

@@ -15,21 +15,31 @@ exactly the files given.
 from __future__ import annotations
 
 import base64
-import io
 import math
 import os
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from egovkg.errors import EgovkgError, EndpointError
-
-Progress = Callable[[int, int], None]
-TOKEN_ENV = "EGOVKG_TOKEN"
-USER_ENV, PASSWORD_ENV = "EGOVKG_USER", "EGOVKG_PASSWORD"
-CHUNK = 1 << 16
+from egovkg.sparql.http import (  # noqa: F401 - the reply limits and settings are shared here
+    CHUNK,
+    COMPRESSED,
+    DEFAULT_MAX_REPLY,
+    MAX_REPLY_OPTION,
+    PASSWORD_ENV,
+    TOKEN_ENV,
+    USER_ENV,
+    GiB,
+    KiB,
+    MiB,
+    Progress,
+    check_max_reply,
+    exchange,
+    read_reply,
+    size_text,
+)
 
 
 def check_http_url(url: str, option: str = "--endpoint") -> urllib.parse.SplitResult:
@@ -79,67 +89,6 @@ def check_timeout(timeout: float, option: str = "--timeout") -> float:
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not (0 < timeout < math.inf):
         raise EndpointError(f"{option} {timeout}: must be a number of seconds above 0")
     return timeout
-
-
-KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
-MAX_REPLY_OPTION = "--max-reply-size"
-# The most egovkg reads of one HTTP reply's body. A reply is held whole and then parsed
-# into rows or a graph, which takes about ten times the reply in memory (measured: 62 MiB
-# of SPARQL JSON, 400,000 rows of a Wikidata-style item IRI and English label, parse to
-# 560 MiB more; written out, ~12 times). 256 MiB is about 1.6 million such rows, a large
-# export from a Wikidata-sized endpoint and far past any result a person reads, and its
-# ~3 GB peak still fits a laptop; 512 MiB (~6 GB) would not on many. A larger legitimate
-# result: raise the cap (--max-reply-size 1G) on a machine that can hold what it parses to.
-DEFAULT_MAX_REPLY = 256 * MiB
-# Content-Encoding values that mean a compressed body. egovkg never asks for one
-# (http.client sends "Accept-Encoding: identity") and nothing here decompresses.
-COMPRESSED = frozenset({"gzip", "x-gzip", "deflate", "br", "compress", "x-compress", "zstd"})
-
-
-def size_text(n: int) -> str:
-    """A byte count as people write it: 256 MiB, 1 GiB, 1500 bytes."""
-    for unit, size in (("GiB", GiB), ("MiB", MiB), ("KiB", KiB)):
-        if n >= size and n % size == 0:
-            return f"{n // size} {unit}"
-    return f"{n} byte" + ("" if n == 1 else "s")
-
-
-def check_max_reply(size: int, option: str = MAX_REPLY_OPTION) -> int:
-    """A reply size cap must be a whole number of bytes above 0."""
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise EndpointError(f"{option} {size!r}: must be a whole number of bytes above 0")
-    return size
-
-
-def read_reply(resp: IO[bytes], url: str, limit: int = DEFAULT_MAX_REPLY, option: str = MAX_REPLY_OPTION) -> bytes:
-    """The body of an HTTP reply, at most ``limit`` bytes; past that one EndpointError naming
-    ``url`` (never holding credentials: check_http_url refuses them) and the cap.
-
-    A Content-Length above the cap fails before a byte of the body is read; any other body is
-    read in CHUNK pieces and reading stops at the first byte past the cap, so at most
-    ``limit`` + 1 bytes are held however much a server sends, or would send for ever. A
-    compressed reply (which egovkg never asks for) is refused, never inflated: no zip bomb."""
-    headers = getattr(resp, "headers", None) or {}
-    codings = {c.strip().lower() for c in str(headers.get("Content-Encoding") or "").split(",")}
-    if codings & COMPRESSED:
-        raise EndpointError(
-            f"{url}: the reply is compressed ({', '.join(sorted(codings & COMPRESSED))}), which egovkg does not ask for"
-        )
-    too_large = EndpointError(f"{url}: the reply is larger than {size_text(limit)} ({option})")
-    try:
-        declared = int(str(headers.get("Content-Length") or "").strip())
-    except ValueError:
-        declared = None  # absent or unreadable: http.client reads to the end of the stream; the cap still holds
-    if declared is not None and declared > limit:
-        raise too_large
-    body = io.BytesIO()
-    size = 0
-    while chunk := resp.read(min(CHUNK, limit + 1 - size)):
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        body.write(chunk)
-    return body.getvalue()
 
 
 def _env(name: str) -> str | None:
@@ -229,7 +178,6 @@ def put_graph(
     a reply) are retried with back-off. The server applies the body as one transaction,
     so a failed upload leaves the old graph as it was.
     """
-    from egovkg.sparql.http import exchange
 
     url = graph_store_url(endpoint, graph)
     check_timeout(timeout)

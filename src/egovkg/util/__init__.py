@@ -1,0 +1,1 @@
+"""Helpers every stage may use: safe writes, output sets, terminal text, retries."""

@@ -1,0 +1,157 @@
+"""The main job's speed: a cold `egovkg build`, an unchanged rebuild, `egovkg site` alone and a cold
+`egovkg query`, each beside a bare `python -c "import rdflib"` measured in the same run.
+
+Every command runs in a fresh process on a fresh copy of data/, ontology/ and queries/ (so
+no cache and no earlier output set). Wall time and CPU time (user + system, the process and
+its children: the site writers fork) are both reported, with the load average: on a shared
+machine the CPU time is the steadier figure. The unchanged rebuild is also checked to
+rewrite nothing (same bytes, same inodes, same mtimes).
+
+    python benchmarks/build_bench.py [--repeat 3] [--markdown benchmarks/RESULTS.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, str]:
+    """(wall s, CPU s of the process and its children, stdout) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    done = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, done.stdout
+
+
+def fresh_home(parent: Path) -> Path:
+    home = Path(tempfile.mkdtemp(dir=parent))
+    for part in ("data", "ontology", "queries"):
+        shutil.copytree(ROOT / part, home / part)
+    return home
+
+
+def published(out: Path) -> dict[str, tuple[int, int, int]]:
+    """Each published file (through the links): (size, inode, mtime in ns)."""
+    found = {}
+    for dirpath, dirnames, filenames in os.walk(out, followlinks=True):
+        dirnames[:] = [d for d in dirnames if d != ".generations"]
+        for name in filenames:
+            st = (Path(dirpath) / name).stat()
+            found[str(Path(dirpath, name).relative_to(out))] = (st.st_size, st.st_ino, st.st_mtime_ns)
+    return found
+
+
+def stages(stdout: str) -> dict[str, float]:
+    line = next((x for x in stdout.splitlines() if x.startswith("stages: ")), "")
+    return {m[1]: float(m[2]) for m in re.finditer(r"(\w+) ([\d.]+) s", line)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each quick command (default 3)")
+    ap.add_argument("--cold-builds", type=int, default=1, help="cold builds (default 1: each is long)")
+    ap.add_argument("--markdown", type=Path, help="put the table, as a Build section, into this file")
+    args = ap.parse_args()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    py = sys.executable
+    rows: list[tuple[str, list[tuple[float, float]]]] = []
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        rdflib_runs = [timed([py, "-c", "import rdflib"], env, tmpdir)[:2] for _ in range(args.repeat)]
+        rows.append(('python -c "import rdflib"', rdflib_runs))
+
+        cold, stage_times, home = [], [], None
+        for _ in range(args.cold_builds):
+            home = fresh_home(tmpdir)
+            henv = {**env, "EGOVKG_HOME": str(home)}
+            wall, cpu, out = timed([py, "-m", "egovkg", "build"], henv, home)
+            cold.append((wall, cpu))
+            stage_times.append(stages(out))
+        rows.append(("cold `egovkg build` (every output)", cold))
+        assert home is not None
+        henv = {**env, "EGOVKG_HOME": str(home)}
+
+        before = published(home / "build")
+        before_viz = {p.name: p.stat().st_mtime_ns for p in (home / "viz").iterdir()}
+        same = [timed([py, "-m", "egovkg", "build"], henv, home)[:2] for _ in range(args.repeat)]
+        rows.append(("`egovkg build`, no input changed", same))
+        untouched = published(home / "build") == before and before_viz == {
+            p.name: p.stat().st_mtime_ns for p in (home / "viz").iterdir()
+        }
+
+        site = [
+            timed([py, "-m", "egovkg", "site", "-o", str(tmpdir / f"site{i}")], henv, home)[:2]
+            for i in range(args.repeat)
+        ]
+        rows.append(("`egovkg site` alone (cold, a new folder)", site))
+
+        timed([py, "-m", "egovkg", "query", "winners-by-category"], henv, home)  # the graph cache
+        query = [
+            timed([py, "-m", "egovkg", "query", "winners-by-category"], henv, home)[:2] for _ in range(args.repeat)
+        ]
+        rows.append(("cold `egovkg query winners-by-category`", query))
+    load_after = os.getloadavg()
+
+    base_wall = statistics.median(w for w, _ in rdflib_runs)
+    base_cpu = statistics.median(c for _, c in rdflib_runs)
+    table = [
+        "| command | wall (s, median) | × rdflib import | CPU (s, median) | × rdflib import |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, runs in rows:
+        wall, cpu = statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
+        table.append(f"| {name} | {wall:.2f} | {wall / base_wall:.1f} | {cpu:.2f} | {cpu / base_cpu:.1f} |")
+    stage_line = ", ".join(f"{k} {v:.2f} s" for k, v in stage_times[0].items()) if stage_times else ""
+    text = "\n".join(
+        [
+            "## Build",
+            "",
+            f"`benchmarks/build_bench.py --repeat {args.repeat}` on {platform.node() or 'this machine'} "
+            f"({os.cpu_count()} CPUs, Python {platform.python_version()}), "
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average "
+            f"{load_before[0]:.1f} before, {load_after[0]:.1f} after (the machine is shared: "
+            "CPU time is the steadier figure).",
+            "",
+            *table,
+            "",
+            f"Stages of the cold build (its own summary): {stage_line}.",
+            "",
+            f"The unchanged rebuild rewrote nothing (same bytes, inodes and mtimes): {'yes' if untouched else 'NO'}.",
+            "",
+        ]
+    )
+    print(text)
+    if args.markdown:
+        write_section(args.markdown, text)
+
+
+def write_section(path: Path, section: str) -> None:
+    """Put the Build section into ``path``, before the Views section (views_bench.py keeps what precedes it)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    text = re.sub(r"\n## Build\n.*?(?=\n## |\Z)", "\n", text, flags=re.DOTALL)
+    head, sep, views = text.partition("\n## Views\n")
+    out = head.rstrip("\n") + "\n\n" + section + (("\n## Views\n" + views) if sep else "")
+    path.write_text(out, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
