@@ -195,11 +195,6 @@ def test_jena_shacl_rejects_a_latin_script_label(latin_label: Path, layout: Layo
     assert _jena_shacl(layout.shapes, [latin_label], tmp_path)["LabelShape"] == (False, {"LabelShape"})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pySHACL 0.40 matches sh:languageIn on the whole tag or its first subtag only (not as a SHACL "
-    "language range), so egovkg validate accepts @zh-Latn-CN where Jena SHACL rejects it: pySHACL is wrong; "
-    "issue 18 replaces the engine, and then this passes and the marker goes",
-)
 def test_egovkg_validate_rejects_a_latin_script_label(latin_label: Path, layout: Layout) -> None:
-    assert _ours(latin_label, load_shapes(layout.shapes)) == (False, {"LabelShape"}), "pySHACL was wrong"
+    """egovkg validate agrees with Jena SHACL (pySHACL alone accepted the label: it was wrong)."""
+    assert _ours(latin_label, load_shapes(layout.shapes)) == (False, {"LabelShape"})
