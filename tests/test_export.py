@@ -142,12 +142,16 @@ def _build(home: Path, seed: str) -> None:
 
 
 def _outputs(home: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(home)): p.read_bytes()
-        for folder in ("build", "viz")
-        for p in sorted((home / folder).rglob("*"))
-        if p.is_file() and "cache" not in p.parts
-    }
+    """Every published output by its public name (through the links into the current output
+    set), leaving out the generations folder itself (its names hold a run's id) and the cache."""
+    found = {}
+    for folder in ("build", "viz"):
+        for top, dirs, files in os.walk(home / folder, followlinks=True):
+            dirs[:] = sorted(d for d in dirs if d not in (".generations", "cache"))
+            for name in files:
+                path = Path(top) / name
+                found[str(path.relative_to(home))] = path.read_bytes()
+    return found
 
 
 @pytest.mark.slow  # two whole builds in subprocesses

@@ -97,7 +97,7 @@ AWARDS_HIDDEN = """() => egovkg.data.nodes.filter(n => n.cls === 'Award').map(n 
    network.body.nodes[n.id].options.hidden === true])"""
 
 
-def test_category_filter_hides_other_categories(open_page, site):
+def test_category_filter_hides_other_categories(open_page, site, projections):
     o = open_page(site["overview"])
     page = o.page
     page.select_option("#filter-cat", "public-service")
@@ -119,7 +119,7 @@ def test_category_filter_hides_other_categories(open_page, site):
         .filter(n => !network.body.data.nodes.get(n.id).hidden).map(n => n.key)""")
     assert sorted(agencies) == ["agency:beijing-high-court", "agency:henan-high-court"]
     page.click("#reset")
-    assert page.evaluate("network.body.nodeIndices.length") == 202
+    assert page.evaluate("network.body.nodeIndices.length") == projections["overview"][0]  # all shown again
     assert o.errors == [] and o.requests == []
 
 
@@ -221,7 +221,7 @@ def test_hostile_labels_show_as_text_and_run_nothing(open_page, site):
     assert o.errors == [] and o.requests == []
 
 
-def test_view_works_inside_a_notebook_iframe(open_page, site, browser):
+def test_view_works_inside_a_notebook_iframe(open_page, site, browser, projections):
     context = browser.new_context()
     page = context.new_page()
     errors: list[str] = []
@@ -230,12 +230,12 @@ def test_view_works_inside_a_notebook_iframe(open_page, site, browser):
     frame = page.frame_locator("iframe")
     frame.locator('body[data-drawn="1"]').wait_for(state="attached", timeout=60_000)
     inner = next(f for f in page.frames if f != page.main_frame)
-    assert inner.evaluate("network.body.data.nodes.length") == 35
+    assert inner.evaluate("network.body.data.nodes.length") == projections["timeline"][0]
     assert errors == []
     context.close()
 
 
-def test_a_cut_down_view_says_so_on_the_page(open_page, graph, tmp_path: Path):
+def test_a_cut_down_view_says_so_on_the_page(open_page, graph, tmp_path: Path, projections):
     path = tmp_path / "cut.html"
     path.write_text(views.render_view(graph, "overview", limit=60, lang="en"), encoding="utf-8")
     opened = open_page(path)
@@ -243,5 +243,5 @@ def test_a_cut_down_view_says_so_on_the_page(open_page, graph, tmp_path: Path):
     assert page.evaluate("network.body.data.nodes.length") == 60
     note = page.locator("#note")
     assert note.is_visible()
-    assert "showing the 60 most connected of 202 nodes" in note.inner_text()
+    assert f"showing the 60 most connected of {projections['overview'][0]} nodes" in note.inner_text()
     assert opened.errors == [] and opened.requests == []

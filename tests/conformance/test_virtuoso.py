@@ -31,11 +31,24 @@ _MANGLED = (
     "Virtuoso 7.2 fault: a string built by CONCAT from data and a non-ASCII literal of the query text "
     "(the separator 、, 第, 名) comes back with the data's UTF-8 read as Latin-1"
 )
+_INTERNAL = (
+    "Virtuoso 7.2 fault: its SQL compiler fails on the query (HTTP 500, SQ156 'Bad dfe in sqlo_place_exp') "
+    "with several grouped sub-queries joined on one variable"
+)
+_SPARQL_INTERNAL = (
+    "Virtuoso 7.2 fault: its SPARQL compiler fails on the query (HTTP 400, SP031 'ssg_tmpl_X_of_Y(): bad mode "
+    "needed') on this query"
+)
+_BOOLEAN = "Virtuoso 7.2 fault: a boolean made by the query (EXISTS, a comparison) comes back as the integer 0 or 1"
 _TRANSITIVE = "Virtuoso 7.2 fault: a property path with + or * inside OPTIONAL drops or changes rows"
 KNOWN_DIFFERENCES = {
     "agencies-with-several-awards": _MANGLED,
     "awards-with-several-applicants": _MANGLED,
-    "policy-documents": _MANGLED,
+    "policy-documents": _INTERNAL,
+    "practices-by-programme": _SPARQL_INTERNAL,
+    "documents-by-adopting-body": _MANGLED,
+    "policy-timeline": _BOOLEAN,
+    "programme-lead-agencies": _BOOLEAN,
     "winners-by-category": _MANGLED,
     "winners-in-category": _MANGLED,
     "agency-parents": _TRANSITIVE,
@@ -128,7 +141,10 @@ def test_every_catalogue_query_gives_the_same_rows_but_for_known_faults(pushed: 
         code, ours, err = egovkg("query", name, "--format", fmt)
         assert code == 0, err
         code, theirs, err = egovkg("query", name, "--format", fmt, "--endpoint", pushed)
-        assert code == 0, f"{name}: {err}"
+        if code != 0:  # an error is a difference too: only a known fault may give one
+            assert name in KNOWN_DIFFERENCES and "Virtuoso" in err, f"{name}: {err}"
+            differ.append(name)
+            continue
         same = sorted(ours.splitlines()) == sorted(theirs.splitlines()) if fmt == "nt" else _rows(ours) == _rows(theirs)
         if not same:
             (differ if name in KNOWN_DIFFERENCES else unexpected).append(name)
