@@ -43,7 +43,9 @@ from egovkg.graph.build import KnowledgeGraph
 from egovkg.graph.namespaces import ONTOLOGY_IRI
 from egovkg.publish.addresses import QUERY_PAGE
 from egovkg.publish.site import CSP, MARKER, MEDIA_TYPES, VOID_PATH, Site, csp_for
+from egovkg.publish.site import RDF_FORMATS as SITE_RDF_FORMATS
 from egovkg.rdfio.export import serialise
+from egovkg.rdfio.formats import RDF_FORMATS
 from egovkg.serve.negotiation import DOCUMENT_OFFERS, GRAPH_OFFERS, RESULTS_OFFERS, negotiate
 from egovkg.serve.workers import QueryLimits, WorkerPool
 
@@ -59,11 +61,8 @@ READ_METHODS = "GET, HEAD, OPTIONS"
 # routed to our handlers, which answer 405 with Allow themselves (Starlette's own 405 is not one line)
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "PROPFIND"]
 # the VoID description, as each RDF document suffix: (export format, media type)
-VOID_FORMATS = {
-    "ttl": ("ttl", "text/turtle; charset=utf-8"),
-    "nt": ("nt", "application/n-triples"),
-    "jsonld": ("jsonld", "application/ld+json"),
-    "rdf": ("xml", "application/rdf+xml"),
+VOID_FORMATS = {  # file suffix -> (export format, media type), from the one registry; TriG holds no VoID
+    f.suffix: (name, MEDIA_TYPES[f".{f.suffix}"]) for name, f in RDF_FORMATS.items() if name in SITE_RDF_FORMATS
 }
 
 
