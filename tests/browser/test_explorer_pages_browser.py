@@ -318,11 +318,6 @@ def test_hostile_labels_show_as_text_and_run_nothing(tab, graph, kg, tmp_path: P
     assert not t.dialogs and not u.dialogs and not t.errors and not u.errors
 
 
-@pytest.mark.xfail(
-    reason="egovkg serve --linked-data sends the site's CSP (script-src 'none') with every HTML page; "
-    "it should send egovkg.publish.site.csp_for(path), which lets the explorer's inline script run",
-    strict=False,
-)
 def test_explorer_scripts_run_when_served(tab, kg, root: Path) -> None:
     from egovkg.serve import make_server, serve_forever
 
