@@ -30,6 +30,20 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "egovkg-hypothesis")
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def published(folder: Path, skip: frozenset[str] = frozenset({".generations"})) -> dict[str, bytes]:
+    """The files a reader sees under ``folder``, through the links into the current output set,
+    by path relative to ``folder``; folders named in ``skip`` (the generations behind the links
+    by default) are left out."""
+    found = {}
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+        dirnames[:] = [d for d in dirnames if d not in skip]
+        for name in filenames:
+            p = Path(dirpath) / name
+            if p.is_file():
+                found[str(p.relative_to(folder))] = p.read_bytes()
+    return dict(sorted(found.items()))
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 HOME_PARTS = ("data", "ontology", "queries")  # what a command needs to find the project
 

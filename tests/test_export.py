@@ -19,7 +19,7 @@ from egovkg.rdfio import export as export_mod
 from egovkg.rdfio.export import describe, export, serialise
 from egovkg.rdfio.formats import RDF_FORMATS as FORMATS
 
-from .conftest import ROOT
+from .conftest import ROOT, published
 
 
 @pytest.fixture(scope="module")
@@ -142,16 +142,12 @@ def _build(home: Path, seed: str) -> None:
 
 
 def _outputs(home: Path) -> dict[str, bytes]:
-    """Every published output by its public name (through the links into the current output
-    set), leaving out the generations folder itself (its names hold a run's id) and the cache."""
-    found = {}
-    for folder in ("build", "viz"):
-        for top, dirs, files in os.walk(home / folder, followlinks=True):
-            dirs[:] = sorted(d for d in dirs if d not in (".generations", "cache"))
-            for name in files:
-                path = Path(top) / name
-                found[str(path.relative_to(home))] = path.read_bytes()
-    return found
+    """Every published output by its public name, leaving out the generations folder (its names
+    hold a run's id) and the cache."""
+    skip = frozenset({".generations", "cache"})
+    return {
+        f"{folder}/{name}": data for folder in ("build", "viz") for name, data in published(home / folder, skip).items()
+    }
 
 
 @pytest.mark.slow  # two whole builds in subprocesses

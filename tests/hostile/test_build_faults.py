@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import ROOT
+from ..conftest import ROOT, published
 
 pytestmark = pytest.mark.slow
 
@@ -118,18 +118,6 @@ def _killed_build(home: Path, out: Path, phase: str, *extra: str) -> subprocess.
         cwd=home,
         timeout=900,
     )
-
-
-def published(folder: Path) -> dict[str, bytes]:
-    """The files a reader sees (through the links), without the generations behind them."""
-    found = {}
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
-        dirnames[:] = [d for d in dirnames if d != ".generations"]
-        for name in filenames:
-            p = Path(dirpath) / name
-            if p.is_file():
-                found[str(p.relative_to(folder))] = p.read_bytes()
-    return dict(sorted(found.items()))
 
 
 def _leftovers(out: Path) -> list[str]:

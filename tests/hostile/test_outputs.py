@@ -16,32 +16,20 @@ from click.testing import CliRunner
 
 from egovkg.cli import main
 
-from ..conftest import ROOT
+from ..conftest import ROOT, published
 
 BUILD = [sys.executable, "-m", "egovkg", "build", "--no-views", "--no-docs", "-o"]
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    """The published files as a reader sees them (through the links), not the generations behind them."""
-    found = {}
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
-        dirnames[:] = [d for d in dirnames if d != ".generations"]
-        for name in filenames:
-            p = Path(dirpath) / name
-            if p.is_file():
-                found[str(p.relative_to(folder))] = p.read_bytes()
-    return dict(sorted(found.items()))
 
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory) -> dict[str, bytes]:
     out = tmp_path_factory.mktemp("reference")
     subprocess.run([*BUILD, str(out)], check=True, cwd=ROOT, capture_output=True)
-    return _files(out)
+    return published(out)
 
 
 @pytest.mark.slow
-def test_two_builds_at_once_produce_correct_files(tmp_path: Path, reference: dict[str, bytes]) -> None:
+def test_two_builds_at_once_produce_correctpublished(tmp_path: Path, reference: dict[str, bytes]) -> None:
     procs = [
         subprocess.Popen([*BUILD, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for _ in range(2)
@@ -49,12 +37,12 @@ def test_two_builds_at_once_produce_correct_files(tmp_path: Path, reference: dic
     for p in procs:
         _out, err = p.communicate(timeout=300)
         assert p.returncode == 0, err.decode()
-    assert _files(tmp_path) == reference
+    assert published(tmp_path) == reference
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("delay", [0.8, 1.6, 2.4])
-def test_a_build_killed_midway_leaves_whole_files(tmp_path: Path, reference: dict[str, bytes], delay: float) -> None:
+def test_a_build_killed_midway_leaves_wholepublished(tmp_path: Path, reference: dict[str, bytes], delay: float) -> None:
     previous = {name: b"previous " + name.encode() for name in reference}
     for name, data in previous.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -63,7 +51,7 @@ def test_a_build_killed_midway_leaves_whole_files(tmp_path: Path, reference: dic
     time.sleep(delay)
     proc.send_signal(signal.SIGTERM)
     proc.communicate(timeout=120)
-    after = _files(tmp_path)
+    after = published(tmp_path)
     assert sorted(after) == sorted(reference), "no temporary file may be left behind"
     for name, data in after.items():
         assert data in (previous[name], reference[name]), f"{name} is neither the old nor the new file"
