@@ -4,6 +4,9 @@ An output is rendered when the key of its inputs differs from the one recorded w
 published set, and hard-linked from that set otherwise (see :mod:`egovkg.util.generations`).
 A new output is one :func:`register` call: its name, the inputs it depends on, the build
 option that selects it (None: always) and a function that writes its entries into a folder.
+Outputs are rendered side by side, each in a forked process (:mod:`egovkg.util.forked`): a
+render function writes only its own entries, and returns them. One that does not depend on
+the graph starts before the graph is built, in a folder of its own.
 
 Inputs (computed once per build, see :mod:`egovkg.pipeline`):
 
@@ -34,6 +37,7 @@ class Output:
     render: Callable[[Any, Path], list[str]]  # (the build context, the set's folder) -> entries written
     option: str | None = None  # "views", "docs", "site": the `egovkg build --no-X` that leaves it out
     label: str = ""  # shown in the progress display
+    cost: float = 1.0  # its rough render time, relative: a build starts the costliest first
 
     def key(self, inputs: Mapping[str, str]) -> str:
         h = hashlib.sha256(self.name.encode())

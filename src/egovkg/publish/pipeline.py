@@ -220,12 +220,12 @@ def _site(ctx: Context, folder: Path) -> list[str]:
 
 
 for _output in (
-    Output("exports", ("graph", "code", "base"), _exports, label="exports (ttl, nt, jsonld, rdf, trig)"),
-    Output("void", ("graph", "code", "base"), _void, label="VoID"),
-    Output("docs", ("ontology", "code"), _docs, option="docs", label="ontology docs"),
-    Output("views", ("graph", "code", "options"), _views, option="views", label="explorer pages"),
-    Output("stats", ("graph", "code"), _stats, option="views", label="statistics and chart"),
-    Output("site", ("graph", "queries", "code", "base"), _site, option="site", label="linked-data site"),
+    Output("exports", ("graph", "code", "base"), _exports, label="exports (ttl, nt, jsonld, rdf, trig)", cost=1.0),
+    Output("void", ("graph", "code", "base"), _void, label="VoID", cost=0.2),
+    Output("docs", ("ontology", "code"), _docs, option="docs", label="ontology docs", cost=2.0),
+    Output("views", ("graph", "code", "options"), _views, option="views", label="explorer pages", cost=2.5),
+    Output("stats", ("graph", "code"), _stats, option="views", label="statistics and chart", cost=2.0),
+    Output("site", ("graph", "queries", "code", "base"), _site, option="site", label="linked-data site", cost=3.0),
 ):
     register(_output)
 
@@ -259,7 +259,15 @@ def run(
     docs: bool = True,
     site: bool = True,
     progress: Progress | None = None,
+    jobs: int | None = None,
 ) -> Summary:
+    """Build, validate and publish every output whose inputs changed.
+
+    The outputs are rendered side by side in up to ``jobs`` forked processes (default: one
+    per CPU; 1 renders them one after another in this process). An output that does not
+    depend on the graph (the ontology docs) starts at once, while the graph is built."""
+    from egovkg.util.forked import Forked
+
     s = Summary()
     selected = {"views": views, "docs": docs, "site": site}
     out = Path(out).absolute()
@@ -269,54 +277,111 @@ def run(
         key = inputs_key(layout.check(), base, selected, code)
         if _unchanged(gens, key, s, out, layout.viz):
             return s
+        inputs = {
+            "ontology": _file_digest(layout.ontology),
+            "queries": _queries_digest(layout),
+            "code": code,
+            "base": base,
+            "options": ",".join(sorted(name for name, on in selected.items() if on)),
+        }
 
-    from egovkg.rdfio.export import serialise
+    with Forked(jobs) as workers, _EarlyFolders() as early:
+        if workers.jobs > 1:
+            _start_early(workers, early, s, progress, layout, base, selected, inputs, gens.manifest())
 
-    with _stage(s, progress, "build"):
-        from egovkg.graph.build import build
+        from egovkg.rdfio.export import serialise
 
-        kg = build(layout, base=base)
-        union = kg.union()
-        s.triples = len(union)
-        nt = serialise(union, "nt", base)
-        trig = serialise(kg.dataset(), "trig", base)
-    inputs = {
-        "graph": hashlib.sha256(nt + b"\0" + trig).hexdigest(),
-        "ontology": _file_digest(layout.ontology),
-        "queries": _queries_digest(layout),
-        "code": code,
-        "base": base,
-        "options": ",".join(sorted(name for name, on in selected.items() if on)),
-    }
-    validated = hashlib.sha256(
-        f"{inputs['graph']}\0{_file_digest(layout.shapes)}\0{inputs['queries']}\0{code}".encode()
-    ).hexdigest()
-    previous = gens.manifest()
-    if previous.get("validated") != validated:
-        with _stage(s, progress, "validate"):
-            _validate(layout, union)
+        with _stage(s, progress, "build"):
+            from egovkg.graph.build import build
 
-    try:
-        with gens.locked([layout.viz]):
-            if _unchanged(gens, key, s, out, layout.viz):  # another build published this very set meanwhile
-                return s
-            previous = gens.manifest()
-            _write_set(
-                gens,
-                layout,
-                out,
-                s,
-                progress,
-                selected,
-                inputs,
-                previous,
-                key,
-                validated,
-                Context(layout, kg, union, base, nt, trig, selected),
-            )
-    except OSError as exc:  # a full disk, a read-only folder: the previous set stays published
-        raise OutputError(f"cannot write {out}: {exc.strerror or exc}; the previous outputs are unchanged") from exc
+            kg = build(layout, base=base)
+            union = kg.union()
+            s.triples = len(union)
+            nt = serialise(union, "nt", base)
+            trig = serialise(kg.dataset(), "trig", base)
+        inputs["graph"] = hashlib.sha256(nt + b"\0" + trig).hexdigest()
+        validated = hashlib.sha256(
+            f"{inputs['graph']}\0{_file_digest(layout.shapes)}\0{inputs['queries']}\0{code}".encode()
+        ).hexdigest()
+        previous = gens.manifest()
+        if previous.get("validated") != validated:
+            with _stage(s, progress, "validate"):
+                _validate(layout, union)
+
+        try:
+            with gens.locked([layout.viz]):
+                if _unchanged(gens, key, s, out, layout.viz):  # another build published this very set meanwhile
+                    return s
+                previous = gens.manifest()
+                _write_set(
+                    gens,
+                    layout,
+                    out,
+                    s,
+                    progress,
+                    selected,
+                    inputs,
+                    previous,
+                    key,
+                    validated,
+                    Context(layout, kg, union, base, nt, trig, selected),
+                    workers,
+                    early,
+                )
+        except OSError as exc:  # a full disk, a read-only folder: the previous set stays published
+            raise OutputError(
+                f"cannot write {out}: {exc.strerror or exc}; the previous outputs are unchanged"
+            ) from exc
     return s
+
+
+class _EarlyFolders(dict[str, Path]):
+    """The private folders of the outputs started before the graph is built (removed at the end)."""
+
+    def __enter__(self) -> _EarlyFolders:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import shutil
+
+        for folder in self.values():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _wanted(output: Output, selected: dict[str, bool]) -> bool:
+    return output.option is None or selected[output.option]
+
+
+def _start_early(
+    workers: Any,
+    early: _EarlyFolders,
+    s: Summary,
+    progress: Progress | None,
+    layout: Layout,
+    base: str,
+    selected: dict[str, bool],
+    inputs: dict[str, str],
+    previous: dict[str, Any],
+) -> None:
+    """Start the outputs that need no graph and whose key changed, each into a folder of its own
+    (the set's staging folder is made under the lock, once the graph has validated)."""
+    import tempfile
+
+    for output in OUTPUTS.values():
+        if "graph" in output.inputs or not _wanted(output, selected):
+            continue
+        before = previous.get("outputs", {}).get(output.name)
+        if before and before.get("key") == output.key(inputs):
+            continue
+        early[output.name] = Path(tempfile.mkdtemp(prefix=f"egovkg-{output.name}-"))
+        ctx = Context(layout, None, None, base, b"", b"", selected)  # type: ignore[arg-type]
+        _start(workers, s, progress, output, ctx, early[output.name])
+
+
+def _start(workers: Any, s: Summary, progress: Progress | None, output: Output, ctx: Context, folder: Path) -> None:
+    if progress:
+        progress(output.name, None)
+    workers.start(output.name, lambda: output.render(ctx, folder))
 
 
 def _unchanged(gens: Generations, key: str, s: Summary, out: Path, viz: Path) -> bool:
@@ -369,14 +434,18 @@ def _write_set(
     key: str,
     validated: str,
     ctx: Context,
+    workers: Any,
+    early: _EarlyFolders,
 ) -> None:
+    import shutil
+
     staging = gens.stage()
     try:
         records: dict[str, dict[str, Any]] = {}
-        fresh: list[str] = []
+        todo: list[Output] = []
         for output in OUTPUTS.values():
             before = previous.get("outputs", {}).get(output.name)
-            if output.option is not None and not selected[output.option]:
+            if not _wanted(output, selected):
                 # not asked for: the published one (if any) stays, as it was
                 if before and gens.reuse(staging, before["entries"]):
                     records[output.name] = before
@@ -386,9 +455,29 @@ def _write_set(
                 records[output.name] = before
                 s.kept += [public_path(e, out, layout.viz) for e in before["entries"]]
                 continue
-            with _stage(s, progress, output.name):
-                records[output.name] = {"key": okey, "entries": output.render(ctx, staging)}
-            fresh += records[output.name]["entries"]
+            todo.append(output)
+        # the costliest first, each in a process of its own while there is a free one
+        pending = sorted((o for o in todo if o.name not in early), key=lambda o: -o.cost)
+        entries: dict[str, list[str]] = {}
+        timings: dict[str, float] = {}
+        while pending or workers.running:
+            while pending and not workers.full():
+                _start(workers, s, progress, pending.pop(0), ctx, staging)
+            done = workers.wait()
+            entries[done.name] = done.result
+            timings[done.name] = done.seconds
+            if progress:
+                progress(done.name, done.seconds)
+        fresh: list[str] = []
+        for output in todo:  # in the registry's order: the summary's and the manifest's
+            s.timings[output.name] = timings[output.name]
+            if output.name in early:  # rendered while the graph was built: into the set now
+                for entry in entries[output.name]:
+                    (staging / entry).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.move(early[output.name] / entry, staging / entry)
+            records[output.name] = {"key": output.key(inputs), "entries": entries[output.name]}
+            fresh += entries[output.name]
+        records = {name: records[name] for name in OUTPUTS if name in records}
         manifest = {"inputs": key, "key": key, "validated": validated, "triples": s.triples, "outputs": records}
         with _stage(s, progress, "publish"):
             gens.publish(staging, manifest, _links(manifest, out, layout.viz), _links(previous, out, layout.viz))

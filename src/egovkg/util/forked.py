@@ -1,0 +1,179 @@
+"""Calls run in forked child processes, their results (or errors) sent back through a pipe.
+
+The build renders its outputs side by side with this: a child is forked when its output is
+due, so it inherits the built graph (copy-on-write, nothing pickled on the way in) and sends
+back only a small result. At most ``jobs`` children run at once. A child never returns into
+the caller's code: it leaves with ``os._exit`` (no ``finally``, ``atexit`` or buffered output
+of the parent runs twice). When the caller stops early (an error, Ctrl-C), every child still
+running is killed and reaped.
+
+Where ``os.fork`` is missing, or a thread other than the caller's runs (a fork would copy a
+lock another thread holds), or ``jobs`` is 1, the calls run in the calling process, one at a
+time, with the same results and errors.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from egovkg.errors import EgovkgError
+
+
+class WorkerDied(EgovkgError):
+    """A child process ended without a result (killed by a signal, or out of memory)."""
+
+
+def can_fork() -> bool:
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+@dataclass
+class _Child:
+    name: str
+    pid: int
+    fd: int
+    data: bytearray = field(default_factory=bytearray)
+
+
+@dataclass
+class Done:
+    """One finished call: its name, result and the seconds it ran (in the child)."""
+
+    name: str
+    result: Any
+    seconds: float
+
+
+def _portable(name: str, exc: BaseException) -> tuple[Any, ...]:
+    """The error as it can cross the pipe: its class, args and attributes (rebuilt without
+    calling ``__init__``, which may take keyword-only arguments), else a WorkerDied naming it."""
+    state = (type(exc), exc.args, dict(vars(exc)))
+    try:
+        _rebuilt(pickle.loads(pickle.dumps(state)))
+        return state
+    except Exception:  # noqa: BLE001 - any error of pickling: send a description instead
+        return (WorkerDied, (f"{name}: {type(exc).__name__}: {exc}",), {})
+
+
+def _rebuilt(state: tuple[Any, ...]) -> BaseException:
+    cls, args, attrs = state
+    exc = cls.__new__(cls)
+    exc.args = args
+    exc.__dict__.update(attrs)
+    return exc
+
+
+class Forked:
+    """Up to ``jobs`` calls at once in forked children (``jobs`` 1: in this process)."""
+
+    def __init__(self, jobs: int | None = None) -> None:
+        wanted = jobs if jobs is not None else (os.cpu_count() or 1)
+        self.jobs = max(1, wanted) if can_fork() else 1
+        self._running: dict[int, _Child] = {}  # by the pipe's read end
+        self._inline: list[Done] = []  # results of calls run in this process, not yet collected
+
+    @property
+    def running(self) -> int:
+        return len(self._running) + len(self._inline)
+
+    def full(self) -> bool:
+        """Whether a :meth:`start` now would wait for a free process (or, in this process, for
+        the last result to be collected first)."""
+        return self.running >= self.jobs
+
+    def start(self, name: str, fn: Callable[[], Any]) -> None:
+        """Start ``fn()`` (in a child when ``jobs`` > 1; wait first for a free slot)."""
+        if self.jobs == 1:
+            t = time.perf_counter()
+            result = fn()
+            self._inline.append(Done(name, result, time.perf_counter() - t))
+            return
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            code = 0
+            try:
+                os.close(r)
+                t = time.perf_counter()
+                try:
+                    payload = pickle.dumps((True, fn(), time.perf_counter() - t))
+                except BaseException as exc:  # noqa: BLE001 - every error goes back to the parent
+                    code = 1
+                    payload = pickle.dumps((False, _portable(name, exc), time.perf_counter() - t))
+                view = memoryview(payload)
+                while view:
+                    view = view[os.write(w, view) :]
+            finally:
+                os._exit(code)
+        os.close(w)
+        self._running[r] = _Child(name, pid, r)
+
+    def wait(self) -> Done:
+        """The next call to finish; its error is raised here."""
+        if self._inline:
+            return self._inline.pop(0)
+        if not self._running:
+            raise RuntimeError("no call is running")
+        while True:
+            ready, _, _ = select.select(list(self._running), [], [])
+            for fd in ready:
+                child = self._running[fd]
+                chunk = os.read(fd, 1 << 16)
+                if chunk:
+                    child.data += chunk
+                    continue
+                del self._running[fd]
+                os.close(fd)
+                _, status = os.waitpid(child.pid, 0)
+                return self._result(child, status)
+
+    def results(self) -> Iterator[Done]:
+        """Every call still running, as each finishes."""
+        while self.running:
+            yield self.wait()
+
+    def _result(self, child: _Child, status: int) -> Done:
+        try:
+            ok, value, seconds = pickle.loads(bytes(child.data))
+        except Exception:  # noqa: BLE001 - no (whole) payload: the child died
+            how = (
+                f"killed by signal {os.WTERMSIG(status)}"
+                if os.WIFSIGNALED(status)
+                else f"exit status {os.waitstatus_to_exitcode(status)}"
+            )
+            raise WorkerDied(f"{child.name}: its worker process ended without a result ({how})") from None
+        if not ok:
+            raise _rebuilt(value)
+        return Done(child.name, value, seconds)
+
+    def close(self) -> None:
+        """Kill and reap every child still running (after an error, or an interrupt)."""
+        for fd, child in list(self._running.items()):
+            try:
+                os.kill(child.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.close(fd)
+            try:
+                os.waitpid(child.pid, 0)
+            except ChildProcessError:
+                pass
+            del self._running[fd]
+        self._inline.clear()
+
+    def __enter__(self) -> Forked:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+__all__ = ["Done", "Forked", "WorkerDied", "can_fork"]
