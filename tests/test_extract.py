@@ -349,3 +349,17 @@ def test_the_extractor_alone_keeps_a_mark_and_a_cr_out_of_the_title(extractor: E
 def test_the_early_1970s_is_the_first_part_of_the_decade(extraction: Extraction) -> None:
     decades = {m.key: m.part for m in extraction.milestones if m.precision == "decade"}
     assert decades == {"1970s": "early", "1990s": None}  # 七十年代初; 进入九十年代后
+
+
+def test_small_chinese_numbers_read_as_cn2an_reads_them() -> None:
+    """The regular forms below 1000 are read without cn2an (slow to import); the rest still by it."""
+    import cn2an
+
+    from egovkg.ingest.extract import small_chinese_number
+
+    for n in range(1, 1000):
+        text = cn2an.an2cn(n)
+        assert small_chinese_number(text) == n == int(cn2an.cn2an(text, "smart")), text
+    assert small_chinese_number("两百零五") == 205
+    for irregular in ("九九十", "十十", "百", "一百十", "二二", "一百零", "十百", "〇", ""):
+        assert small_chinese_number(irregular) is None, irregular

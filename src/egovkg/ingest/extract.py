@@ -29,8 +29,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import cn2an
-
 from egovkg.errors import DataError, ExtractError
 from egovkg.ingest.model import (
     Applicant,
@@ -162,10 +160,35 @@ class _Unit:
     post: str | None = None
 
 
+_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+# 一百二十二, 一百零五, 一百二十, 二十二, 十二, 十, 九: the numbers below 1000 written with units
+_SMALL = re.compile("(?:([一二两三四五六七八九])百(?:零(?=[一二三四五六七八九]$)|(?=[一二三四五六七八九]十)|$))?"
+                    "(?:([一二三四五六七八九])?十)?([一二三四五六七八九])?")
+
+
+def small_chinese_number(text: str) -> int | None:
+    """The value of a Chinese numeral below 1000 in its regular form (一百零五, 十二), else None."""
+    m = _SMALL.fullmatch(text)
+    if not text or m is None:
+        return None
+    hundreds, tens, units = m.groups()
+    ten = 1 if tens is None and "十" in text else _DIGIT.get(tens or "", 0)
+    return 100 * _DIGIT.get(hundreds or "", 0) + 10 * ten + _DIGIT.get(units or "", 0)
+
+
 def _numeral(m: re.Match[str], source: str) -> int:
-    """The number in group 1 of ``m``, in Arabic or Chinese numerals (一百二十二, 122)."""
+    """The number in group 1 of ``m``, in Arabic or Chinese numerals (一百二十二, 122). The
+    regular Chinese forms below 1000 are read here; cn2an (slow to import) reads the rest."""
+    text = m.group(1)
+    if text.isascii() and text.isdigit() and len(text) <= 20:
+        return int(text)
+    small = small_chinese_number(text)
+    if small is not None:
+        return small
     try:
-        return int(cn2an.cn2an(m.group(1), "smart"))
+        import cn2an
+
+        return int(cn2an.cn2an(text, "smart"))
     except (ValueError, OverflowError):
         shown = m.group(1) if len(m.group(1)) <= 20 else m.group(1)[:20] + "…"
         raise ExtractError(f"cannot read the number '{shown}'", source=source, offset=m.start(1)) from None

@@ -167,12 +167,17 @@ def inputs_key(layout: Layout, base: str, selected: dict[str, bool], code: str) 
 
 
 def _exports(ctx: Context, folder: Path) -> list[str]:
-    from egovkg.rdfio.export import graph_for, serialise
+    from egovkg.rdfio.export import rdfxml_from_nt, serialise, turtle_from_nt
     from egovkg.rdfio.formats import RDF_FORMATS
 
-    made = {"nt": ctx.nt, "trig": ctx.trig}
+    made = {  # the union's sorted N-Triples, written anew by Oxigraph; JSON-LD by rdflib
+        "nt": ctx.nt,
+        "trig": ctx.trig,
+        "xml": rdfxml_from_nt(ctx.nt),
+        "ttl": turtle_from_nt(ctx.nt, {p: str(ns) for p, ns in ctx.union.namespaces()}),
+    }
     files = {
-        f"egovkg.{f.suffix}": made[fmt] if fmt in made else serialise(graph_for(ctx.kg, fmt), fmt, ctx.base)
+        f"egovkg.{f.suffix}": made[fmt] if fmt in made else serialise(ctx.union, fmt, ctx.base)
         for fmt, f in RDF_FORMATS.items()
     }
     return write_files(folder, files)
@@ -183,7 +188,7 @@ def _void(ctx: Context, folder: Path) -> list[str]:
     from egovkg.rdfio.formats import RDF_FORMATS
 
     dumps = {fmt: f"{DUMP_ROOT}egovkg.{f.suffix}" for fmt, f in RDF_FORMATS.items()}
-    return write_files(folder, {"void.ttl": serialise(describe(ctx.kg, dumps=dumps), "ttl")})
+    return write_files(folder, {"void.ttl": serialise(describe(ctx.kg, dumps=dumps, union=ctx.union), "ttl")})
 
 
 def _docs(ctx: Context, folder: Path) -> list[str]:
@@ -289,7 +294,7 @@ def run(
         if workers.jobs > 1:
             _start_early(workers, early, s, progress, layout, base, selected, inputs, gens.manifest())
 
-        from egovkg.rdfio.export import serialise
+        from egovkg.rdfio.export import serialise, trig_from_nt, union_nt
 
         with _stage(s, progress, "build"):
             from egovkg.graph.build import build
@@ -297,8 +302,9 @@ def run(
             kg = build(layout, base=base)
             union = kg.union()
             s.triples = len(union)
-            nt = serialise(union, "nt", base)
-            trig = serialise(kg.dataset(), "trig", base)
+            parts = {str(iri): serialise(getattr(kg, name), "nt") for name, iri in kg.graph_iris.items()}
+            nt = union_nt(parts)  # as serialise(union, "nt") and serialise(kg.dataset(), "trig") write them
+            trig = trig_from_nt(parts)
         inputs["graph"] = hashlib.sha256(nt + b"\0" + trig).hexdigest()
         validated = hashlib.sha256(
             f"{inputs['graph']}\0{_file_digest(layout.shapes)}\0{inputs['queries']}\0{code}".encode()
@@ -306,7 +312,7 @@ def run(
         previous = gens.manifest()
         if previous.get("validated") != validated:
             with _stage(s, progress, "validate"):
-                _validate(layout, union)
+                _validate(layout, union, nt)
 
         try:
             with gens.locked([layout.viz]):
@@ -405,11 +411,11 @@ def _queries_digest(layout: Layout) -> str:
     return h.hexdigest()
 
 
-def _validate(layout: Layout, union: Graph) -> None:
+def _validate(layout: Layout, union: Graph, nt: bytes) -> None:
     from egovkg.sparql.catalogue import load_catalogue
     from egovkg.sparql.validate import load_shapes, validate
 
-    report = validate(union, load_shapes(layout.shapes), load_catalogue(layout.queries))
+    report = validate(union, load_shapes(layout.shapes), load_catalogue(layout.queries), nt=nt)
     if not report.conforms:
         first = report.violations[:5]
         detail = "; ".join(f"{v.focus} {v.path}: {v.message}" for v in first)

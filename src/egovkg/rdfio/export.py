@@ -1,14 +1,15 @@
 """Stage: serialisations of the graph, its VoID/DCAT description and the ontology docs.
 
-Every output is deterministic: Turtle and RDF/XML come from rdflib's sorted
-serialisers over a graph without blank nodes, N-Triples lines are sorted, and
-JSON-LD is written with sorted keys. Writes are atomic.
+Every output is deterministic: N-Triples lines are sorted; Turtle (of a graph without
+blank nodes), RDF/XML and TriG are written by Oxigraph from those sorted lines (each
+subject's rdf:type first), JSON-LD with sorted keys. Writes are atomic.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +45,43 @@ def serialise(graph: Graph | Dataset, fmt: str, base: str | None = None) -> byte
         return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
     if fmt in ("xml", "trig"):
         return _via_oxigraph(graph, fmt)
+    if fmt == "ttl" and not graph.context_aware:
+        nt = serialise(graph, "nt")
+        if not _has_blank_nodes(nt):  # else rdflib's writer, which nests them and needs no labels
+            return turtle_from_nt(nt, {p: str(ns) for p, ns in graph.namespaces()})
     return graph.serialize(format=rdflib_format, encoding="utf-8")
+
+
+_RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+
+
+def _has_blank_nodes(nt: bytes) -> bool:
+    return nt.startswith(b"_:") or b"\n_:" in nt or b" _:" in nt  # a literal holding " _:" only costs speed
+
+
+def turtle_from_nt(nt: bytes, prefixes: dict[str, str]) -> bytes:
+    """Turtle, written by Oxigraph, of sorted N-Triples without blank nodes: subjects in order,
+    each with its rdf:type first (``x a C ;``), objects of a predicate grouped, and the
+    ``@prefix`` lines of the namespaces used, sorted by prefix."""
+    import pyoxigraph as ox
+
+    def order(line: str) -> tuple[str, bool, str]:
+        subject, predicate, _ = line.split(" ", 2)
+        return (subject, predicate != _RDF_TYPE, line)
+
+    text = nt.decode("utf-8")
+    lines = sorted((line for line in text.splitlines() if line.strip()), key=order)
+    used = {p: ns for p, ns in sorted(prefixes.items()) if p and f"<{ns}" in text}
+    data = ox.serialize(
+        ox.parse(("\n".join(lines) + "\n").encode("utf-8"), format=ox.RdfFormat.N_TRIPLES),
+        format=ox.RdfFormat.TURTLE,
+        prefixes=used,
+    )
+    # Oxigraph writes the prefixes longest namespace first: sorted by name here, as rdflib did
+    head, body = [], data.split(b"\n")
+    while body and body[0].startswith(b"@prefix "):
+        head.append(body.pop(0))
+    return b"\n".join(sorted(head) + body)
 
 
 def _via_oxigraph(graph: Graph | Dataset, fmt: str) -> bytes:
@@ -66,7 +103,36 @@ def _via_oxigraph(graph: Graph | Dataset, fmt: str) -> bytes:
         data = ("\n".join(ordered) + "\n").encode("utf-8")
         quads = ox.parse(data, format=ox.RdfFormat.N_QUADS)
         return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes)
-    triples = ox.parse(serialise(graph, "nt"), format=ox.RdfFormat.N_TRIPLES)
+    return rdfxml_from_nt(serialise(graph, "nt"))
+
+
+def union_nt(graphs: Mapping[str, bytes]) -> bytes:
+    """The sorted N-Triples of the union of graphs, each given as sorted N-Triples."""
+    lines = {line for nt in graphs.values() for line in nt.decode("utf-8").splitlines() if line.strip()}
+    return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
+
+
+def trig_from_nt(graphs: Mapping[str, bytes]) -> bytes:
+    """TriG, written by Oxigraph, of named graphs given as IRI -> sorted N-Triples: one block
+    per graph, in the order of their IRIs (as :func:`serialise` writes a dataset)."""
+    import pyoxigraph as ox
+
+    quads = []
+    for iri, nt in sorted(graphs.items()):
+        for line in nt.decode("utf-8").splitlines():
+            if line.strip():
+                quads.append(f"{line.rstrip().removesuffix('.').rstrip()} <{iri}> .")
+    prefixes = {p: str(ns) for p, ns in PREFIXES.items() if p != "id"}
+    data = ("\n".join(quads) + "\n").encode("utf-8")
+    return ox.serialize(ox.parse(data, format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.TRIG, prefixes=prefixes)
+
+
+def rdfxml_from_nt(nt: bytes) -> bytes:
+    """RDF/XML, written by Oxigraph in the order of the (sorted) N-Triples ``nt``."""
+    import pyoxigraph as ox
+
+    prefixes = {p: str(ns) for p, ns in PREFIXES.items() if p != "id"}
+    triples = ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)
     return xml_safe(ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=prefixes), "cannot write RDF/XML")
 
 
@@ -94,9 +160,15 @@ def vocabularies(graph: Graph) -> list[URIRef]:
     return sorted(URIRef(ns) for ns in used if ns is not None)
 
 
-def describe(kg: KnowledgeGraph, *, dumps: dict[str, str] | None = None, sparql_endpoint: str | None = None) -> Graph:
-    """A VoID + DCAT description of the dataset."""
-    union = kg.union()
+def describe(
+    kg: KnowledgeGraph,
+    *,
+    dumps: dict[str, str] | None = None,
+    sparql_endpoint: str | None = None,
+    union: Graph | None = None,
+) -> Graph:
+    """A VoID + DCAT description of the dataset (``union``: ``kg.union()``, if the caller has it)."""
+    union = kg.union() if union is None else union
     g = Graph()
     bind_prefixes(g, kg.base)
     ds = URIRef(f"{kg.base}dataset/egovkg")

@@ -146,14 +146,21 @@ def _pyshacl(data: Graph, shapes: Graph, shapes_name: str, options: dict) -> Gra
     return results
 
 
-def run_checks(data: Graph, catalogue: Mapping[str, NamedQuery]) -> tuple[tuple[str, QueryResult], ...]:
-    """The check-* queries that return rows, run on Oxigraph (loaded once for all of them)."""
+def run_checks(
+    data: Graph, catalogue: Mapping[str, NamedQuery], *, nt: bytes | None = None
+) -> tuple[tuple[str, QueryResult], ...]:
+    """The check-* queries that return rows, run on Oxigraph (loaded once for all of them, from
+    ``nt``, the data's N-Triples, when the caller has them)."""
     checks = [(name, q) for name, q in sorted(catalogue.items()) if q.is_check]
     if not checks:
         return ()
     from egovkg.sparql.store import OxigraphStore
 
-    store = OxigraphStore.from_graph(data)
+    if nt is None:
+        store = OxigraphStore.from_graph(data)
+    else:
+        store = OxigraphStore()
+        store.load_bytes(nt, "N_TRIPLES")
     failed = []
     for name, q in checks:
         result = store.query(bind(q, {}))
@@ -163,8 +170,14 @@ def run_checks(data: Graph, catalogue: Mapping[str, NamedQuery]) -> tuple[tuple[
 
 
 def validate(
-    data: Graph, shapes: Graph, catalogue: Mapping[str, NamedQuery] | None = None, *, engine: str = "turbo"
+    data: Graph,
+    shapes: Graph,
+    catalogue: Mapping[str, NamedQuery] | None = None,
+    *,
+    engine: str = "turbo",
+    nt: bytes | None = None,
 ) -> Report:
+    """SHACL and the check-* queries (``nt``: the data as N-Triples, if the caller has them)."""
     name = str(shapes.identifier).removeprefix("file://")
     violations = tuple(v for v in shacl(data, shapes, shapes_name=name, engine=engine) if v.severity == "Violation")
-    return Report(violations, run_checks(data, catalogue or {}))
+    return Report(violations, run_checks(data, catalogue or {}, nt=nt))

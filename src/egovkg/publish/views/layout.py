@@ -139,14 +139,21 @@ def _pm_repulsion(pos: np.ndarray, k: float, grid: int = 128) -> np.ndarray:
 
 
 def _exact_repulsion(pos: np.ndarray, k: float) -> np.ndarray:
+    """Fruchterman-Reingold repulsion (k^2/d), every pair: x and y apart (contiguous n-by-n
+    arrays, not an n-by-n-by-2 one), in row blocks of about a million pairs."""
     n = len(pos)
-    disp = np.zeros_like(pos)
+    x, y = np.ascontiguousarray(pos[:, 0]), np.ascontiguousarray(pos[:, 1])
+    disp = np.empty_like(pos)
     chunk = max(1, 1_000_000 // n)
     for s in range(0, n, chunk):
-        d = pos[s : s + chunk, None, :] - pos[None, :, :]
-        d2 = np.einsum("ijk,ijk->ij", d, d)
+        dx = np.subtract.outer(x[s : s + chunk], x)
+        dy = np.subtract.outer(y[s : s + chunk], y)
+        d2 = dx * dx
+        d2 += dy * dy
         np.maximum(d2, 1e-12, out=d2)
-        disp[s : s + chunk] += np.einsum("ijk,ij->ik", d, (k * k) / d2)
+        np.divide(k * k, d2, out=d2)
+        disp[s : s + chunk, 0] = np.einsum("ij,ij->i", dx, d2)
+        disp[s : s + chunk, 1] = np.einsum("ij,ij->i", dy, d2)
     return disp
 
 
