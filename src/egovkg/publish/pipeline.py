@@ -43,6 +43,7 @@ class Summary:
     files: list[tuple[Path, int]] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds of each output rendered in a child
     unchanged: bool = False
 
     def lines(self) -> list[str]:
@@ -102,7 +103,7 @@ def render_docs(ontology_path: Path) -> str:
     """
     import html
 
-    from rdflib import Literal
+    from rdflib import Literal, URIRef
 
     from egovkg.graph.ontology import load_turtle
 
@@ -110,9 +111,13 @@ def render_docs(ontology_path: Path) -> str:
         from pylode import OntPub
 
     source = load_turtle(ontology_path)
-    safe = type(source)()
+    # only the namespaces the ontology uses (pyLODE lists no other): it matches every term
+    # against every bound namespace, so rdflib's thirty default bindings cost it a second
+    iris = {str(t) for triple in source for t in triple if isinstance(t, URIRef)}
+    safe = type(source)(bind_namespaces="none")
     for prefix, ns in source.namespaces():
-        safe.bind(prefix, ns, override=True, replace=True)
+        if any(iri.startswith(ns) for iri in iris):
+            safe.bind(prefix, ns, override=True, replace=True)
     for s, p, o in source:
         if isinstance(o, Literal):
             o = Literal(html.escape(str(o), quote=False), lang=o.language, datatype=o.datatype)
@@ -472,6 +477,8 @@ def _write_set(
             done = workers.wait()
             entries[done.name] = done.result
             timings[done.name] = done.seconds
+            if done.cpu is not None:
+                s.cpu[done.name] = done.cpu
             if progress:
                 progress(done.name, done.seconds)
         fresh: list[str] = []

@@ -45,11 +45,13 @@ class _Child:
 
 @dataclass
 class Done:
-    """One finished call: its name, result and the seconds it ran (in the child)."""
+    """One finished call: its name, result, the seconds it ran and the CPU seconds it used
+    (user + system, its own children included; None when it ran in this process)."""
 
     name: str
     result: Any
     seconds: float
+    cpu: float | None = None
 
 
 def _portable(name: str, exc: BaseException) -> tuple[Any, ...]:
@@ -132,15 +134,15 @@ class Forked:
                     continue
                 del self._running[fd]
                 os.close(fd)
-                _, status = os.waitpid(child.pid, 0)
-                return self._result(child, status)
+                _, status, usage = os.wait4(child.pid, 0)
+                return self._result(child, status, usage.ru_utime + usage.ru_stime)
 
     def results(self) -> Iterator[Done]:
         """Every call still running, as each finishes."""
         while self.running:
             yield self.wait()
 
-    def _result(self, child: _Child, status: int) -> Done:
+    def _result(self, child: _Child, status: int, cpu: float) -> Done:
         try:
             ok, value, seconds = pickle.loads(bytes(child.data))
         except Exception:  # noqa: BLE001 - no (whole) payload: the child died
@@ -152,7 +154,7 @@ class Forked:
             raise WorkerDied(f"{child.name}: its worker process ended without a result ({how})") from None
         if not ok:
             raise _rebuilt(value)
-        return Done(child.name, value, seconds)
+        return Done(child.name, value, seconds, cpu)
 
     def close(self) -> None:
         """Kill and reap every child still running (after an error, or an interrupt)."""
