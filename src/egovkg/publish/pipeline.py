@@ -172,13 +172,14 @@ def inputs_key(layout: Layout, base: str, selected: dict[str, bool], code: str) 
 
 
 def _exports(ctx: Context, folder: Path) -> list[str]:
-    from egovkg.rdfio.export import rdfxml_from_nt, serialise, turtle_from_nt
+    from egovkg.rdfio.export import jsonld_from_nt, rdfxml_from_nt, serialise, turtle_from_nt
     from egovkg.rdfio.formats import RDF_FORMATS
 
-    made = {  # the union's sorted N-Triples, written anew by Oxigraph; JSON-LD by rdflib
+    made = {  # each from the union's sorted N-Triples (the graph has no blank nodes)
         "nt": ctx.nt,
         "trig": ctx.trig,
         "xml": rdfxml_from_nt(ctx.nt),
+        "jsonld": jsonld_from_nt(ctx.nt),
         "ttl": turtle_from_nt(ctx.nt, {p: str(ns) for p, ns in ctx.union.namespaces()}),
     }
     files = {
