@@ -27,9 +27,10 @@ CHILD = r"""
 import dataclasses, os, signal, sys
 
 phase = sys.argv[1]
+BUILD = os.getpid()  # the build renders its outputs in forked processes: the kill is the build's
 
 def die():
-    os.kill(os.getpid(), signal.SIGKILL)
+    os.kill(BUILD, signal.SIGKILL)
 
 from egovkg.publish import outputs, pipeline  # pipeline registers the outputs
 from egovkg.util import generations as g
@@ -50,9 +51,9 @@ elif phase in ("site:writing", "site:worker-crash"):
 
     def write_some(site, folder, paths):
         real_some(site, folder, paths[: len(paths) // 2])
-        if phase == "site:writing":  # the build (the writers' parent) is killed
-            os.kill(os.getppid(), signal.SIGKILL)
-        die()  # a writer dies
+        if phase == "site:writing":  # the build is killed
+            os.kill(BUILD, signal.SIGKILL)
+        os.kill(os.getpid(), signal.SIGKILL)  # a writer dies
 
     site_mod._write_some = write_some
 elif phase == "publish:rename":

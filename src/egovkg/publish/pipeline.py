@@ -315,11 +315,14 @@ def run(
         validated = hashlib.sha256(
             f"{inputs['graph']}\0{_file_digest(layout.shapes)}\0{inputs['queries']}\0{code}".encode()
         ).hexdigest()
-        previous = gens.manifest()
-        if previous.get("validated") != validated:
-            with _stage(s, progress, "validate"):
-                _validate(layout, union, nt)
+        check = None
+        if gens.manifest().get("validated") != validated:  # validated in the parent while the outputs render
 
+            def check() -> None:
+                with _stage(s, progress, "validate"):
+                    _validate(layout, union, nt)
+
+        new_folder = not out.exists()
         try:
             with gens.locked([layout.viz]):
                 if _unchanged(gens, key, s, out, layout.viz):  # another build published this very set meanwhile
@@ -339,12 +342,30 @@ def run(
                     Context(layout, kg, union, base, nt, trig, selected),
                     workers,
                     early,
+                    check,
                 )
         except OSError as exc:  # a full disk, a read-only folder: the previous set stays published
             raise OutputError(
                 f"cannot write {out}: {exc.strerror or exc}; the previous outputs are unchanged"
             ) from exc
+        except ValidationFailed:
+            if new_folder:  # the output folder this build made for its lock: gone again, as it was
+                _remove_lock_folder(out)
+            raise
     return s
+
+
+def _remove_lock_folder(out: Path) -> None:
+    """Remove ``out`` if it holds nothing but the generations folder with its lock."""
+    import shutil
+
+    from egovkg.util.generations import STATE
+
+    try:
+        if [p.name for p in out.iterdir()] == [STATE] and [p.name for p in (out / STATE).iterdir()] == ["lock"]:
+            shutil.rmtree(out)
+    except OSError:
+        pass
 
 
 class _EarlyFolders(dict[str, Path]):
@@ -448,7 +469,10 @@ def _write_set(
     ctx: Context,
     workers: Any,
     early: _EarlyFolders,
+    check: Callable[[], None] | None,
 ) -> None:
+    """Render the outputs whose key changed (the costliest first, each in a process of its own
+    while there is a free one), run ``check`` meanwhile, then publish the set at once."""
     import shutil
 
     staging = gens.stage()
@@ -472,9 +496,15 @@ def _write_set(
         pending = sorted((o for o in todo if o.name not in early), key=lambda o: -o.cost)
         entries: dict[str, list[str]] = {}
         timings: dict[str, float] = {}
+        if check is not None and (workers.jobs == 1 or not (pending or workers.running)):
+            check()  # one output at a time, or none to render: nothing is rendered before it passes
+            check = None
         while pending or workers.running:
             while pending and not workers.full():
                 _start(workers, s, progress, pending.pop(0), ctx, staging)
+            if check is not None:
+                check()
+                check = None
             done = workers.wait()
             entries[done.name] = done.result
             timings[done.name] = done.seconds
@@ -498,6 +528,7 @@ def _write_set(
     except BaseException:
         from egovkg.util.generations import _remove
 
+        workers.close()  # no child writes into the folder once it is removed
         _remove(staging)
         raise
     for e in sorted(fresh):

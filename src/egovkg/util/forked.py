@@ -5,7 +5,7 @@ due, so it inherits the built graph (copy-on-write, nothing pickled on the way i
 back only a small result. At most ``jobs`` children run at once. A child never returns into
 the caller's code: it leaves with ``os._exit`` (no ``finally``, ``atexit`` or buffered output
 of the parent runs twice). When the caller stops early (an error, Ctrl-C), every child still
-running is killed and reaped.
+running is killed and reaped; when the caller is killed, the kernel kills its children (Linux).
 
 Where ``os.fork`` is missing, or a thread other than the caller's runs (a fork would copy a
 lock another thread holds), or ``jobs`` is 1, the calls run in the calling process, one at a
@@ -73,6 +73,20 @@ def _rebuilt(state: tuple[Any, ...]) -> BaseException:
     return exc
 
 
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this child when its parent dies (Linux): a build killed with
+    SIGKILL leaves no orphan writing on into the set being staged."""
+    try:
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the parent's close() still kills its children
+        return
+    if os.getppid() != parent:  # the parent died before the call above
+        os._exit(1)
+
+
 class Forked:
     """Up to ``jobs`` calls at once in forked children (``jobs`` 1: in this process)."""
 
@@ -99,11 +113,13 @@ class Forked:
             self._inline.append(Done(name, result, time.perf_counter() - t))
             return
         r, w = os.pipe()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the child: never returns
             code = 0
             try:
                 os.close(r)
+                _die_with(parent)
                 t = time.perf_counter()
                 try:
                     payload = pickle.dumps((True, fn(), time.perf_counter() - t))
