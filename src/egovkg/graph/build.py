@@ -11,11 +11,10 @@ serialisations are byte-identical from run to run.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from pypinyin import lazy_pinyin
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SDO, SKOS, XSD
 
@@ -89,7 +88,10 @@ class KnowledgeGraph:
         return {name: URIRef(f"{root}/graph/{name}") for name in ("announcement", "curated", "ontology")}
 
     def union(self) -> Graph:
-        g = Graph()
+        """The three graphs as one (a store without contexts: half the cost of adding a triple)."""
+        from rdflib.plugins.stores.memory import SimpleMemory
+
+        g = Graph(store=SimpleMemory())
         bind_prefixes(g, self.base)
         for part in (self.announcement, self.curated, self.ontology):
             for t in part:
@@ -115,7 +117,19 @@ def date_literal(value: str) -> Literal:
 
 
 def pinyin(name: str) -> str:
+    from pypinyin import lazy_pinyin  # 0.3 s of dictionaries: imported when first needed
+
     return " ".join(s for s in lazy_pinyin(name) if s.strip())
+
+
+PINYIN_TABLES = ("agencies", "persons", "programmes")  # whose name_zh the graph gives in pinyin
+
+
+def pinyin_readings(layout: Layout) -> dict[str, str]:
+    """The pinyin of every name the graph gives one for, read from the curated tables: what a
+    build can compute in another process while it reads the announcement (see :func:`build`)."""
+    cur = load_curated(layout.curated, layout.sources / "sources.csv", layout.gazetteer)
+    return {row["name_zh"]: pinyin(row["name_zh"]) for table in PINYIN_TABLES for row in cur[table].values()}
 
 
 def read_source(path: Path, sha256: str) -> str:
@@ -133,7 +147,17 @@ def read_source(path: Path, sha256: str) -> str:
 class _Emitter:
     """Writes triples for one source into the announcement and curated graphs."""
 
-    def __init__(self, base: str, text: str, source_id: str, cur: Curated, ontology: Graph) -> None:
+    def __init__(
+        self,
+        base: str,
+        text: str,
+        source_id: str,
+        cur: Curated,
+        ontology: Graph,
+        readings: Callable[[], Mapping[str, str]] | None = None,
+    ) -> None:
+        self._readings = readings
+        self._known: Mapping[str, str] | None = None
         self.base = base
         # what the ontology states, read from it: each class's named superclasses
         self.superclasses = superclasses(ontology)
@@ -144,6 +168,12 @@ class _Emitter:
         self.source = self.iri("source", source_id)
         self.source_id = source_id
         self._spans: set[tuple[int, int]] = set()
+
+    def pinyin(self, name: str) -> str:
+        if self._known is None:
+            self._known = self._readings() if self._readings is not None else {}
+        known = self._known.get(name)
+        return known if known is not None else pinyin(name)
 
     def iri(self, kind: str, ident: str | int) -> URIRef:
         return URIRef(f"{self.base}{kind}/{ident}")
@@ -229,8 +259,13 @@ def superclasses(ontology: Graph) -> dict[URIRef, tuple[URIRef, ...]]:
     return {cls: tuple(sorted(sups)) for cls, sups in out.items()}
 
 
-def build(layout: Layout, *, base: str = DEFAULT_BASE) -> KnowledgeGraph:
-    """Read, extract, link and emit: the whole pipeline up to the graph."""
+def build(
+    layout: Layout, *, base: str = DEFAULT_BASE, readings: Callable[[], Mapping[str, str]] | None = None
+) -> KnowledgeGraph:
+    """Read, extract, link and emit: the whole pipeline up to the graph.
+
+    ``readings``, if given, is called once, when the first pinyin is needed, for the pinyin of
+    names (as :func:`pinyin_readings` gives them); a name it lacks is read here."""
     check_base(base)
     layout.check()
     cur = load_curated(layout.curated, layout.sources / "sources.csv", layout.gazetteer)
@@ -244,7 +279,7 @@ def build(layout: Layout, *, base: str = DEFAULT_BASE) -> KnowledgeGraph:
     text = read_source(path, src["sha256"])
     linked = link(extractor.extract(text, source=str(path)), cur)
     onto = load_turtle(layout.ontology)
-    em = _Emitter(base, text, src["id"], cur, onto)
+    em = _Emitter(base, text, src["id"], cur, onto, readings)
     _emit_source(em, src)
     _emit_vocabularies(em)
     _emit_regions(em)
@@ -354,7 +389,7 @@ def _emit_organisations(em: _Emitter, linked: Linked) -> None:
         em.labels(g, a, row["name_zh"], row["name_en"])
         for alt in row["alt_names_zh"]:
             g.add((a, SKOS.altLabel, Literal(alt, lang="zh")))
-        g.add((a, SKOS.altLabel, Literal(pinyin(row["name_zh"]), lang=PINYIN)))
+        g.add((a, SKOS.altLabel, Literal(em.pinyin(row["name_zh"]), lang=PINYIN)))
         g.add((a, EGOV.agencyKind, em.iri("agency-kind", row["kind"])))
         g.add((a, EGOV.administrativeLevel, em.iri("level", row["level"])))
         g.add((a, EGOV.region, em.iri("region", row["region"])))
@@ -376,7 +411,7 @@ def _emit_organisations(em: _Emitter, linked: Linked) -> None:
         em.labels(g, p, row["name_zh"], row["name_en"])
         g.add((p, FOAF.name, Literal(row["name_zh"], lang="zh")))
         g.add((p, FOAF.name, Literal(row["name_en"], lang="en")))
-        g.add((p, SKOS.altLabel, Literal(pinyin(row["name_zh"]), lang=PINYIN)))
+        g.add((p, SKOS.altLabel, Literal(em.pinyin(row["name_zh"]), lang=PINYIN)))
         g.add((p, SDO.jobTitle, Literal(row["post_zh"], lang="zh")))
         g.add((p, SDO.jobTitle, Literal(row["post_en"], lang="en")))
         g.add((p, ORG.memberOf, em.iri("agency", row["affiliation"])))
@@ -404,7 +439,7 @@ def _emit_programmes_documents(em: _Emitter) -> None:
         em.labels(g, p, row["name_zh"], row["name_en"])
         for alt in row["alt_names_zh"]:
             g.add((p, SKOS.altLabel, Literal(alt, lang="zh")))
-        g.add((p, SKOS.altLabel, Literal(pinyin(row["name_zh"]), lang=PINYIN)))
+        g.add((p, SKOS.altLabel, Literal(em.pinyin(row["name_zh"]), lang=PINYIN)))
         if row["start_year"]:
             g.add((p, SDO.startDate, date_literal(row["start_year"])))
         if row["end_year"]:

@@ -297,7 +297,20 @@ def run(
         }
 
     with Forked(jobs) as workers, _EarlyFolders() as early:
+        readings = None
         if workers.jobs > 1:
+            from egovkg.graph.build import pinyin_readings
+
+            # the pinyin of names (pypinyin's dictionaries take 0.3 s to load) while the
+            # announcement is read, and the outputs that need no graph
+            workers.start("pinyin", lambda: pinyin_readings(layout))
+            got: list[dict[str, str]] = []
+
+            def readings() -> dict[str, str]:
+                if not got:
+                    got.append(workers.wait_for("pinyin").result)
+                return got[0]
+
             _start_early(workers, early, s, progress, layout, base, selected, inputs, gens.manifest())
 
         from egovkg.rdfio.export import serialise, trig_from_nt, union_nt
@@ -305,7 +318,9 @@ def run(
         with _stage(s, progress, "build"):
             from egovkg.graph.build import build
 
-            kg = build(layout, base=base)
+            kg = build(layout, base=base, readings=readings)
+            if readings is not None:
+                readings()  # collected, if the graph named nobody
             union = kg.union()
             s.triples = len(union)
             parts = {str(iri): serialise(getattr(kg, name), "nt") for name, iri in kg.graph_iris.items()}

@@ -95,10 +95,11 @@ class Forked:
         self.jobs = max(1, wanted) if can_fork() else 1
         self._running: dict[int, _Child] = {}  # by the pipe's read end
         self._inline: list[Done] = []  # results of calls run in this process, not yet collected
+        self._done: list[Done] = []  # results collected by wait_for() before they were asked for
 
     @property
     def running(self) -> int:
-        return len(self._running) + len(self._inline)
+        return len(self._running) + len(self._inline) + len(self._done)
 
     def full(self) -> bool:
         """Whether a :meth:`start` now would wait for a free process (or, in this process, for
@@ -134,8 +135,26 @@ class Forked:
         os.close(w)
         self._running[r] = _Child(name, pid, r)
 
+    def wait_for(self, name: str) -> Done:
+        """The result of the call ``name`` (waiting for it); the others that finish meanwhile
+        are kept for :meth:`wait`. An error of any of them is raised here."""
+        for queue in (self._done, self._inline):
+            for i, done in enumerate(queue):
+                if done.name == name:
+                    return queue.pop(i)
+        while True:
+            done = self._next()
+            if done.name == name:
+                return done
+            self._done.append(done)
+
     def wait(self) -> Done:
         """The next call to finish; its error is raised here."""
+        if self._done:
+            return self._done.pop(0)
+        return self._next()
+
+    def _next(self) -> Done:
         if self._inline:
             return self._inline.pop(0)
         if not self._running:
@@ -186,6 +205,7 @@ class Forked:
                 pass
             del self._running[fd]
         self._inline.clear()
+        self._done.clear()
 
     def __enter__(self) -> Forked:
         return self
