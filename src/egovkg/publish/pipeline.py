@@ -301,17 +301,18 @@ def run(
         if workers.jobs > 1:
             from egovkg.graph.build import pinyin_readings
 
-            # the pinyin of names (pypinyin's dictionaries take 0.3 s to load) while the
-            # announcement is read, and the outputs that need no graph
+            # the pinyin of names (pypinyin's dictionaries take 0.3 s to load) is read in
+            # another process while the announcement is read here; then that process's CPU
+            # goes to the outputs that need no graph
             workers.start("pinyin", lambda: pinyin_readings(layout))
             got: list[dict[str, str]] = []
+            previous = gens.manifest()
 
             def readings() -> dict[str, str]:
                 if not got:
                     got.append(workers.wait_for("pinyin").result)
+                    _start_early(workers, early, s, progress, layout, base, selected, inputs, previous)
                 return got[0]
-
-            _start_early(workers, early, s, progress, layout, base, selected, inputs, gens.manifest())
 
         from egovkg.rdfio.export import serialise, trig_from_nt, union_nt
 
