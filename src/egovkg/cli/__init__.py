@@ -139,7 +139,7 @@ def _build_progress() -> tuple[Any, Any]:
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from egovkg.publish.outputs import OUTPUTS
+    from egovkg.publish.pipeline import OUTPUTS  # the pipeline registers the outputs and their labels
 
     labels = {
         "inputs": "reading the inputs",

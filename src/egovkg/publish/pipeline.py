@@ -558,4 +558,4 @@ def _size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-__all__ = ["Context", "Progress", "Summary", "render_docs", "run"]
+__all__ = ["OUTPUTS", "Context", "Progress", "Summary", "render_docs", "run"]
