@@ -1,0 +1,106 @@
+"""The forked renderers of the build: results and typed errors come back, a dead child is named,
+what is left running is killed, and a build renders the same bytes one output at a time or side by side."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from egovkg.errors import DataError, OutputError
+from egovkg.util.forked import Forked, WorkerDied, can_fork
+
+from .conftest import ROOT, published
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="needs os.fork in a single-threaded process")
+
+
+def test_results_come_back_with_their_names_and_times() -> None:
+    with Forked(2) as workers:
+        workers.start("slow", lambda: (time.sleep(0.2), os.getpid())[1])
+        workers.start("quick", lambda: {"pid": os.getpid()})
+        done = {d.name: d for d in workers.results()}
+    assert set(done) == {"slow", "quick"}
+    assert done["slow"].result != os.getpid() and done["quick"].result["pid"] != os.getpid(), "each in a child"
+    assert done["slow"].seconds >= 0.2 and done["slow"].cpu is not None
+
+
+def test_an_error_keeps_its_type_and_fields_even_with_keyword_only_arguments() -> None:
+    def bad() -> None:
+        raise DataError("code: '42O500' is not a code", file="regions.csv", line=7)
+
+    with Forked(2) as workers:
+        workers.start("bad", bad)
+        with pytest.raises(DataError, match="regions.csv:7: code: '42O500'") as info:
+            workers.wait()
+    assert (info.value.file, info.value.line) == ("regions.csv", 7)
+
+
+def test_a_child_that_dies_is_named() -> None:
+    with Forked(2) as workers:
+        workers.start("site", lambda: os.kill(os.getpid(), signal.SIGKILL))
+        with pytest.raises(WorkerDied, match=r"site: its worker process ended without a result \(killed by signal 9\)"):
+            workers.wait()
+
+
+def test_wait_for_keeps_the_others_for_wait() -> None:
+    with Forked(2) as workers:
+        workers.start("first", lambda: 1)
+        workers.start("second", lambda: (time.sleep(0.1), 2)[1])
+        assert workers.wait_for("second").result == 2
+        assert workers.running == 1
+        assert workers.wait().name == "first"
+        assert workers.running == 0
+
+
+def test_close_kills_what_still_runs(tmp_path: Path) -> None:
+    marker = tmp_path / "finished"
+    workers = Forked(2)
+    workers.start("long", lambda: (time.sleep(5), marker.write_text("x"))[1])
+    workers.close()
+    time.sleep(0.1)
+    assert workers.running == 0 and not marker.exists()
+
+
+def test_one_job_runs_in_this_process_with_the_same_errors() -> None:
+    with Forked(1) as workers:
+        workers.start("here", os.getpid)
+        assert workers.wait().result == os.getpid()
+        with pytest.raises(OutputError):
+            workers.start("bad", lambda: (_ for _ in ()).throw(OutputError("disk full")))
+
+
+@pytest.mark.slow  # two whole builds (no site)
+def test_side_by_side_renders_the_same_bytes_and_reports_every_stage(tmp_path: Path) -> None:
+    from egovkg.paths import Layout
+    from egovkg.publish import pipeline
+
+    homes = {}
+    events: dict[int, list[tuple[str, bool]]] = {}
+    for jobs in (1, 2):
+        home = homes[jobs] = tmp_path / f"jobs{jobs}"
+        for part in ("data", "ontology", "queries"):
+            shutil.copytree(ROOT / part, home / part)
+        seen = events[jobs] = []
+        summary = pipeline.run(
+            Layout(home),
+            out=home / "build",
+            site=False,
+            jobs=jobs,
+            progress=lambda stage, seconds, seen=seen: seen.append((stage, seconds is not None)),
+        )
+        stages = {"inputs", "build", "validate", "exports", "void", "docs", "views", "stats", "publish"}
+        assert set(summary.timings) == stages
+    for jobs, seen in events.items():
+        started = [s for s, ended in seen if not ended]
+        assert sorted(started) == sorted(s for s, ended in seen if ended), f"jobs={jobs}: every stage ends once"
+        for stage in started:
+            assert seen.index((stage, False)) < seen.index((stage, True)), f"jobs={jobs}: {stage} ends after it starts"
+    for folder in ("build", "viz"):
+        one, two = published(homes[1] / folder), published(homes[2] / folder)
+        assert one.keys() == two.keys() and len(one) > 5
+        assert [name for name in one if one[name] != two[name]] == []
