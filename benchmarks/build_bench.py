@@ -133,7 +133,8 @@ def main() -> None:
             "",
             *table,
             "",
-            f"Stages of the cold build (its own summary): {stage_line}.",
+            f"Stages of the cold build (its own summary; the outputs render side by side, so their "
+            f"times overlap and add up to more than the wall time): {stage_line}.",
             "",
             f"The unchanged rebuild rewrote nothing (same bytes, inodes and mtimes): {'yes' if untouched else 'NO'}.",
             "",
