@@ -231,11 +231,11 @@ def _site(ctx: Context, folder: Path) -> list[str]:
 
 
 for _output in (
-    Output("exports", ("graph", "code", "base"), _exports, label="exports (ttl, nt, jsonld, rdf, trig)", cost=1.0),
+    Output("exports", ("graph", "code", "base"), _exports, label="exports (ttl, nt, jsonld, rdf, trig)", cost=0.5),
     Output("void", ("graph", "code", "base"), _void, label="VoID", cost=0.2),
-    Output("docs", ("ontology", "code"), _docs, option="docs", label="ontology docs", cost=2.0),
-    Output("views", ("graph", "code", "options"), _views, option="views", label="explorer pages", cost=2.5),
-    Output("stats", ("graph", "code"), _stats, option="views", label="statistics and chart", cost=2.0),
+    Output("docs", ("ontology", "code"), _docs, option="docs", label="ontology docs", cost=1.5),
+    Output("views", ("graph", "code", "options"), _views, option="views", label="explorer pages", cost=2.0),
+    Output("stats", ("graph", "code"), _stats, option="views", label="statistics and chart", cost=2.5),
     Output("site", ("graph", "queries", "code", "base"), _site, option="site", label="linked-data site", cost=3.0),
 ):
     register(_output)
