@@ -26,6 +26,7 @@ from egovkg.ingest.curated import Curated, Row, load_curated
 from egovkg.ingest.extract import Extractor, Gazetteer, Lexicon, decode_source
 from egovkg.ingest.link import Linked, link
 from egovkg.ingest.model import Span
+from egovkg.ingest.pinyin import pinyin, readings
 from egovkg.paths import Layout
 from egovkg.util.limits import check_source_size
 
@@ -116,20 +117,9 @@ def date_literal(value: str) -> Literal:
     return Literal(value, datatype=datatype)
 
 
-def pinyin(name: str) -> str:
-    from pypinyin import lazy_pinyin  # 0.3 s of dictionaries: imported when first needed
-
-    return " ".join(s for s in lazy_pinyin(name) if s.strip())
-
-
-PINYIN_TABLES = ("agencies", "persons", "programmes")  # whose name_zh the graph gives in pinyin
-
-
 def pinyin_readings(layout: Layout) -> dict[str, str]:
-    """The pinyin of every name the graph gives one for, read from the curated tables: what a
-    build can compute in another process while it reads the announcement (see :func:`build`)."""
-    cur = load_curated(layout.curated, layout.sources / "sources.csv", layout.gazetteer)
-    return {row["name_zh"]: pinyin(row["name_zh"]) for table in PINYIN_TABLES for row in cur[table].values()}
+    """The pinyin of every name the graph gives one for (see :func:`build`'s ``readings``)."""
+    return readings(layout.curated, layout.sources / "sources.csv", layout.gazetteer)
 
 
 def read_source(path: Path, sha256: str) -> str:

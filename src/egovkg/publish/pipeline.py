@@ -299,12 +299,14 @@ def run(
     with Forked(jobs) as workers, _EarlyFolders() as early:
         readings = None
         if workers.jobs > 1:
-            from egovkg.graph.build import pinyin_readings
+            from egovkg.ingest.pinyin import readings as pinyin_readings
 
             # the pinyin of names (pypinyin's dictionaries take 0.3 s to load) is read in
-            # another process while the announcement is read here; then that process's CPU
-            # goes to the outputs that need no graph
-            workers.start("pinyin", lambda: pinyin_readings(layout))
+            # another process (forked before rdflib is imported) while the announcement is
+            # read here; then that process's CPU goes to the outputs that need no graph
+            workers.start(
+                "pinyin", lambda: pinyin_readings(layout.curated, layout.sources / "sources.csv", layout.gazetteer)
+            )
             got: list[dict[str, str]] = []
             previous = gens.manifest()
 
