@@ -66,6 +66,42 @@ def test_close_kills_what_still_runs(tmp_path: Path) -> None:
     assert workers.running == 0 and not marker.exists()
 
 
+def _grandchild_writes(marker: Path, after: float) -> int:
+    """Fork a process that writes ``marker`` after ``after`` seconds (as a pool of writers would)."""
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(after)
+        marker.write_text("x")
+        os._exit(0)
+    time.sleep(10)
+    return pid
+
+
+def test_close_ends_what_a_child_started_too(tmp_path: Path) -> None:
+    marker = tmp_path / "grandchild"
+    workers = Forked(2)
+    workers.start("pool", lambda: _grandchild_writes(marker, 0.5))
+    time.sleep(0.2)
+    workers.close()
+    time.sleep(0.6)
+    assert not marker.exists(), "the child's own child was left running"
+
+
+def test_a_killed_caller_takes_its_children_and_theirs_along(tmp_path: Path) -> None:
+    marker = tmp_path / "grandchild"
+    caller = os.fork()
+    if caller == 0:  # the caller: starts a child, which starts a grandchild, and is killed
+        try:
+            workers = Forked(2)
+            workers.start("pool", lambda: _grandchild_writes(marker, 0.8))
+            time.sleep(0.3)
+        finally:
+            os.kill(os.getpid(), signal.SIGKILL)
+    os.waitpid(caller, 0)
+    time.sleep(1.0)
+    assert not marker.exists(), "an orphan went on writing after the caller died"
+
+
 def test_one_job_runs_in_this_process_with_the_same_errors() -> None:
     with Forked(1) as workers:
         workers.start("here", os.getpid)

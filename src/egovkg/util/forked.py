@@ -5,7 +5,8 @@ due, so it inherits the built graph (copy-on-write, nothing pickled on the way i
 back only a small result. At most ``jobs`` children run at once. A child never returns into
 the caller's code: it leaves with ``os._exit`` (no ``finally``, ``atexit`` or buffered output
 of the parent runs twice). When the caller stops early (an error, Ctrl-C), every child still
-running is killed and reaped; when the caller is killed, the kernel kills its children (Linux).
+running is killed and reaped, with whatever it started (each child leads a process group); when
+the caller is killed, the kernel ends its children, and each its group (Linux).
 
 Where ``os.fork`` is missing, or a thread other than the caller's runs (a fork would copy a
 lock another thread holds), or ``jobs`` is 1, the calls run in the calling process, one at a
@@ -73,18 +74,28 @@ def _rebuilt(state: tuple[Any, ...]) -> BaseException:
     return exc
 
 
-def _die_with(parent: int) -> None:
-    """Have the kernel kill this child when its parent dies (Linux): a build killed with
-    SIGKILL leaves no orphan writing on into the set being staged."""
+def _end_group(_signum: int, _frame: object) -> None:
+    os.killpg(0, signal.SIGKILL)  # this child and what it started (a pool of writers), at once
+
+
+def _own_group(parent: int) -> None:
+    """Make this child the leader of a process group of its own, which it takes down whole
+    on SIGTERM; and have the kernel send that SIGTERM when the parent dies (Linux). So a
+    build killed with SIGKILL leaves no orphan writing on into the set being staged, nor a
+    pool of writers of a child waiting forever with the output folder's lock open. (The
+    signal is this process's own: a child of ours, never the caller's process.)"""
+    os.setpgid(0, 0)
+    signal.signal(signal.SIGTERM, _end_group)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # the parent handles Ctrl-C, and ends the group
     try:
         import ctypes
 
         pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the parent's close() still kills its children
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the parent's close() still ends its children
         return
     if os.getppid() != parent:  # the parent died before the call above
-        os._exit(1)
+        os.killpg(0, signal.SIGKILL)
 
 
 class Forked:
@@ -120,7 +131,7 @@ class Forked:
             code = 0
             try:
                 os.close(r)
-                _die_with(parent)
+                _own_group(parent)
                 t = time.perf_counter()
                 try:
                     payload = pickle.dumps((True, fn(), time.perf_counter() - t))
@@ -133,6 +144,10 @@ class Forked:
             finally:
                 os._exit(code)
         os.close(w)
+        try:
+            os.setpgid(pid, pid)  # as the child does: whichever runs first (no race with close())
+        except OSError:  # the child has already made it, or has already ended
+            pass
         self._running[r] = _Child(name, pid, r)
 
     def wait_for(self, name: str) -> Done:
@@ -195,9 +210,12 @@ class Forked:
         """Kill and reap every child still running (after an error, or an interrupt)."""
         for fd, child in list(self._running.items()):
             try:
-                os.kill(child.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+                os.killpg(child.pid, signal.SIGKILL)  # the child and the processes it started
+            except OSError:
+                try:
+                    os.kill(child.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             os.close(fd)
             try:
                 os.waitpid(child.pid, 0)
