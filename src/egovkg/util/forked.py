@@ -74,8 +74,14 @@ def _rebuilt(state: tuple[Any, ...]) -> BaseException:
     return exc
 
 
-def _end_group(_signum: int, _frame: object) -> None:
-    os.killpg(0, signal.SIGKILL)  # this child and what it started (a pool of writers), at once
+_LEADER: int | None = None  # in a child: its pid (the processes it forks inherit the handler below)
+
+
+def _end_group(signum: int, _frame: object) -> None:
+    if os.getpid() == _LEADER:
+        os.killpg(0, signal.SIGKILL)  # this child and what it started (a pool of writers), at once
+    signal.signal(signum, signal.SIG_DFL)  # a process the child started: as if it had no handler
+    os.kill(os.getpid(), signum)
 
 
 def _own_group(parent: int) -> None:
@@ -84,6 +90,8 @@ def _own_group(parent: int) -> None:
     build killed with SIGKILL leaves no orphan writing on into the set being staged, nor a
     pool of writers of a child waiting forever with the output folder's lock open. (The
     signal is this process's own: a child of ours, never the caller's process.)"""
+    global _LEADER
+    _LEADER = os.getpid()
     os.setpgid(0, 0)
     signal.signal(signal.SIGTERM, _end_group)
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # the parent handles Ctrl-C, and ends the group
