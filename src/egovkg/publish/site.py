@@ -58,6 +58,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup, escape
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, VANN
 
@@ -187,6 +188,7 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_TYPE = str(RDF.type)
 
 
+@lru_cache(maxsize=65536)
 def _compact(iri: str) -> str:
     """``iri`` as prefix:local when a context prefix covers it (and the result cannot be misread), else whole."""
     for prefix, ns in _JSONLD_NAMESPACES:
@@ -196,41 +198,134 @@ def _compact(iri: str) -> str:
 
 
 _JSONLD_NAMESPACES = sorted(_JSONLD_CONTEXT.items(), key=lambda pn: (-len(pn[1]), pn[0]))
+# json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) written by hand (json's own
+# indenting encoder is pure Python, and was most of a description's time): the same bytes
+_q = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_JSONLD_HEAD = (
+    '{\n  "@context": {\n'
+    + ",\n".join(f"    {_q(k)}: {_q(v)}" for k, v in sorted(_JSONLD_CONTEXT.items()))
+    + '\n  },\n  "@graph": ['
+)
 
 
 def _json_ld(triples: Iterable[Any]) -> bytes:
     """Compacted JSON-LD of Oxigraph triples (the context: the project's prefixes), sorted, one node per
-    subject. Every literal keeps its lexical form (a value object with @type, never a JSON number)."""
+    subject. Every literal keeps its lexical form (a value object with @type, never a JSON number).
+
+    A value is kept as (its sort key, its text at depth 0): the sort key is the value's compact
+    sorted JSON, the order json.dumps(value, sort_keys=True) gives."""
     import pyoxigraph as ox
 
-    nodes: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    named, blank = ox.NamedNode, ox.BlankNode
+    nodes: dict[str, dict[str, list[tuple[str, str | tuple[str, ...]]]]] = defaultdict(lambda: defaultdict(list))
     for t in triples:
         s = t.subject
-        sid = _compact(s.value) if isinstance(s, ox.NamedNode) else f"_:{s.value}"
+        sid = _compact(s.value) if isinstance(s, named) else f"_:{s.value}"
         p, o = t.predicate.value, t.object
-        if p == _RDF_TYPE and isinstance(o, ox.NamedNode):
-            nodes[sid]["@type"].append(_compact(o.value))
+        if p == _RDF_TYPE and isinstance(o, named):
+            c = _q(_compact(o.value))
+            nodes[sid]["@type"].append((c, c))
             continue
-        if isinstance(o, ox.NamedNode):
-            value: Any = {"@id": _compact(o.value)}
-        elif isinstance(o, ox.BlankNode):
-            value = {"@id": f"_:{o.value}"}
+        if isinstance(o, named) or isinstance(o, blank):
+            c = _q(_compact(o.value) if isinstance(o, named) else f"_:{o.value}")
+            value: tuple[str, str | tuple[str, ...]] = ("{" + '"@id": ' + c + "}", ('"@id": ' + c,))
         elif o.language:
-            value = {"@language": o.language, "@value": o.value}
+            lang, text = _q(o.language), _q(o.value)
+            value = ('{"@language": ' + lang + ', "@value": ' + text + "}", ('"@language": ' + lang, '"@value": ' + text))
         elif o.datatype.value == _XSD_STRING:
-            value = o.value
+            c = _q(o.value)
+            value = (c, c)
         else:
-            value = {"@type": _compact(o.datatype.value), "@value": o.value}
+            dt, text = _q(_compact(o.datatype.value)), _q(o.value)
+            value = ('{"@type": ' + dt + ', "@value": ' + text + "}", ('"@type": ' + dt, '"@value": ' + text))
         nodes[sid][_compact(p)].append(value)
-    graph = []
-    for sid in sorted(nodes):
-        node: dict[str, Any] = {"@id": sid}
-        for key, values in nodes[sid].items():
-            ordered = sorted(values, key=lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True))
-            node[key] = ordered[0] if len(ordered) == 1 else ordered
-        graph.append(node)
-    doc = {"@context": _JSONLD_CONTEXT, "@graph": graph}
-    return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    if not nodes:
+        return (_JSONLD_HEAD + "]\n}\n").encode("utf-8")
+    out = [_JSONLD_HEAD]
+    for i, sid in enumerate(sorted(nodes)):
+        out.append("\n    {" if i == 0 else ",\n    {")
+        props = nodes[sid]
+        keys = sorted(["@id", *props])
+        for j, key in enumerate(keys):
+            out.append("\n      " if j == 0 else ",\n      ")
+            out.append(_q(key) + ": ")
+            if key == "@id":
+                out.append(_q(sid))
+                continue
+            values = sorted(props[key])
+            if len(values) == 1:
+                out.append(_value_text(values[0][1], "      "))
+            else:
+                out.append("[")
+                for k, v in enumerate(values):
+                    out.append(("\n        " if k == 0 else ",\n        ") + _value_text(v[1], "        "))
+                out.append("\n      ]")
+        out.append("\n    }")
+    out.append("\n  ]\n}\n")
+    return "".join(out).encode("utf-8")
+
+
+def _value_text(parts: str | tuple[str, ...], indent: str) -> str:
+    """A value indented at ``indent``: a string as it is, an object one member a line."""
+    if isinstance(parts, str):
+        return parts
+    inner = indent + "  "
+    return "{\n" + ",\n".join(inner + x for x in parts) + "\n" + indent + "}"
+
+
+def _e(text: str) -> str:
+    return str(escape(text))
+
+
+def _node_html(n: dict[str, Any]) -> Markup:
+    """A node as a link (or, without one, a span): its labels in both languages and its CURIE."""
+    href, zh, en, curie = n["href"], n["zh"], n["en"], _e(n["curie"])
+    if href:
+        rel = ' rel="external noopener noreferrer"' if n["external"] else ""
+        out = f'<a href="{_e(href)}"{rel}>'
+    else:
+        out = '<span class="unlinked">'
+    if zh or en:
+        if zh:
+            out += f'<span lang="zh">{_e(zh)}</span>'
+        if zh and en:
+            out += '<span class="sep"> / </span>'
+        if en:
+            out += f'<span lang="en">{_e(en)}</span>'
+    else:
+        out += f"<code>{curie}</code>"
+    out += "</a>" if href else "</span>"
+    if zh or en:
+        out += f' <code class="curie">{curie}</code>'
+    return Markup(out)
+
+
+class _Index:
+    """The graph's triples in plain dicts, by subject and by object: the pages ask for a node's
+    neighbours thousands of times, and rdflib's store answers each through several layers."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.out: dict[Any, list[tuple[Any, Any]]] = defaultdict(list)
+        self.into: dict[Any, list[tuple[Any, Any]]] = defaultdict(list)
+        self.uses: dict[Any, int] = defaultdict(int)  # triples per predicate
+        self._sp: dict[tuple[Any, Any], list[Any]] = defaultdict(list)
+        self._po: dict[tuple[Any, Any], list[Any]] = defaultdict(list)
+        self._all = set(graph)
+        for s, p, o in self._all:
+            self.out[s].append((p, o))
+            self.into[o].append((s, p))
+            self._sp[s, p].append(o)
+            self._po[p, o].append(s)
+            self.uses[p] += 1
+
+    def objects(self, s: Any, p: Any) -> list[Any]:
+        return self._sp.get((s, p), [])
+
+    def subjects(self, p: Any, o: Any) -> list[Any]:
+        return self._po.get((p, o), [])
+
+    def has(self, s: Any, p: Any, o: Any) -> bool:
+        return (s, p, o) in self._all
 
 
 class Site:
@@ -260,7 +355,9 @@ class Site:
         self._namespaces = sorted(
             ((p, str(ns)) for p, ns in self.graph.namespaces()), key=lambda pn: (-len(pn[1]), pn[0])
         )
+        self.ix = _Index(self.graph)
         self._labels: dict[URIRef, dict[str, str]] = {}
+        self._nodes_html: dict[tuple[Any, str], dict[str, Any]] = {}
         self._curies: dict[str, str] = {}
         self.resources: dict[URIRef, Resource] = {}
         for iri in sorted(self._nodes()):
@@ -461,7 +558,7 @@ class Site:
     def _own_labels(self, node: URIRef) -> dict[str, str]:
         out: dict[str, str] = {}
         for p in LABELS:
-            for lit in sorted(self.graph.objects(node, p), key=_term_key):
+            for lit in sorted(self.ix.objects(node, p), key=_term_key):
                 key = _lang_key(lit.language) if isinstance(lit, Literal) else None
                 if key and key not in out:
                     out[key] = str(lit)
@@ -470,8 +567,8 @@ class Site:
     def _selector_labels(self, node: URIRef) -> dict[str, str]:
         """A selector has no label of its own: it is named by its type and its span,
         "文本引文选择器：公告第1044–1055字符" / "Text quote selector: Characters 1044–1055 of the announcement"."""
-        span = next(iter(sorted(self.graph.subjects(OA.hasSelector, node), key=str)), None)
-        kind = next(iter(sorted(self.graph.objects(node, RDF.type), key=str)), None)
+        span = next(iter(sorted(self.ix.subjects(OA.hasSelector, node), key=str)), None)
+        kind = next(iter(sorted(self.ix.objects(node, RDF.type), key=str)), None)
         if span is None or kind is None:
             return {}
         of_span, of_kind = self._own_labels(span), self._own_labels(kind)
@@ -495,23 +592,39 @@ class Site:
         return None, False
 
     def node(self, target: URIRef, page: str) -> dict[str, Any]:
-        href, external = self.href(target, page)
-        labels = self.labels(target)
-        return {
-            "iri": str(target),
-            "curie": self.curie(str(target)),
-            "href": href,
-            "external": external,
-            "zh": labels.get("zh", ""),
-            "en": labels.get("en", ""),
-        }
+        """A link to ``target`` from ``page``: its IRI, CURIE, link and labels, and ``html``, the
+        link as the pages show it (made here: a template macro per link was most of a page's time)."""
+        key = (target, page.rpartition("/")[0])  # the link is relative to the page's folder
+        found = self._nodes_html.get(key)
+        if found is None:
+            href, external = self.href(target, page)
+            labels = self.labels(target)
+            found = {
+                "iri": str(target),
+                "curie": self.curie(str(target)),
+                "href": href,
+                "external": external,
+                "zh": labels.get("zh", ""),
+                "en": labels.get("en", ""),
+            }
+            found["html"] = _node_html(found)
+            self._nodes_html[key] = found
+        return dict(found)
 
     def value(self, term: Any, page: str) -> dict[str, Any]:
         if isinstance(term, URIRef):
-            return {"node": self.node(term, page)}
+            node = self.node(term, page)
+            return {"node": node, "html": node["html"]}
         lit: Literal = term
         dt = self.curie(str(lit.datatype)) if lit.datatype is not None else ""
-        return {"node": None, "text": str(lit), "lang": lit.language or "", "datatype": dt}
+        lang = lit.language or ""
+        html = f'<span class="literal" lang="{_e(lang)}">' if lang else '<span class="literal">'
+        html += f"{_e(str(lit))}</span>"
+        if lang:
+            html += f' <span class="tag">@{_e(lang)}</span>'
+        elif dt:
+            html += f' <span class="tag">{_e(dt)}</span>'
+        return {"node": None, "text": str(lit), "lang": lang, "datatype": dt, "html": Markup(html)}
 
     def _order(self, predicates: Iterable[URIRef]) -> list[URIRef]:
         lead = [p for p in LEADING if p in predicates]
@@ -520,7 +633,7 @@ class Site:
 
     def properties(self, iri: URIRef, page: str) -> list[dict[str, Any]]:
         by_pred: dict[URIRef, list[Any]] = defaultdict(list)
-        for p, o in self.graph.predicate_objects(iri):
+        for p, o in self.ix.out.get(iri, ()):
             by_pred[p].append(o)
         return [
             {
@@ -532,7 +645,7 @@ class Site:
 
     def incoming(self, iri: URIRef, page: str) -> list[dict[str, Any]]:
         by_pred: dict[URIRef, list[URIRef]] = defaultdict(list)
-        for s, p in self.graph.subject_predicates(iri):
+        for s, p in self.ix.into.get(iri, ()):
             by_pred[p].append(s)
         return [
             {"predicate": self.node(p, page), "subjects": [self.node(s, page) for s in sorted(by_pred[p], key=str)]}
@@ -540,15 +653,15 @@ class Site:
         ]
 
     def _literal(self, s: Any, p: URIRef) -> str:
-        values = sorted(str(o) for o in self.graph.objects(s, p) if isinstance(o, Literal))
+        values = sorted(str(o) for o in self.ix.objects(s, p) if isinstance(o, Literal))
         return values[0] if values else ""
 
     def quotes(self, iri: URIRef, page: str) -> list[dict[str, Any]]:
         """The announcement spans a resource was read from, each with its quote and offsets."""
-        g = self.graph
-        if (iri, RDF.type, OA.SpecificResource) in g:
+        g = self.ix
+        if g.has(iri, RDF.type, OA.SpecificResource):
             spans = [iri]
-        elif any(True for _ in g.subjects(OA.hasSelector, iri)):
+        elif g.subjects(OA.hasSelector, iri):
             spans = sorted(g.subjects(OA.hasSelector, iri), key=str)
         else:
             spans = [s for s in g.objects(iri, PROV.wasDerivedFrom) if isinstance(s, URIRef)]
@@ -564,13 +677,13 @@ class Site:
                 "source": None,
             }
             for sel in sorted(g.objects(span, OA.hasSelector), key=str):
-                if (sel, RDF.type, OA.TextQuoteSelector) in g:
+                if g.has(sel, RDF.type, OA.TextQuoteSelector):
                     q.update(
                         prefix=self._literal(sel, OA.prefix),
                         exact=self._literal(sel, OA.exact),
                         suffix=self._literal(sel, OA.suffix),
                     )
-                if (sel, RDF.type, OA.TextPositionSelector) in g:
+                if g.has(sel, RDF.type, OA.TextPositionSelector):
                     q.update(start=self._literal(sel, OA.start), end=self._literal(sel, OA.end))
             source = next(iter(sorted(g.objects(span, OA.hasSource), key=str)), None)
             if isinstance(source, URIRef):
@@ -614,7 +727,7 @@ class Site:
         page = f"{r.stem}.html"
         me = self.node(r.iri, page)
         types = sorted(
-            (o for o in self.graph.objects(r.iri, RDF.type) if isinstance(o, URIRef)),
+            (o for o in self.ix.objects(r.iri, RDF.type) if isinstance(o, URIRef)),
             key=lambda t: (not str(t).startswith(ONTOLOGY_NS), self.curie(str(t))),
         )
         ctx = self._common(page, self._title(me))
@@ -625,14 +738,14 @@ class Site:
                     "count": len(self.classes[r.iri]),
                     "href": relative(page, class_stem(r.iri) + ".html"),
                 }
-            used = sum(1 for _ in self.graph.triples((None, r.iri, None)))
+            used = self.ix.uses.get(r.iri, 0)
             if used:
                 extra["usage"] = used
             if r.kind == "term":
                 extra["anchor"] = (
                     relative(page, "ontology.html") + "#" + urllib.parse.quote(self._local(r.iri), safe="")
                 )
-        shown = show_in_graph(self.graph, r.iri, self.base) if r.kind == "id" else None
+        shown = show_in_graph(self.ix, r.iri, self.base) if r.kind == "id" else None
         if shown is not None:
             extra["graph"] = relative(page, f"{SITE_FOLDER}/{shown.split('?', 1)[0]}") + "?" + shown.split("?", 1)[1]
         ctx.update(
@@ -661,7 +774,7 @@ class Site:
         untyped = [
             self.node(r.iri, page)
             for r in self.resources.values()
-            if r.kind == "id" and not any(True for _ in self.graph.objects(r.iri, RDF.type))
+            if r.kind == "id" and not self.ix.objects(r.iri, RDF.type)
         ]
         ids = [r for r in self.resources.values() if r.kind == "id"]
         ctx.update(
@@ -689,7 +802,7 @@ class Site:
 
     def _ontology_page(self, r: Resource) -> bytes:
         page = "ontology.html"
-        g = self.graph
+        g = self.ix
         me = self.node(r.iri, page)
         terms = sorted((x for x in self.resources.values() if x.kind == "term"), key=lambda x: str(x.iri))
         groups: dict[URIRef | None, list[dict[str, Any]]] = defaultdict(list)
@@ -702,7 +815,7 @@ class Site:
                 "comments": [self.value(c, page) for c in sorted(g.objects(t.iri, RDFS.comment), key=_term_key)],
                 "properties": self.properties(t.iri, page),
                 "instances": len(self.classes.get(t.iri, [])),
-                "usage": sum(1 for _ in g.triples((None, t.iri, None))),
+                "usage": g.uses.get(t.iri, 0),
             }
             groups[group].append(entry)
         sections = [
@@ -810,14 +923,51 @@ def _remove_leftovers(out: Path) -> None:
 
 
 _WRITING: Site | None = None  # the site the forked writers render (inherited, never pickled)
+# what one file costs to render, in units of a resource's page, by the file's group (see _jobs);
+# only the split among the writers depends on these, never the bytes
+_COST = {"explorer": 700.0, "dump": 150.0, "void": 60.0, "resource": 2.0}
+
+
+def _jobs(site: Site, paths: list[str]) -> list[tuple[float, list[str]]]:
+    """The paths in groups that share what they render from, each with its estimated cost: one
+    resource's page and descriptions (one description serves four files), the explorer's pages
+    (rendered together), every other file alone."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    cost: dict[str, float] = {}
+    for rel in paths:
+        stem = rel.rsplit(".", 1)[0]
+        if stem in site.by_stem:
+            key, c = stem, _COST["resource"]
+        elif rel.startswith(f"{SITE_FOLDER}/"):
+            key, c = SITE_FOLDER, _COST["explorer"]
+        elif rel.startswith("dump/"):
+            key, c = rel, _COST["dump"]
+        elif rel == VOID_PATH:
+            key, c = rel, _COST["void"]
+        else:
+            key, c = rel, 1.0
+        groups[key].append(rel)
+        cost[key] = c
+    return sorted(((cost[k], v) for k, v in groups.items()), key=lambda cv: (-cv[0], cv[1][0]))
+
+
+def _shares(site: Site, paths: list[str], n: int) -> list[list[str]]:
+    """The paths split into ``n`` shares of about equal cost (the largest jobs placed first)."""
+    shares: list[list[str]] = [[] for _ in range(n)]
+    load = [0.0] * n
+    for c, group in _jobs(site, paths):
+        i = min(range(n), key=load.__getitem__)
+        shares[i].extend(group)
+        load[i] += c
+    return shares
 
 
 def write_site(site: Site, folder: Path, *, workers: int | None = None) -> tuple[int, int]:
     """Write every file of ``site`` into ``folder`` (made if missing); (bytes, HTML pages) written.
 
-    The files are split among ``workers`` forked processes (default: one per CPU, at most 4),
-    which inherit the rendered graph instead of receiving it; in a process with other threads
-    running, one writer (this process) writes them all."""
+    The files are split among ``workers`` writers (default: one per CPU, at most 4): this
+    process and forked ones, which inherit the rendered graph instead of receiving it; in a
+    process with other threads running, this process writes them all."""
     global _WRITING
     paths = site.paths()
     folder.mkdir(parents=True, exist_ok=True)
@@ -832,11 +982,14 @@ def write_site(site: Site, folder: Path, *, workers: int | None = None) -> tuple
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
+        mine, *theirs = _shares(site, paths, n)
         _WRITING = site
         try:
             ctx = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(n, mp_context=ctx) as pool:
-                parts = list(pool.map(_write_share, [(str(folder), paths[i::n]) for i in range(n)]))
+            with ProcessPoolExecutor(n - 1, mp_context=ctx) as pool:
+                futures = [pool.submit(_write_share, (str(folder), share)) for share in theirs]
+                parts = [_write_some(site, folder, mine)]
+                parts += [f.result() for f in futures]
         except BrokenProcessPool as exc:  # a writer killed (the OOM killer, a signal): the site is incomplete
             raise OutputError(f"cannot write {folder}: a site writer process died before it finished") from exc
         finally:
