@@ -231,13 +231,15 @@ def _json_ld(triples: Iterable[Any]) -> bytes:
             value: tuple[str, str | tuple[str, ...]] = ("{" + '"@id": ' + c + "}", ('"@id": ' + c,))
         elif o.language:
             lang, text = _q(o.language), _q(o.value)
-            value = ('{"@language": ' + lang + ', "@value": ' + text + "}", ('"@language": ' + lang, '"@value": ' + text))
+            members = ('"@language": ' + lang, '"@value": ' + text)
+            value = ("{" + ", ".join(members) + "}", members)
         elif o.datatype.value == _XSD_STRING:
             c = _q(o.value)
             value = (c, c)
         else:
             dt, text = _q(_compact(o.datatype.value)), _q(o.value)
-            value = ('{"@type": ' + dt + ', "@value": ' + text + "}", ('"@type": ' + dt, '"@value": ' + text))
+            members = ('"@type": ' + dt, '"@value": ' + text)
+            value = ("{" + ", ".join(members) + "}", members)
         nodes[sid][_compact(p)].append(value)
     if not nodes:
         return (_JSONLD_HEAD + "]\n}\n").encode("utf-8")
