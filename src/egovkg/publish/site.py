@@ -330,20 +330,44 @@ class _Index:
         return (s, p, o) in self._all
 
 
+class _WithUnion:
+    """A built graph whose union is made already (describe asks for it; making it again took longer
+    than the description)."""
+
+    def __init__(self, kg: KnowledgeGraph, union: Graph) -> None:
+        self._kg, self._union, self.base = kg, union, kg.base
+
+    def union(self) -> Graph:
+        return self._union
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._kg, name)
+
+
 class Site:
     """Everything the site holds, rendered on demand: ``paths()`` lists it, ``render(path)`` makes one file.
 
     :func:`build_site` writes every path; :mod:`egovkg.serve.app` renders pages as they are asked for.
     """
 
-    def __init__(self, kg: KnowledgeGraph, *, sparql_endpoint: str | None = None, layout: Layout | None = None) -> None:
+    def __init__(
+        self,
+        kg: KnowledgeGraph,
+        *,
+        sparql_endpoint: str | None = None,
+        layout: Layout | None = None,
+        union: Graph | None = None,
+        dumps: dict[str, bytes] | None = None,
+    ) -> None:
+        """``union``: ``kg.union()`` if the caller has made it already; ``dumps``: the graph already
+        serialised, by format name (e.g. the build's N-Triples and TriG), the others are made here."""
         import jinja2
 
         self.kg = kg
         self.layout = layout
         self.base = kg.base
         self.sparql_endpoint = sparql_endpoint
-        self.graph = kg.union()
+        self.graph = kg.union() if union is None else union
         bind_prefixes(self.graph, self.base)
         self.env = jinja2.Environment(
             loader=jinja2.PackageLoader("egovkg.publish", "templates/site"),
@@ -373,6 +397,7 @@ class Site:
         self._make_plan()
         self._description = lru_cache(maxsize=256)(self._describe)
         self._store: Any = None  # an Oxigraph copy of the graph, for the descriptions (made when first needed)
+        self._dumps: dict[str, bytes] = {fmt: data for fmt, data in (dumps or {}).items() if fmt in DUMP_FORMATS}
         self._explorer_pages: dict[str, str] | None = None
 
     # -- inventory -------------------------------------------------------------
@@ -452,33 +477,47 @@ class Site:
         return {fmt: f"{root}dump/egovkg.{FORMATS[fmt].suffix}" for fmt in DUMP_FORMATS}
 
     def void(self, sparql_endpoint: str | None = None) -> Graph:
-        return describe(self.kg, dumps=self.dumps(), sparql_endpoint=sparql_endpoint or self.sparql_endpoint)
+        return describe(
+            _WithUnion(self.kg, self.graph), dumps=self.dumps(), sparql_endpoint=sparql_endpoint or self.sparql_endpoint
+        )
 
     def _dump(self, fmt: str) -> bytes:
-        graph = self.kg.dataset() if FORMATS[fmt].keeps_named_graphs else self.graph
-        return serialise(graph, fmt, self.base)
+        """The whole graph in one format. Turtle and JSON-LD are written as the descriptions are
+        (Oxigraph; the JSON-LD compacted here), from the sorted N-Triples, so the dumps read like
+        the resources' files; N-Triples, TriG and RDF/XML as the build's exports are."""
+        found = self._dumps.get(fmt)
+        if found is None:
+            if fmt in ("ttl", "jsonld"):
+                found = self._serialise_triples(self._oxigraph()[0], fmt)
+            else:
+                graph = self.kg.dataset() if FORMATS[fmt].keeps_named_graphs else self.graph
+                found = serialise(graph, fmt, self.base)
+            self._dumps[fmt] = found
+        return found
 
     # -- descriptions ----------------------------------------------------------
 
-    def _oxigraph(self) -> tuple[dict[Any, list[Any]], dict[Any, list[Any]]]:
-        """The graph's triples as Oxigraph terms, by subject and by object. Parsed, not put in an
-        ox.Store: the store keeps xsd:nonNegativeInteger literals as xsd:integer (pyoxigraph 0.5)."""
+    def _oxigraph(self) -> tuple[list[Any], dict[Any, list[Any]], dict[Any, list[Any]]]:
+        """The graph's triples as Oxigraph terms, sorted (as the N-Triples dump), and by subject
+        and by object. Parsed, not put in an ox.Store: the store keeps xsd:nonNegativeInteger
+        literals as xsd:integer (pyoxigraph 0.5)."""
         if self._store is None:
             import pyoxigraph as ox
 
+            triples = list(ox.parse(self._dump("nt"), format=ox.RdfFormat.N_TRIPLES))
             by_subject: dict[Any, list[Any]] = defaultdict(list)
             by_object: dict[Any, list[Any]] = defaultdict(list)
-            for t in ox.parse(serialise(self.graph, "nt"), format=ox.RdfFormat.N_TRIPLES):
+            for t in triples:
                 by_subject[t.subject].append(t)
                 by_object[t.object].append(t)
-            self._store = (by_subject, by_object)
+            self._store = (triples, by_subject, by_object)
         return self._store
 
     def _describe(self, iri: URIRef) -> tuple[Any, ...]:
         """The description's triples (Oxigraph terms), sorted."""
         import pyoxigraph as ox
 
-        by_subject, by_object = self._oxigraph()
+        _, by_subject, by_object = self._oxigraph()
         found: set[Any] = set()
         if self.resources[iri].kind == "ontology":
             # everything outside the id space: the ontology header, its terms, the reused terms it declares
@@ -509,9 +548,11 @@ class Site:
 
     def _serialised(self, iri: URIRef, fmt: str) -> bytes:
         """A description in one format, written by Oxigraph (JSON-LD: compacted here, see _json_ld)."""
+        return self._serialise_triples(self._description(iri), fmt)
+
+    def _serialise_triples(self, triples: Iterable[Any], fmt: str) -> bytes:
         import pyoxigraph as ox
 
-        triples = self._description(iri)
         if fmt == "nt":
             return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
         if fmt == "ttl":
@@ -985,6 +1026,11 @@ def write_site(site: Site, folder: Path, *, workers: int | None = None) -> tuple
         from concurrent.futures.process import BrokenProcessPool
 
         mine, *theirs = _shares(site, paths, n)
+        # made once, before the fork, what every writer needs: the Oxigraph copy of the graph (for
+        # the descriptions) and the views (the pages' "show in graph" links, the explorer)
+        site._oxigraph()
+        import egovkg.publish.views  # noqa: F401
+
         _WRITING = site
         try:
             ctx = multiprocessing.get_context("fork")
