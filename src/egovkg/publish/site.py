@@ -966,9 +966,10 @@ def _remove_leftovers(out: Path) -> None:
 
 
 _WRITING: Site | None = None  # the site the forked writers render (inherited, never pickled)
-# what one file costs to render, in units of a resource's page, by the file's group (see _jobs);
-# only the split among the writers depends on these, never the bytes
-_COST = {"explorer": 700.0, "dump": 150.0, "void": 60.0, "resource": 2.0}
+# what rendering costs, in milliseconds (measured, roughly): only the split among the writers
+# depends on these, never the bytes
+_COST = {"resource": 1.7, "explorer": 1100.0, "void": 70.0, "other": 5.0}
+_DUMP_COST = {"trig": 230.0, "jsonld": 230.0, "rdf": 90.0, "ttl": 30.0, "nt": 5.0}
 
 
 def _jobs(site: Site, paths: list[str]) -> list[tuple[float, list[str]]]:
@@ -984,11 +985,11 @@ def _jobs(site: Site, paths: list[str]) -> list[tuple[float, list[str]]]:
         elif rel.startswith(f"{SITE_FOLDER}/"):
             key, c = SITE_FOLDER, _COST["explorer"]
         elif rel.startswith("dump/"):
-            key, c = rel, _COST["dump"]
+            key, c = rel, _DUMP_COST.get(rel.rsplit(".", 1)[-1], _COST["other"])
         elif rel == VOID_PATH:
             key, c = rel, _COST["void"]
         else:
-            key, c = rel, 1.0
+            key, c = rel, _COST["other"]
         groups[key].append(rel)
         cost[key] = c
     return sorted(((cost[k], v) for k, v in groups.items()), key=lambda cv: (-cv[0], cv[1][0]))
