@@ -41,6 +41,7 @@ previous site as it was.
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import json
 import multiprocessing
@@ -98,6 +99,10 @@ MEDIA_TYPES: dict[str, str] = {
     ".json": "application/json",
     ".txt": "text/plain; charset=utf-8",
 }
+# (label, suffix, media type) of each description format, in the pages' order
+_DOWNLOADS: tuple[tuple[str, str, str], ...] = tuple(
+    (f.label, f.suffix, f.media_type) for f in map(FORMATS.__getitem__, RDF_FORMATS)
+)
 VOID_PATH = ".well-known/void"
 CSS_PATH = "assets/site.css"
 MARKER = ".egovkg-site"  # marks a folder build_site may replace
@@ -184,6 +189,7 @@ def _term_key(term: Any) -> tuple[int, str, str, str]:
 
 
 _JSONLD_CONTEXT: dict[str, str] = {p: str(ns) for p, ns in PREFIXES.items() if p != "id"}
+_EXPORT_PREFIXES = _JSONLD_CONTEXT  # the prefixes rdfio.export writes RDF/XML with
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_TYPE = str(RDF.type)
 
@@ -208,39 +214,21 @@ _JSONLD_HEAD = (
 )
 
 
-def _json_ld(triples: Iterable[Any]) -> bytes:
+def _json_ld(triples: Iterable[Any], parts: dict[Any, tuple[str, str, tuple[str, Any]]] | None = None) -> bytes:
     """Compacted JSON-LD of Oxigraph triples (the context: the project's prefixes), sorted, one node per
     subject. Every literal keeps its lexical form (a value object with @type, never a JSON number).
 
-    A value is kept as (its sort key, its text at depth 0): the sort key is the value's compact
-    sorted JSON, the order json.dumps(value, sort_keys=True) gives."""
-    import pyoxigraph as ox
-
-    named, blank = ox.NamedNode, ox.BlankNode
+    ``parts`` keeps each triple's (node, key, value) for the next call: a triple is in many
+    descriptions (a label is in every one that links to its node)."""
     nodes: dict[str, dict[str, list[tuple[str, str | tuple[str, ...]]]]] = defaultdict(lambda: defaultdict(list))
+    if parts is None:
+        parts = {}
     for t in triples:
-        s = t.subject
-        sid = _compact(s.value) if isinstance(s, named) else f"_:{s.value}"
-        p, o = t.predicate.value, t.object
-        if p == _RDF_TYPE and isinstance(o, named):
-            c = _q(_compact(o.value))
-            nodes[sid]["@type"].append((c, c))
-            continue
-        if isinstance(o, named) or isinstance(o, blank):
-            c = _q(_compact(o.value) if isinstance(o, named) else f"_:{o.value}")
-            value: tuple[str, str | tuple[str, ...]] = ("{" + '"@id": ' + c + "}", ('"@id": ' + c,))
-        elif o.language:
-            lang, text = _q(o.language), _q(o.value)
-            members = ('"@language": ' + lang, '"@value": ' + text)
-            value = ("{" + ", ".join(members) + "}", members)
-        elif o.datatype.value == _XSD_STRING:
-            c = _q(o.value)
-            value = (c, c)
-        else:
-            dt, text = _q(_compact(o.datatype.value)), _q(o.value)
-            members = ('"@type": ' + dt, '"@value": ' + text)
-            value = ("{" + ", ".join(members) + "}", members)
-        nodes[sid][_compact(p)].append(value)
+        found = parts.get(t)
+        if found is None:
+            found = parts[t] = _json_ld_parts(t)
+        sid, key, value = found
+        nodes[sid][key].append(value)
     if not nodes:
         return (_JSONLD_HEAD + "]\n}\n").encode("utf-8")
     out = [_JSONLD_HEAD]
@@ -265,6 +253,30 @@ def _json_ld(triples: Iterable[Any]) -> bytes:
         out.append("\n    }")
     out.append("\n  ]\n}\n")
     return "".join(out).encode("utf-8")
+
+
+def _json_ld_parts(t: Any) -> tuple[str, str, tuple[str, Any]]:
+    """A triple's node id, key and value: the value as (its sort key, its text), the sort key
+    being the value's compact sorted JSON, the order json.dumps(value, sort_keys=True) gives."""
+    import pyoxigraph as ox
+
+    s = t.subject
+    sid = _compact(s.value) if isinstance(s, ox.NamedNode) else f"_:{s.value}"
+    p, o = t.predicate.value, t.object
+    if p == _RDF_TYPE and isinstance(o, ox.NamedNode):
+        c = _q(_compact(o.value))
+        return sid, "@type", (c, c)
+    if isinstance(o, ox.NamedNode) or isinstance(o, ox.BlankNode):
+        c = _q(_compact(o.value) if isinstance(o, ox.NamedNode) else f"_:{o.value}")
+        members: tuple[str, ...] = ('"@id": ' + c,)
+    elif o.language:
+        members = ('"@language": ' + _q(o.language), '"@value": ' + _q(o.value))
+    elif o.datatype.value == _XSD_STRING:
+        c = _q(o.value)
+        return sid, _compact(p), (c, c)
+    else:
+        members = ('"@type": ' + _q(_compact(o.datatype.value)), '"@value": ' + _q(o.value))
+    return sid, _compact(p), ("{" + ", ".join(members) + "}", members)
 
 
 def _value_text(parts: str | tuple[str, ...], indent: str) -> str:
@@ -396,6 +408,7 @@ class Site:
         self._plan: dict[str, Callable[[], bytes]] = {}
         self._make_plan()
         self._description = lru_cache(maxsize=256)(self._describe)
+        self._json_ld_parts: dict[Any, Any] = {}
         self._store: Any = None  # an Oxigraph copy of the graph, for the descriptions (made when first needed)
         self._dumps: dict[str, bytes] = {fmt: data for fmt, data in (dumps or {}).items() if fmt in DUMP_FORMATS}
         self._explorer_pages: dict[str, str] | None = None
@@ -489,6 +502,11 @@ class Site:
         if found is None:
             if fmt in ("ttl", "jsonld"):
                 found = self._serialise_triples(self._oxigraph()[0], fmt)
+            elif fmt == "xml":  # as rdfio.export writes it (the same prefixes), from the parsed N-Triples
+                import pyoxigraph as ox
+
+                data = ox.serialize(self._oxigraph()[0], format=ox.RdfFormat.RDF_XML, prefixes=_EXPORT_PREFIXES)
+                found = xml_safe(data, "cannot write RDF/XML")
             else:
                 graph = self.kg.dataset() if FORMATS[fmt].keeps_named_graphs else self.graph
                 found = serialise(graph, fmt, self.base)
@@ -543,8 +561,12 @@ class Site:
             found.update(t for t in by_subject.get(n, ()) if t.predicate in labels)
         return tuple(sorted(found, key=str))
 
-    def _prefixes(self) -> dict[str, str]:
+    @functools.cached_property
+    def _prefix_map(self) -> dict[str, str]:
         return {p: ns for p, ns in self._namespaces if p}
+
+    def _prefixes(self) -> dict[str, str]:
+        return self._prefix_map
 
     def _serialised(self, iri: URIRef, fmt: str) -> bytes:
         """A description in one format, written by Oxigraph (JSON-LD: compacted here, see _json_ld)."""
@@ -562,7 +584,7 @@ class Site:
                 ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=self._prefixes()), "cannot write RDF/XML"
             )
         if fmt == "jsonld":
-            return _json_ld(triples)
+            return _json_ld(triples, self._json_ld_parts)
         raise EgovkgError(f"unknown format '{fmt}'")
 
     def description(self, iri: URIRef) -> Graph:
@@ -756,8 +778,8 @@ class Site:
 
     def _downloads(self, stem: str, page: str) -> list[dict[str, str]]:
         return [
-            {"name": f.label, "href": relative(page, f"{stem}.{f.suffix}"), "type": f.media_type}
-            for f in map(FORMATS.__getitem__, RDF_FORMATS)
+            {"name": label, "href": relative(page, f"{stem}.{suffix}"), "type": media_type}
+            for label, suffix, media_type in _DOWNLOADS
         ]
 
     def _title(self, node: dict[str, Any]) -> str:
