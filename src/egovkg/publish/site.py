@@ -1059,7 +1059,7 @@ def write_site(site: Site, folder: Path, *, workers: int | None = None) -> tuple
             ctx = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(n - 1, mp_context=ctx) as pool:
                 futures = [pool.submit(_write_share, (str(folder), share)) for share in theirs]
-                parts = [_write_some(site, folder, mine)]
+                parts = [_write_files(site, folder, mine)]
                 parts += [f.result() for f in futures]
         except BrokenProcessPool as exc:  # a writer killed (the OOM killer, a signal): the site is incomplete
             raise OutputError(f"cannot write {folder}: a site writer process died before it finished") from exc
@@ -1076,6 +1076,11 @@ def _write_share(job: tuple[str, list[str]]) -> tuple[int, int]:
 
 
 def _write_some(site: Site, folder: Path, paths: list[str]) -> tuple[int, int]:
+    """A writer's share: a forked writer's, or every file when this process writes alone."""
+    return _write_files(site, folder, paths)
+
+
+def _write_files(site: Site, folder: Path, paths: list[str]) -> tuple[int, int]:
     size = pages = 0
     for rel in paths:
         data = site.render(rel)
