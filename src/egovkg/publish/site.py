@@ -324,8 +324,8 @@ class _Index:
         self.uses: dict[Any, int] = defaultdict(int)  # triples per predicate
         self._sp: dict[tuple[Any, Any], list[Any]] = defaultdict(list)
         self._po: dict[tuple[Any, Any], list[Any]] = defaultdict(list)
-        self._all = set(graph)
-        for s, p, o in self._all:
+        self.triples = set(graph)  # iterating rdflib's store costs more than iterating a set
+        for s, p, o in self.triples:
             self.out[s].append((p, o))
             self.into[o].append((s, p))
             self._sp[s, p].append(o)
@@ -339,7 +339,7 @@ class _Index:
         return self._po.get((p, o), [])
 
     def has(self, s: Any, p: Any, o: Any) -> bool:
-        return (s, p, o) in self._all
+        return (s, p, o) in self.triples
 
 
 class _WithUnion:
@@ -416,9 +416,8 @@ class Site:
     # -- inventory -------------------------------------------------------------
 
     def _nodes(self) -> set[URIRef]:
-        g = self.graph
         nodes: set[URIRef] = {URIRef(ONTOLOGY_IRI)}
-        for s, p, o in g:
+        for s, p, o in self.ix.triples:
             for term in (s, p, o):
                 if not isinstance(term, URIRef):
                     continue
@@ -430,7 +429,7 @@ class Site:
     def _classes(self) -> dict[URIRef, list[URIRef]]:
         """Each class with its instances in the id space, sorted."""
         out: dict[URIRef, list[URIRef]] = defaultdict(list)
-        for s, cls in self.graph.subject_objects(RDF.type):
+        for s, cls in ((s, o) for s, p, o in self.ix.triples if p == RDF.type):
             if isinstance(cls, URIRef) and s in self.resources and self.resources[s].kind == "id":
                 out[cls].append(s)
         return {cls: sorted(members) for cls, members in sorted(out.items())}
