@@ -189,7 +189,6 @@ def _term_key(term: Any) -> tuple[int, str, str, str]:
 
 
 _JSONLD_CONTEXT: dict[str, str] = {p: str(ns) for p, ns in PREFIXES.items() if p != "id"}
-_EXPORT_PREFIXES = _JSONLD_CONTEXT  # the prefixes rdfio.export writes RDF/XML with
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_TYPE = str(RDF.type)
 
@@ -494,22 +493,11 @@ class Site:
         )
 
     def _dump(self, fmt: str) -> bytes:
-        """The whole graph in one format. Turtle and JSON-LD are written as the descriptions are
-        (Oxigraph; the JSON-LD compacted here), from the sorted N-Triples, so the dumps read like
-        the resources' files; N-Triples, TriG and RDF/XML as the build's exports are."""
+        """The whole graph in one format: the same bytes as the build's export in that format."""
         found = self._dumps.get(fmt)
         if found is None:
-            if fmt in ("ttl", "jsonld"):
-                found = self._serialise_triples(self._oxigraph()[0], fmt)
-            elif fmt == "xml":  # as rdfio.export writes it (the same prefixes), from the parsed N-Triples
-                import pyoxigraph as ox
-
-                data = ox.serialize(self._oxigraph()[0], format=ox.RdfFormat.RDF_XML, prefixes=_EXPORT_PREFIXES)
-                found = xml_safe(data, "cannot write RDF/XML")
-            else:
-                graph = self.kg.dataset() if FORMATS[fmt].keeps_named_graphs else self.graph
-                found = serialise(graph, fmt, self.base)
-            self._dumps[fmt] = found
+            graph = self.kg.dataset() if FORMATS[fmt].keeps_named_graphs else self.graph
+            found = self._dumps[fmt] = serialise(graph, fmt, self.base)
         return found
 
     # -- descriptions ----------------------------------------------------------
@@ -990,7 +978,7 @@ _WRITING: Site | None = None  # the site the forked writers render (inherited, n
 # what rendering costs, in milliseconds (measured, roughly): only the split among the writers
 # depends on these, never the bytes
 _COST = {"resource": 1.7, "explorer": 1100.0, "void": 70.0, "other": 5.0}
-_DUMP_COST = {"trig": 230.0, "jsonld": 230.0, "rdf": 90.0, "ttl": 30.0, "nt": 5.0}
+_DUMP_COST = {"trig": 250.0, "jsonld": 200.0, "ttl": 200.0, "xml": 90.0, "nt": 60.0}  # when not given made
 
 
 def _jobs(site: Site, paths: list[str]) -> list[tuple[float, list[str]]]:
@@ -1006,7 +994,8 @@ def _jobs(site: Site, paths: list[str]) -> list[tuple[float, list[str]]]:
         elif rel.startswith(f"{SITE_FOLDER}/"):
             key, c = SITE_FOLDER, _COST["explorer"]
         elif rel.startswith("dump/"):
-            key, c = rel, _DUMP_COST.get(rel.rsplit(".", 1)[-1], _COST["other"])
+            fmt = next(f for f in DUMP_FORMATS if rel == f"dump/egovkg.{FORMATS[f].suffix}")
+            key, c = rel, _COST["other"] if fmt in site._dumps else _DUMP_COST[fmt]
         elif rel == VOID_PATH:
             key, c = rel, _COST["void"]
         else:
