@@ -408,6 +408,7 @@ class Site:
         self._make_plan()
         self._description = lru_cache(maxsize=256)(self._describe)
         self._json_ld_parts: dict[Any, Any] = {}
+        self._prefixes_of: dict[str, frozenset[str]] = {}
         self._store: Any = None  # an Oxigraph copy of the graph, for the descriptions (made when first needed)
         self._dumps: dict[str, bytes] = {fmt: data for fmt, data in (dumps or {}).items() if fmt in DUMP_FORMATS}
         self._explorer_pages: dict[str, str] | None = None
@@ -555,6 +556,27 @@ class Site:
     def _prefixes(self) -> dict[str, str]:
         return self._prefix_map
 
+    def _used_prefixes(self, triples: Iterable[Any]) -> dict[str, str]:
+        """The prefixes whose namespace starts an IRI of ``triples`` (a datatype's too), in the
+        order of :meth:`_prefixes`: a description declares only what it can use."""
+        import pyoxigraph as ox
+
+        fits = self._prefixes_of
+        used: set[str] = set()
+        for t in triples:
+            for term in (t.subject, t.predicate, t.object):
+                if isinstance(term, ox.NamedNode):
+                    iri = term.value
+                elif isinstance(term, ox.Literal):
+                    iri = term.datatype.value
+                else:
+                    continue
+                found = fits.get(iri)
+                if found is None:
+                    found = fits[iri] = frozenset(p for p, ns in self._prefix_map.items() if iri.startswith(ns))
+                used |= found
+        return {p: ns for p, ns in self._prefix_map.items() if p in used}
+
     def _serialised(self, iri: URIRef, fmt: str) -> bytes:
         """A description in one format, written by Oxigraph (JSON-LD: compacted here, see _json_ld)."""
         return self._serialise_triples(self._description(iri), fmt)
@@ -565,10 +587,11 @@ class Site:
         if fmt == "nt":
             return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
         if fmt == "ttl":
-            return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=self._prefixes())
+            return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=self._used_prefixes(triples))
         if fmt == "xml":
             return xml_safe(
-                ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=self._prefixes()), "cannot write RDF/XML"
+                ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=self._used_prefixes(triples)),
+                "cannot write RDF/XML",
             )
         if fmt == "jsonld":
             return _json_ld(triples, self._json_ld_parts)
