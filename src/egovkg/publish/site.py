@@ -409,6 +409,7 @@ class Site:
         self._description = lru_cache(maxsize=256)(self._describe)
         self._json_ld_parts: dict[Any, Any] = {}
         self._prefixes_of: dict[str, frozenset[str]] = {}
+        self._used_prefixes_of = lru_cache(maxsize=16)(self._find_used_prefixes)  # Turtle's, then RDF/XML's
         self._store: Any = None  # an Oxigraph copy of the graph, for the descriptions (made when first needed)
         self._dumps: dict[str, bytes] = {fmt: data for fmt, data in (dumps or {}).items() if fmt in DUMP_FORMATS}
         self._explorer_pages: dict[str, str] | None = None
@@ -556,9 +557,12 @@ class Site:
     def _prefixes(self) -> dict[str, str]:
         return self._prefix_map
 
-    def _used_prefixes(self, triples: Iterable[Any]) -> dict[str, str]:
+    def _used_prefixes(self, triples: tuple[Any, ...]) -> dict[str, str]:
         """The prefixes whose namespace starts an IRI of ``triples`` (a datatype's too), in the
         order of :meth:`_prefixes`: a description declares only what it can use."""
+        return self._used_prefixes_of(triples)
+
+    def _find_used_prefixes(self, triples: tuple[Any, ...]) -> dict[str, str]:
         import pyoxigraph as ox
 
         fits = self._prefixes_of
@@ -581,7 +585,7 @@ class Site:
         """A description in one format, written by Oxigraph (JSON-LD: compacted here, see _json_ld)."""
         return self._serialise_triples(self._description(iri), fmt)
 
-    def _serialise_triples(self, triples: Iterable[Any], fmt: str) -> bytes:
+    def _serialise_triples(self, triples: tuple[Any, ...], fmt: str) -> bytes:
         import pyoxigraph as ox
 
         if fmt == "nt":
