@@ -209,7 +209,7 @@ def test_lists_join_with_the_separator_the_ontology_states(graph: Graph, catalog
         ]
         assert table(other, name) == expected, name
         assert table(bare, name) == shipped, name
-        joined += sum(row != exp for row, exp in zip(shipped, expected))
+        joined += sum(row != exp for row, exp in zip(shipped, expected, strict=True))
     assert joined >= 10, "the shipped lists have several items"
 
 
