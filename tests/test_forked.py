@@ -87,19 +87,27 @@ def test_close_ends_what_a_child_started_too(tmp_path: Path) -> None:
     assert not marker.exists(), "the child's own child was left running"
 
 
-def test_a_killed_caller_takes_its_children_and_theirs_along(tmp_path: Path) -> None:
-    marker = tmp_path / "grandchild"
+def test_a_killed_caller_takes_its_children_along_and_they_keep_no_lock(tmp_path: Path) -> None:
+    import fcntl
+
+    marker, lock = tmp_path / "child", tmp_path / "lock"
     caller = os.fork()
-    if caller == 0:  # the caller: starts a child, which starts a grandchild, and is killed
+    if caller == 0:  # the caller: holds a lock, starts a child that must not keep it, and is killed
         try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT)
+            fcntl.flock(fd, fcntl.LOCK_EX)
             workers = Forked(2)
-            workers.start("pool", lambda: _grandchild_writes(marker, 0.8))
+            workers.close_in_children.add(fd)
+            workers.start("slow", lambda: (time.sleep(0.8), marker.write_text("x")))
             time.sleep(0.3)
         finally:
             os.kill(os.getpid(), signal.SIGKILL)
     os.waitpid(caller, 0)
+    fd = os.open(lock, os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free at once: no child holds it
+    os.close(fd)
     time.sleep(1.0)
-    assert not marker.exists(), "an orphan went on writing after the caller died"
+    assert not marker.exists(), "a child went on writing after the caller died"
 
 
 def test_one_job_runs_in_this_process_with_the_same_errors() -> None:

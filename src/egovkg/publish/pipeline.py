@@ -495,6 +495,8 @@ def _write_set(
     import shutil
 
     staging = gens.stage()
+    if gens.lock_fd is not None:  # not handed on to a child's own children, which could outlive it
+        workers.close_in_children.add(gens.lock_fd)
     try:
         records: dict[str, dict[str, Any]] = {}
         todo: list[Output] = []

@@ -6,7 +6,7 @@ back only a small result. At most ``jobs`` children run at once. A child never r
 the caller's code: it leaves with ``os._exit`` (no ``finally``, ``atexit`` or buffered output
 of the parent runs twice). When the caller stops early (an error, Ctrl-C), every child still
 running is killed and reaped, with whatever it started (each child leads a process group); when
-the caller is killed, the kernel ends its children, and each its group (Linux).
+the caller is killed, the kernel kills its children (Linux).
 
 Where ``os.fork`` is missing, or a thread other than the caller's runs (a fork would copy a
 lock another thread holds), or ``jobs`` is 1, the calls run in the calling process, one at a
@@ -21,7 +21,7 @@ import select
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,32 +74,22 @@ def _rebuilt(state: tuple[Any, ...]) -> BaseException:
     return exc
 
 
-_LEADER: int | None = None  # in a child: its pid (the processes it forks inherit the handler below)
-
-
-def _end_group(signum: int, _frame: object) -> None:
-    if os.getpid() == _LEADER:
-        os.killpg(0, signal.SIGKILL)  # this child and what it started (a pool of writers), at once
-    signal.signal(signum, signal.SIG_DFL)  # a process the child started: as if it had no handler
-    os.kill(os.getpid(), signum)
-
-
-def _own_group(parent: int) -> None:
-    """Make this child the leader of a process group of its own, which it takes down whole
-    on SIGTERM; and have the kernel send that SIGTERM when the parent dies (Linux). So a
-    build killed with SIGKILL leaves no orphan writing on into the set being staged, nor a
-    pool of writers of a child waiting forever with the output folder's lock open. (The
-    signal is this process's own: a child of ours, never the caller's process.)"""
-    global _LEADER
-    _LEADER = os.getpid()
+def _own_group(parent: int, close: Iterable[int]) -> None:
+    """Make this child the leader of a process group of its own (its parent's close() kills
+    the group: the child and a pool of writers it started), close the descriptors it must not
+    hand on (the output folder's lock), and have the kernel kill it when its parent dies
+    (Linux), so a build killed with SIGKILL leaves no child writing on into its staging set."""
     os.setpgid(0, 0)
-    signal.signal(signal.SIGTERM, _end_group)
-    signal.signal(signal.SIGINT, signal.SIG_DFL)  # the parent handles Ctrl-C, and ends the group
+    for fd in close:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
     try:
         import ctypes
 
         pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: the parent's close() still ends its children
         return
     if os.getppid() != parent:  # the parent died before the call above
@@ -115,6 +105,7 @@ class Forked:
         self._running: dict[int, _Child] = {}  # by the pipe's read end
         self._inline: list[Done] = []  # results of calls run in this process, not yet collected
         self._done: list[Done] = []  # results collected by wait_for() before they were asked for
+        self.close_in_children: set[int] = set()  # descriptors a child closes first (a lock it must not keep)
 
     @property
     def running(self) -> int:
@@ -139,7 +130,7 @@ class Forked:
             code = 0
             try:
                 os.close(r)
-                _own_group(parent)
+                _own_group(parent, self.close_in_children)
                 t = time.perf_counter()
                 try:
                     payload = pickle.dumps((True, fn(), time.perf_counter() - t))

@@ -47,6 +47,7 @@ class Generations:
     def __init__(self, out: Path) -> None:
         self.out = Path(out).absolute()
         self.state = self.out / STATE
+        self.lock_fd: int | None = None  # the lock's descriptor while :meth:`locked` holds it
 
     # -- reading -----------------------------------------------------------------
 
@@ -98,9 +99,11 @@ class Generations:
         fd = os.open(self.state / "lock", os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
+            self.lock_fd = fd  # a process forked meanwhile closes it: it must not outlive the build's hold
             self.remove_leftovers([self.out, *link_folders])
             yield
         finally:
+            self.lock_fd = None
             os.close(fd)  # releases the lock
 
     def tidy(self, link_folders: Iterable[Path] = ()) -> None:
