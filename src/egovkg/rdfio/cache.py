@@ -8,7 +8,8 @@ rebuild. The cached graph is N-Triples under build/cache/ (and, for `push
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from egovkg.graph.build import KnowledgeGraph
 
 CACHE_DIR = "cache"
+STAMP = "inputs.stamp"
 
 
 def _inputs(layout: Layout) -> list[Path]:
@@ -30,13 +32,43 @@ def _inputs(layout: Layout) -> list[Path]:
 
 
 def inputs_digest(layout: Layout, base: str) -> str:
+    """The sha256 of the inputs' contents. While no input's size, times or inode changed since
+    the last call, the digest noted then (build/cache/inputs.stamp) stands and no file is read,
+    as make decides; a changed stamp only means the files are read and hashed again."""
+    files = _inputs(layout)
+    stamp_file = layout.build / CACHE_DIR / STAMP
+    stamp = _stamp(files, base)
+    try:
+        noted = stamp_file.read_bytes()
+    except OSError:
+        noted = b""
+    if len(noted) == len(stamp) + 65 and noted.startswith(stamp):
+        return noted[len(stamp) : -1].decode("ascii")
+    import hashlib  # here: OpenSSL takes milliseconds to load, and an unchanged graph never needs it
+
     h = hashlib.sha256()
     h.update(f"egovkg {__version__}\0{base}\0".encode())
-    for path in _inputs(layout):
+    for path in files:
         rel = path.relative_to(layout.root) if path.is_relative_to(layout.root) else Path(path.name)
         h.update(str(rel).encode() + b"\0")
         h.update(hashlib.sha256(path.read_bytes()).digest())
-    return h.hexdigest()
+    digest = h.hexdigest()
+    from egovkg.errors import OutputError
+    from egovkg.util.atomic import write_bytes
+
+    with contextlib.suppress(OutputError):  # only a shortcut: a folder that cannot hold it costs the hashing
+        write_bytes(stamp_file, stamp + digest.encode("ascii") + b"\n")
+    return digest
+
+
+def _stamp(files: list[Path], base: str) -> bytes:
+    lines = [f"egovkg {__version__}\0{base}\n".encode()]
+    for path in files:
+        st = path.stat()
+        lines.append(
+            b"%s\0%d\0%d\0%d\0%d\n" % (os.fsencode(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        )
+    return b"".join(lines)
 
 
 def cached_ntriples(layout: Layout, base: str) -> Path:
