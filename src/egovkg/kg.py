@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import html as html_mod
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,7 +72,7 @@ class KG:
         self.files = tuple(Path(f) for f in files)
         self.base = check_base(base)
         self.store_kind = store
-        self._stores: dict[bool, tuple[tuple[Any, ...], Any]] = {}  # named_graphs -> (files' stamp, store)
+        self._stores: dict[bool, tuple[Any, int, Any]] = {}  # named_graphs -> (files' stamp, load time, store)
 
     def __repr__(self) -> str:
         what = ", ".join(map(str, self.files)) if self.files else str(self.layout.root)
@@ -129,20 +130,21 @@ class KG:
         only when its files changed."""
         from egovkg.sparql.store import MemoryStore, OxigraphStore, reuse_or_load
 
+        started = time.time_ns()
         files = self.graph_files(named_graphs=named_graphs)
         if self.store_kind == "oxigraph" and path is not None:
             return reuse_or_load(path, files)
         stamp = _stamp(files)
         kept = self._stores.get(named_graphs)
-        if kept is not None and kept[0] == stamp:
-            return kept[1]
+        if kept is not None and kept[0] == stamp and _settled(stamp, kept[1]):
+            return kept[2]
         if self.store_kind == "memory":
             if kept is not None:  # the files changed: parse them again
                 self._forget_graphs()
             store = MemoryStore(self.dataset if named_graphs else self.graph)
         else:
             store = OxigraphStore.from_files(files)
-        self._stores[named_graphs] = (stamp, store)
+        self._stores[named_graphs] = (stamp, started, store)
         return store
 
     def _forget_graphs(self) -> None:
@@ -330,17 +332,26 @@ class KG:
         return make_server(self.knowledge_graph, host=host, port=port, site_dir=site_dir, limits=limits)
 
 
-def _stamp(files: Sequence[Path]) -> tuple[tuple[str, int, int, int], ...]:
-    """Each file as (path, size, mtime, inode): a file written again (atomically: a new inode) differs."""
+def _stamp(files: Sequence[Path]) -> tuple[tuple[str, int, int, int, int], ...]:
+    """Each file as (path, size, mtime, ctime, inode): a file written again differs in one of them."""
     out = []
     for f in files:
         try:
             st = f.stat()
         except OSError:  # the store's own loading names the file and the cause
-            out.append((str(f), -1, -1, -1))
+            out.append((str(f), -1, -1, -1, -1))
             continue
-        out.append((str(f), st.st_size, st.st_mtime_ns, st.st_ino))
+        out.append((str(f), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
     return tuple(out)
+
+
+def _settled(stamp: tuple[tuple[str, int, int, int, int], ...], loaded: int) -> bool:
+    """Whether a store loaded at ``loaded`` (ns) from files of this ``stamp`` holds their content:
+    a file changed within a clock step of the load may have changed again since without new
+    times (file times are coarse), so it is read again: git's rule for "racily clean" files."""
+    from egovkg.rdfio.cache import CLOCK_STEP_NS
+
+    return all(ctime < loaded - CLOCK_STEP_NS for _, _, _, ctime, _ in stamp)
 
 
 def open(  # noqa: A001 - the front door's name, as in sqlite_utils.Database / shelve.open
