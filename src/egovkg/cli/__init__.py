@@ -404,8 +404,8 @@ def _progress_bar(url: str, size: int) -> Any:
 @click.option(
     "--writable",
     is_flag=True,
-    help="Run Oxigraph's own server instead, accepting SPARQL updates and Graph Store writes (unguarded: "
-    "no time limit, SERVICE not refused; for a trusted machine).",
+    help="Accept SPARQL updates at /update and Graph Store writes at /store too, each with the same "
+    "limits and sandbox as a query.",
 )
 @click.option(
     "--linked-data",
@@ -460,13 +460,15 @@ def serve(
         files = list(data) if data else [cached_trig(Layout.default(), base or DEFAULT_BASE)]
         serve_queries(files, port, query_limits(**limit_args))
         return
-    _serve_writable(port, location, data, base)
+    _serve_writable(port, location, data, base, query_limits(**limit_args))
 
 
-def _serve_writable(port: int, location: Path | None, data: tuple[Path, ...], base: str) -> None:
-    """`egovkg serve --writable`: Oxigraph's own server over a store loaded offline."""
+def _serve_writable(port: int, location: Path | None, data: tuple[Path, ...], base: str, limits: Any) -> None:
+    """`egovkg serve --writable`: the guarded endpoint over an Oxigraph store loaded offline."""
     import tempfile
 
+    from egovkg.cli.site import run_until_signal
+    from egovkg.serve import make_writable_server
     from egovkg.serve.oxigraph import OxigraphServer
 
     files = list(data) if data else None
@@ -477,27 +479,21 @@ def _serve_writable(port: int, location: Path | None, data: tuple[Path, ...], ba
 
             files = [cached_trig(Layout.default(), base or DEFAULT_BASE)]
         store = location or Path(tmp) / "store"
-        server = OxigraphServer(store, port=port, read_only=False, union_default_graph=True)
-        server.load(files)
-        with server:
-            click.echo("serving read-write with Oxigraph's own server (no query limits: for a trusted machine)")
-            click.echo(f"  query UI:         {server.url}/")
-            click.echo(f"  SPARQL endpoint:  {server.query_url}")
-            click.echo(f"  update endpoint:  {server.update_url}")
-            click.echo(f"  graph store:      {server.store_url}")
-            click.echo("press Ctrl-C to stop", nl=True)
-            sys.stdout.flush()
-
-            def interrupt(_signum: int, _frame: object) -> None:
-                raise KeyboardInterrupt
-
-            # Stop cleanly on Ctrl-C even when started in the background, and on SIGTERM.
-            signal.signal(signal.SIGINT, interrupt)
-            signal.signal(signal.SIGTERM, interrupt)
-            try:
-                server.wait()
-            except KeyboardInterrupt:
-                click.echo("stopping")
+        loader = OxigraphServer(store, port=port, read_only=False)  # checks the port before any work
+        server = make_writable_server(store, port=port, limits=limits)  # binds it: a busy port fails here
+        try:
+            loader.load(files)
+        except BaseException:
+            server.close()
+            raise
+        click.echo("serving read-write; every query and write runs in a sandboxed worker with limits")
+        click.echo(f"  query page:       {server.url}/")
+        click.echo(f"  SPARQL endpoint:  {server.query_url}")
+        click.echo(f"  update endpoint:  {server.update_url}")
+        click.echo(f"  graph store:      {server.store_url}")
+        click.echo("press Ctrl-C to stop")
+        sys.stdout.flush()
+        run_until_signal(server)
 
 
 def _register() -> None:

@@ -47,7 +47,7 @@ from egovkg.publish.site import RDF_FORMATS as SITE_RDF_FORMATS
 from egovkg.rdfio.export import serialise
 from egovkg.rdfio.formats import RDF_FORMATS
 from egovkg.serve.negotiation import DOCUMENT_OFFERS, GRAPH_OFFERS, RESULTS_OFFERS, negotiate
-from egovkg.serve.workers import QueryLimits, WorkerPool
+from egovkg.serve.workers import QueryLimits, Reply, StoreWriter, WorkerPool
 
 LOG = logging.getLogger("egovkg.serve")
 MAX_ACCEPT = 4096  # bytes of Accept header(s)
@@ -227,9 +227,10 @@ def fallback_query_page(endpoint: str) -> bytes:
 class SparqlEndpoint:
     """The SPARQL 1.1 protocol over a worker pool: GET and POST, read-only, with limits."""
 
-    def __init__(self, pool: WorkerPool, page: Callable[[], bytes]) -> None:
+    def __init__(self, pool: WorkerPool, page: Callable[[], bytes], update_url: str | None = None) -> None:
         self.pool = pool
         self.page = page
+        self.update_url = update_url  # a writable server's update endpoint, named when one is sent here
 
     async def __call__(self, request: Request) -> Response:
         method = request.method
@@ -248,6 +249,8 @@ class SparqlEndpoint:
                 page_csp = {"Content-Security-Policy": csp_for(QUERY_PAGE)}
                 return answer(200, self.page(), "text/html; charset=utf-8", page_csp)
         if "update" in params:
+            if self.update_url:
+                raise HTTPError(400, f"this endpoint answers queries: POST updates to {self.update_url}")
             raise HTTPError(400, "this endpoint is read-only: it answers queries, not updates")
         queries = params.get("query", [])
         if len(queries) != 1:
@@ -267,18 +270,7 @@ class SparqlEndpoint:
         return answer(200, reply.body, reply.ctype or "application/octet-stream", vary)
 
     async def _post(self, request: Request, query: str) -> dict[str, list[str]]:
-        length = request.headers.get("content-length")
-        if length is None or not length.strip().isdigit():
-            raise HTTPError(411, "a POST needs a Content-Length")
-        if int(length) > MAX_BODY:
-            raise HTTPError(413, f"the query is longer than {MAX_BODY} bytes")
-        try:
-            body = await asyncio.wait_for(request.body(), BODY_TIMEOUT)
-        except TimeoutError as exc:
-            raise HTTPError(408, f"the body did not arrive within {BODY_TIMEOUT:g} s") from exc
-        request.scope["egovkg.body_read"] = True
-        if len(body) != int(length):
-            raise HTTPError(400, "the body is shorter than its Content-Length")
+        body = await read_body(request, MAX_BODY, "the query")
         ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
         try:
             text = body.decode("utf-8")
@@ -293,6 +285,23 @@ class SparqlEndpoint:
         if ctype == "application/x-www-form-urlencoded":
             return query_params(text)
         raise HTTPError(415, "send application/sparql-query or application/x-www-form-urlencoded")
+
+
+async def read_body(request: Request, limit: int, what: str, timeout: float = BODY_TIMEOUT) -> bytes:
+    """A request's whole body: a Content-Length is needed, at most ``limit`` bytes, in ``timeout`` s."""
+    length = request.headers.get("content-length")
+    if length is None or not length.strip().isdigit():
+        raise HTTPError(411, "a POST needs a Content-Length" if request.method == "POST" else "give a Content-Length")
+    if int(length) > limit:
+        raise HTTPError(413, f"{what} is longer than {limit} bytes")
+    try:
+        body = await asyncio.wait_for(request.body(), timeout)
+    except TimeoutError as exc:
+        raise HTTPError(408, f"the body did not arrive within {timeout:g} s") from exc
+    request.scope["egovkg.body_read"] = True
+    if len(body) != int(length):
+        raise HTTPError(400, "the body is shorter than its Content-Length")
+    return body
 
 
 def has_body(request: Request) -> bool:
@@ -526,4 +535,158 @@ def create_query_app(files: Sequence[Path], limits: QueryLimits | None = None) -
     return app, service
 
 
-__all__ = ["Documents", "HTTPError", "LinkedData", "QueryService", "create_app", "create_query_app"]
+MAX_UPLOAD = 256 << 20  # bytes of one Graph Store PUT or POST
+UPLOAD_TIMEOUT = 300.0  # seconds a client may take to send it
+GRAPH_PARAMS = {"graph", "default"}
+
+
+class WritableService:
+    """`egovkg serve --writable`: queries at /query through the worker pool, SPARQL updates at
+    /update and the Graph Store protocol at /store through the one writer process
+    (:class:`egovkg.serve.workers.StoreWriter`), every one with the same limits and sandbox.
+    After a write the query workers load the store's new generation before their next query."""
+
+    def __init__(self, pool: WorkerPool, writer: StoreWriter, folder: Path) -> None:
+        self.pool = pool
+        self.writer = writer
+        self.folder = folder
+        self.sparql = SparqlEndpoint(pool, lambda: fallback_query_page("/query"), update_url="/update")
+        self._uploads = 0
+
+    async def update(self, request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return answer(204, b"", TEXT, {"Allow": "POST, OPTIONS"})
+        if request.method != "POST":
+            raise HTTPError(405, "send updates with POST", {"Allow": "POST, OPTIONS"})
+        params = query_params(request.scope.get("query_string", b"").decode("latin-1"))
+        body = await read_body(request, MAX_BODY, "the update")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise HTTPError(400, "the body is not valid UTF-8") from exc
+        ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+        if ctype == "application/sparql-update":
+            params["update"] = [text, *params.get("update", [])]
+        elif ctype == "application/x-www-form-urlencoded":
+            params = query_params(text)
+        else:
+            raise HTTPError(415, "send application/sparql-update or application/x-www-form-urlencoded")
+        if params.keys() & {"using-graph-uri", "using-named-graph-uri"}:
+            raise HTTPError(400, "using-graph-uri is not supported here: write USING in the update")
+        updates = params.get("update", [])
+        if len(updates) != 1:
+            raise HTTPError(400, "give exactly one update")
+        return self._written(await self.writer.run({"op": "update", "update": updates[0]}))
+
+    async def store(self, request: Request) -> Response:
+        allow = {"Allow": "GET, HEAD, PUT, POST, DELETE, OPTIONS"}
+        method = request.method
+        if method == "OPTIONS":
+            return answer(204, b"", TEXT, allow)
+        if method not in ("GET", "HEAD", "PUT", "POST", "DELETE"):
+            raise HTTPError(405, f"{method} is not allowed here", allow)
+        params = query_params(request.scope.get("query_string", b"").decode("latin-1"))
+        if params.keys() - GRAPH_PARAMS or len(params.get("graph", [])) > 1 or len(params) > 1:
+            raise HTTPError(400, "give ?graph=IRI or ?default (or neither, to GET the whole dataset)")
+        graph: str | None = None
+        if "graph" in params:
+            graph = graph_iris(params, "graph")[0]
+        elif "default" in params:
+            graph = ""
+        if method in ("GET", "HEAD"):
+            accept = accept_header(request)
+            reply = await self.pool.run({"op": "graph", "graph": graph, "accept": accept}, disconnected(request))
+            if reply is None:
+                return Response(b"", status_code=499)
+            vary = {"Vary": "Accept"} if reply.vary else {}
+            if reply.status != 200:
+                raise HTTPError(reply.status, reply.message, vary)
+            return answer(200, reply.body, reply.ctype or "application/octet-stream", vary)
+        if graph is None:
+            raise HTTPError(400, f"{method} needs ?graph=IRI or ?default: the graph to write")
+        if method == "DELETE":
+            return self._written(await self.writer.run({"op": "delete", "graph": graph}))
+        fmt = upload_format(request.headers.get("content-type"))
+        body = await read_body(request, MAX_UPLOAD, "the graph", UPLOAD_TIMEOUT)
+        self._uploads += 1
+        path = self.folder / f"upload-{self._uploads}"
+        try:
+            await asyncio.to_thread(path.write_bytes, body)
+            del body
+            op = "put" if method == "PUT" else "post"
+            return self._written(await self.writer.run({"op": op, "graph": graph, "path": str(path), "format": fmt}))
+        finally:
+            path.unlink(missing_ok=True)
+
+    @staticmethod
+    def _written(reply: Reply) -> Response:
+        if reply.status in (200, 201, 204):
+            return Response(b"", status_code=reply.status, headers={"Access-Control-Allow-Origin": "*"})
+        raise HTTPError(reply.status, reply.message)
+
+    async def index(self, request: Request) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            raise HTTPError(405, f"{request.method} is not allowed here", {"Allow": "GET, HEAD"})
+        return answer(200, fallback_query_page("/query"), "text/html; charset=utf-8")
+
+    async def other(self, request: Request) -> Response:
+        raise HTTPError(404, "this server answers at /query, /update and /store")
+
+
+UPLOAD_FORMATS = ("TURTLE", "N_TRIPLES", "RDF_XML", "JSON_LD", "N3")  # one graph each (JSON-LD: its default graph)
+
+
+def upload_format(ctype: str | None) -> str:
+    """The pyoxigraph RdfFormat name of a Graph Store upload's Content-Type; 415 otherwise."""
+    import pyoxigraph as ox
+
+    fmt = ox.RdfFormat.from_media_type(ctype or "")
+    name = next((n for n in UPLOAD_FORMATS if fmt is not None and getattr(ox.RdfFormat, n) == fmt), None)
+    if name is None:
+        shown = ", ".join(getattr(ox.RdfFormat, n).media_type for n in UPLOAD_FORMATS)
+        raise HTTPError(415, f"send one graph as {shown}")
+    return name
+
+
+def create_writable_app(location: Path, limits: QueryLimits | None = None) -> tuple[Starlette, WritableService]:
+    """A read-write SPARQL endpoint over the Oxigraph store folder ``location`` (loaded before):
+    /query, /update and /store (Graph Store protocol), every request through the guards."""
+    limits = limits or QueryLimits()
+    tmp = tempfile.TemporaryDirectory(prefix="egovkg-serve-")
+    folder = Path(tmp.name)
+    pool = WorkerPool(folder / "generation-0.nq", limits)  # the writer names the first generation at start
+    writer = StoreWriter(location, folder, limits, pool.set_data)
+    service = WritableService(pool, writer, folder)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> Any:
+        try:
+            await writer.start()
+            await pool.start()
+            yield
+        finally:
+            await pool.close()
+            await writer.close()
+            tmp.cleanup()
+
+    routes = [
+        Route("/query", guarded(service.sparql), methods=ALL_METHODS),
+        Route("/sparql", guarded(service.sparql), methods=ALL_METHODS),
+        Route("/update", guarded(service.update), methods=ALL_METHODS),
+        Route("/store", guarded(service.store), methods=ALL_METHODS),
+        Route("/", guarded(service.index), methods=ALL_METHODS),
+        Route("/{path:path}", guarded(service.other), methods=ALL_METHODS),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan), service
+
+
+__all__ = [
+    "Documents",
+    "HTTPError",
+    "LinkedData",
+    "QueryService",
+    "WritableService",
+    "create_app",
+    "create_query_app",
+    "create_writable_app",
+]
