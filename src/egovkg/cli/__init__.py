@@ -239,7 +239,7 @@ def list_queries() -> None:
     default=30,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Seconds to wait for a remote endpoint.",
+    help="Seconds a query may run: on a remote endpoint, or on -e text, an .rq file or --data here.",
 )
 @max_reply_option
 @credential_options
@@ -282,6 +282,13 @@ def query(
         if not sep or not key:
             raise QueryError(f"--param takes KEY=VALUE, got '{item}'")
         given[key] = value
+    if endpoint is None and (expr is not None or data or (name or "").endswith(".rq")):
+        from egovkg.cli.isolate import run_isolated  # user text or data: a crash or runaway costs a child only
+
+        request = {"name": name, "expr": expr, "given": given, "fmt": fmt, "data": [str(p) for p in data]}
+        request |= {"store_kind": store_kind, "store_path": str(store_path) if store_path else None, "base": base}
+        run_isolated({**request, "width": table_width(TABLE_WIDTH)}, timeout)
+        return
     kg = the_kg(data, base, store_kind)
     text = kg.prepare(name or expr or "", given)  # fail fast, before any data loads
     target: Any = None
