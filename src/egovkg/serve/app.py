@@ -18,6 +18,7 @@ runs it on uvicorn. docs/LINKED-DATA.md has the whole contract.
 from __future__ import annotations
 
 import asyncio
+import gc
 import html
 import logging
 import os
@@ -267,6 +268,7 @@ class SparqlEndpoint:
         vary = {"Vary": "Accept"} if reply.vary else {}
         if reply.status != 200:
             raise HTTPError(reply.status, reply.message, vary)
+        request.scope[CACHEABLE] = method == "GET"
         return answer(200, reply.body, reply.ctype or "application/octet-stream", vary)
 
     async def _post(self, request: Request, query: str) -> dict[str, list[str]]:
@@ -395,6 +397,8 @@ class LinkedData:
                 return answer(200, self.void(request, suffix), media)
         rel = "index.html" if path == "/" else path[1:]
         body = self.documents.get(rel)
+        # a site rendered in memory never changes; a folder's files are read at each request
+        request.scope[CACHEABLE] = self.documents.files is None
         if body is not None:
             ctype = MEDIA_TYPES.get(os.path.splitext(rel)[1], "application/octet-stream")
             extra = {"Content-Security-Policy": csp_for(rel)}  # the explorer and the query page run scripts
@@ -454,10 +458,70 @@ def void_page(graph: Any) -> bytes:
     ).encode()
 
 
+CACHEABLE = "egovkg.cacheable"  # set in a request's scope by a handler whose answer depends on path, query and Accept
+
+
+class Replay:
+    """Answers a repeated GET from the bytes of the first answer, without routing or handlers.
+
+    A handler marks its answer as depending only on the path, the query string and the Accept
+    header (``scope[CACHEABLE] = True``): a document of the site rendered in memory, a 303 to
+    one, a SPARQL answer. The next GET with the same three gets the same status, headers and
+    body at once. Entries hold for one generation of the data (``generation()``: a writable
+    server's writes change it) and at most ``budget`` bytes of bodies in all."""
+
+    def __init__(self, app: Any, generation: Callable[[], object], budget: int) -> None:
+        self.app = app
+        self.generation = generation
+        self.budget = budget
+        self._entries: dict[tuple[bytes, bytes, bytes], tuple[dict[str, Any], dict[str, Any]]] = {}
+        self._bytes = 0
+        self._of: object = None
+        self.hits = 0
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or not self.budget:
+            return await self.app(scope, receive, send)
+        accept = b", ".join(v for k, v in scope["headers"] if k == b"accept")
+        key = (scope.get("raw_path") or scope["path"].encode(), scope.get("query_string", b""), accept)
+        generation = self.generation()
+        if generation is not self._of:
+            self._entries.clear()
+            self._bytes = 0
+            self._of = generation
+        hit = self._entries.get(key)
+        if hit is not None:
+            self.hits += 1
+            await send(hit[0])
+            await send(hit[1])
+            return None
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def keep(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, receive, keep)
+        if scope.get(CACHEABLE) and start.get("status") in (200, 303, 404, 406) and generation is self.generation():
+            body = b"".join(chunks)
+            if len(body) <= self.budget // 8:
+                if self._bytes + len(body) > self.budget:
+                    self._entries.clear()
+                    self._bytes = 0
+                self._entries[key] = (start, {"type": "http.response.body", "body": body, "more_body": False})
+                self._bytes += len(body)
+        return None
+
+
 def _lifespan(pool: WorkerPool, cleanup: Callable[[], None] | None = None) -> Any:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> Any:
         await pool.start()
+        gc.freeze()  # the graph and the site, loaded once, are never scanned by a collection again
         try:
             yield
         finally:
@@ -490,6 +554,7 @@ def create_app(
         Route("/{path:path}", guarded(state.get), methods=ALL_METHODS),
     ]
     app = Starlette(routes=routes, lifespan=_lifespan(state.pool, tmp.cleanup))
+    app.add_middleware(Replay, generation=lambda: state.pool.data, budget=state.pool.limits.cache)
     app.state.linked_data = state
     return app, state
 
@@ -532,6 +597,7 @@ def create_query_app(files: Sequence[Path], limits: QueryLimits | None = None) -
         Route("/{path:path}", guarded(service.other), methods=ALL_METHODS),
     ]
     app = Starlette(routes=routes, lifespan=_lifespan(service.pool, tmp.cleanup))
+    app.add_middleware(Replay, generation=lambda: service.pool.data, budget=service.pool.limits.cache)
     return app, service
 
 
@@ -677,7 +743,9 @@ def create_writable_app(location: Path, limits: QueryLimits | None = None) -> tu
         Route("/", guarded(service.index), methods=ALL_METHODS),
         Route("/{path:path}", guarded(service.other), methods=ALL_METHODS),
     ]
-    return Starlette(routes=routes, lifespan=lifespan), service
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(Replay, generation=lambda: pool.data, budget=limits.cache)
+    return app, service
 
 
 __all__ = [

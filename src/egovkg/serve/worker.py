@@ -157,6 +157,30 @@ class Worker:
         except _Refused as exc:
             return {"status": exc.status, "message": exc.message}, b""
 
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - one Worker a process; a client repeats its queries
+    def _checked(self, text: str) -> bool:
+        """Whether the query names its dataset; _Refused when it nests too deep, is not SPARQL or
+        uses SERVICE (by rdflib's parsed form, else Oxigraph's alone in the network sandbox)."""
+        from egovkg.errors import QueryError
+        from egovkg.sparql.guard import _code, guard
+
+        try:
+            guard(text)
+        except QueryError as exc:
+            raise _Refused(400, str(exc)) from exc
+        try:
+            self.ox.Store().query(text)  # Oxigraph's parser alone: lazy, nothing is evaluated
+        except SyntaxError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            raise _Refused(400, f"SPARQL syntax error: {first}") from exc
+        found = analyse(text)
+        if found is None and not self.network_closed:
+            raise _Refused(400, "this query could not be checked for SERVICE clauses on this system")
+        service, dataset = found if found is not None else (False, " FROM " in f" {_code(text).upper()} ")
+        if service:
+            raise _Refused(400, SERVICE_REFUSED)
+        return dataset
+
     def _graph(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
         """A Graph Store GET: one graph (``graph`` an IRI, or "" for the default graph), or the
         whole dataset (``graph`` None), in the format the client asks for."""
@@ -183,27 +207,11 @@ class Worker:
         return {"status": 200, "ctype": ctype, "vary": True}, bytes(sink.data)
 
     def _answer(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
-        from egovkg.errors import QueryError
         from egovkg.serve.negotiation import GRAPH_OFFERS, RESULT_MEDIA, RESULTS_OFFERS, negotiate
-        from egovkg.sparql.guard import _code, guard
 
         ox = self.ox
         text: str = request["query"]
-        try:
-            guard(text)
-        except QueryError as exc:
-            raise _Refused(400, str(exc)) from exc
-        try:
-            ox.Store().query(text)  # Oxigraph's parser alone: lazy, nothing is evaluated
-        except SyntaxError as exc:
-            first = str(exc).splitlines()[0] if str(exc) else ""
-            raise _Refused(400, f"SPARQL syntax error: {first}") from exc
-        found = analyse(text)
-        if found is None and not self.network_closed:
-            raise _Refused(400, "this query could not be checked for SERVICE clauses on this system")
-        service, dataset = found if found is not None else (False, " FROM " in f" {_code(text).upper()} ")
-        if service:
-            raise _Refused(400, SERVICE_REFUSED)
+        dataset = self._checked(text)
         kwargs: dict[str, Any] = {}
         defaults, named = request.get("default_graphs"), request.get("named_graphs")
         if defaults or named:  # the protocol's dataset wins over the query's (SPARQL 1.1 Protocol 2.1.4)

@@ -227,7 +227,10 @@ class WorkerPool:
 
     async def _run(self, request: dict[str, Any], deadline: float, watch: asyncio.Future[None] | None) -> Reply | None:
         try:
-            await self._race(self._slots.acquire(), deadline, watch, lambda _: self._slots.release())
+            if self._slots.locked():  # wait for a slot; a free one is taken at once, without a race
+                await self._race(self._slots.acquire(), deadline, watch, lambda _: self._slots.release())
+            else:
+                await self._slots.acquire()
         except TimeoutError:
             return Reply(503, message=f"the server is busy: no query worker came free within {self.limits.timeout:g} s")
         except _Gone:
@@ -254,7 +257,10 @@ class WorkerPool:
         busy = f"the server is busy: no query worker came free within {self.limits.timeout:g} s"
         while True:
             try:
-                proc = await self._race(self._idle.get(), deadline, watch, self._idle.put_nowait)
+                if self._idle.empty():
+                    proc = await self._race(self._idle.get(), deadline, watch, self._idle.put_nowait)
+                else:
+                    proc = self._idle.get_nowait()
             except TimeoutError:
                 return Reply(503, message=busy)
             except _Gone:
