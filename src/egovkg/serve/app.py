@@ -506,7 +506,12 @@ class Replay:
             await send(message)
 
         await self.app(scope, receive, keep)
-        if scope.get(CACHEABLE) and start.get("status") in (200, 303, 404, 406) and generation is self.generation():
+        if (
+            scope.get(CACHEABLE)
+            and start.get("status") in (200, 303, 404, 406)
+            and generation is self.generation()
+            and not any(k.lower() == b"connection" for k, _ in start.get("headers", ()))  # a close is one request's
+        ):
             body = b"".join(chunks)
             if len(body) <= self.budget // 8:
                 if self._bytes + len(body) > self.budget:
