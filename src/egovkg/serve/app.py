@@ -18,6 +18,7 @@ runs it on uvicorn. docs/LINKED-DATA.md has the whole contract.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import html
 import logging
@@ -171,8 +172,17 @@ class Documents:
 
 
 def query_params(text: str) -> dict[str, list[str]]:
+    """The fields of a query string or form (a new dict each call: callers may change it)."""
+    if len(text) > 4096:
+        return {k: list(v) for k, v in _query_params.__wrapped__(text)}
+    return {k: list(v) for k, v in _query_params(text)}
+
+
+@functools.lru_cache(maxsize=256)  # a client repeats its queries: percent-decoding costs 0.1 ms each
+def _query_params(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     try:
-        return urllib.parse.parse_qs(text, keep_blank_values=True, max_num_fields=MAX_PARAMS, errors="strict")
+        parsed = urllib.parse.parse_qs(text, keep_blank_values=True, max_num_fields=MAX_PARAMS, errors="strict")
+        return tuple((k, tuple(v)) for k, v in parsed.items())
     except ValueError as exc:  # too many fields, or not UTF-8 after percent-decoding
         if "Max number of fields" in str(exc):
             raise HTTPError(400, f"more than {MAX_PARAMS} parameters") from exc
