@@ -205,7 +205,8 @@
   const p = EGK.params();
   const z = Number(p.get("zoom"));
   if (z > 0) ppy = Math.max(6, Math.min(600, z));
-  selected = items.some((it) => it.id === p.get("node")) ? p.get("node") : null;
+  const asked = p.get("node") || T.node || data.node; // ?node= in the URL, else the one the page was written with
+  selected = items.some((it) => it.id === asked) ? asked : null;
   draw();
   if (selected) select(selected, { push: false });
   EGK.onLang(draw);
