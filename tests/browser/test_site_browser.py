@@ -28,7 +28,7 @@ SAMPLE = 100
 PAGE_JS = """() => ({
   links: Array.from(document.querySelectorAll('a[href], link[href]'), e => e.href),
   ids: Array.from(document.querySelectorAll('[id]'), e => e.id),
-  header: getComputedStyle(document.querySelector('header.site')).display,
+  header: getComputedStyle(document.querySelector('nav.egk-nav')).display,
 })"""
 
 

@@ -712,8 +712,10 @@
     const table = el("table", { class: "wb-table" },
       el("thead", {}, el("tr", {}, el("th", { scope: "col", class: "wb-rownum" }, "#"), vars.map((v) => el("th", { scope: "col" }, "?" + v)))),
       el("tbody", {}, rs.slice(0, MAX_ROWS_SHOWN).map((r, i) => el("tr", {},
-        el("td", { class: "wb-rownum" }, String(i + 1)),
-        vars.map((v) => el("td", { class: numeric.has(v) ? "num" : null, "data-var": v }, termNode(r[v])))))));
+        el("td", { class: "wb-rownum", "data-label": "#" }, String(i + 1)),
+        // data-label and the value's own span: on a phone each row becomes a card of "?var value" lines
+        vars.map((v) => el("td", { class: numeric.has(v) ? "num" : null, "data-var": v, "data-label": "?" + v },
+          el("span", { class: "wb-v" }, termNode(r[v]))))))));
     box.append(el("div", { class: "wb-table-wrap" }, table));
     if (rs.length > MAX_ROWS_SHOWN) {
       box.append(el("p", { class: "empty" }, bi(`只显示前 ${MAX_ROWS_SHOWN} 行；下载可得全部 ${rs.length} 行。`, `Showing the first ${MAX_ROWS_SHOWN} rows; the downloads hold all ${rs.length}.`)));
