@@ -347,7 +347,8 @@
     var chosen = [];
     var view = network.getViewPosition();
     var w = (container.clientWidth || 800) / scale, h = (container.clientHeight || 600) / scale;
-    var pad = LABEL_PAD / scale;
+    var pad = LABEL_PAD / scale, edge = 3 / scale;
+    var y1 = view.y + h / 2 - coveredHeight() / scale;  // nothing under a phone's open bottom sheet
     priority().forEach(function (id) {
       var n = POOL[id];
       var text = nodeLabel(n);
@@ -357,7 +358,11 @@
       var lines = text.split("\n").length;
       var bw = textWidth(text, fs), bh = fs * 1.2 * lines;
       var left = n.x - bw / 2, top = n.y + n.size + 3 / scale;
-      if (left > view.x + w || left + bw < view.x - w || top > view.y + h || top + bh < view.y - h) { return; }
+      // only whole labels: a node off the canvas has none, and a label that would run past a side
+      // slides inward while it still spans its node, else it is left out (never cut by the edge)
+      var x0 = view.x - w / 2 + edge, x1 = view.x + w / 2 - edge;
+      if (n.x < x0 || n.x > x1 || top < view.y - h / 2 || top + bh > y1 || bw > x1 - x0) { return; }
+      left = Math.min(Math.max(left, x0), x1 - bw);
       var b = [left - pad, top - pad, left + bw + pad, top + bh + pad];
       var gx0 = Math.floor(b[0] / cell), gx1 = Math.floor(b[2] / cell);
       var gy0 = Math.floor(b[1] / cell), gy1 = Math.floor(b[3] / cell);
@@ -380,7 +385,7 @@
           grid.get(key).push(boxes.length - 1);
         }
       }
-      chosen.push({ id: id, key: n.key, text: text, px: px, x: n.x, top: top, w: bw, h: bh,
+      chosen.push({ id: id, key: n.key, text: text, px: px, x: left + bw / 2, top: top, w: bw, h: bh,
                     faded: !!(highlightSet && !highlightSet.has(id)) });
     });
     // faded labels first, so a highlighted one is always drawn over them; the selection last
@@ -775,8 +780,8 @@
     network.selectNodes([id]);
     highlight(id);
     showDetails(n);
+    openSheet(true);  // first, so the fit knows how much of the canvas the sheet covers on a phone
     if (fit) { fitTo([id].concat(network.getConnectedNodes(id))); } else { placeLabelsSoon(); }
-    openSheet(true);
     say(ui("selected") + ": " + name(n));
     writeUrl();
   }
@@ -798,10 +803,25 @@
     ids = ids.filter(function (id) { return drawn.has(id) && !POOL[id].hidden; });
     if (!ids.length) { return; }
     network.fit({ nodes: ids, animation: false });
-    if (network.getScale() > MAX_FIT_SCALE) {
+    var scale = Math.min(network.getScale(), MAX_FIT_SCALE);
+    // on a phone the open bottom sheet covers the canvas's lower part: fit into what stays visible
+    var cover = coveredHeight(), H = container.clientHeight || 600;
+    if (cover > 0 && cover < H - 80) {
+      scale = scale * (H - cover) / H;
+      var at = network.getViewPosition();
+      network.moveTo({ position: { x: at.x, y: at.y + cover / 2 / scale }, scale: scale, animation: false });
+    } else if (network.getScale() > MAX_FIT_SCALE) {
       network.moveTo({ scale: MAX_FIT_SCALE, animation: false });
     }
     placeLabelsSoon();
+  }
+  // pixels at the bottom of the canvas under the open bottom sheet (a phone; 0 elsewhere)
+  function coveredHeight() {
+    if (!document.body.classList.contains("sheet-open")) { return 0; }
+    var side = document.getElementById("side");
+    if (!side || getComputedStyle(side).position !== "fixed") { return 0; }
+    var c = container.getBoundingClientRect(), sb = side.getBoundingClientRect();
+    return Math.max(0, Math.min(c.height, c.bottom - sb.top));
   }
   function fitVisible() {
     if (DATA.axis && DATA.axis.years && !state.cat && !state.prov && !state.kind) { fitAll(); return; }
