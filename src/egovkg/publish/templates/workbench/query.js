@@ -834,9 +834,14 @@
       el("span", { class: "wb-what" }, label ? termNode(r[label]) : "", twin && r[twin] ? [el("br"), el("span", { class: "wb-en" }, termNode(r[twin]))] : null))));
     box.append(el("p", { class: "wb-hint" }, bi(`按 ?${dateVar} 排列`, `ordered by ?${dateVar}`)), el("div", { class: "wb-axis-row" }, el("span"), axis, el("span")), list);
     // as many year ticks as fit the axis's width (about 3.2rem each)
+    // at round years (every 1, 2, 5, 10, 20, 50... years), the first and last kept clear of the ends
     const fit = Math.max(2, Math.floor(axis.clientWidth / 52));
-    const step = Math.max(1, Math.ceil((hi - lo) / (fit - 1)));
-    for (let y = lo; y <= hi; y += step) axis.append(el("span", { style: `left:${((y - lo) / (hi - lo)) * 100}%` }, String(y)));
+    const count = (n) => Math.floor(hi / n) - Math.ceil(lo / n) + 1;
+    const step = [1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000].find((n) => count(n) <= fit) || Math.ceil((hi - lo) / (fit - 1));
+    const ticks = [];
+    for (let y = Math.ceil(lo / step) * step; y <= hi; y += step) ticks.push(y);
+    if (!ticks.length) ticks.push(lo);
+    for (const y of ticks) axis.append(el("span", { style: `left:${((y - lo) / (hi - lo)) * 100}%` }, String(y)));
   }
 
   function renderChart(box) {
