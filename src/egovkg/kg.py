@@ -222,12 +222,12 @@ class KG:
         same code as the ``viz/timeline.html`` that ``build()`` writes (``focus`` selects an item)."""
         from egovkg.publish.views import check_name, index, project, render_view
 
-        check_name(name)
         if name == "timeline":
             from egovkg.publish.explorer import timeline_view
 
             html, shown = timeline_view(self.graph, self.base, lang=lang, focus=focus)
             return View(name, html, shown, 0)
+        check_name(name)
         idx = index(self.graph)
         page = render_view(idx, name, lang=lang, focus=focus, depth=depth)
         g = project(idx, name, focus=focus, depth=depth)

@@ -88,7 +88,7 @@
   var ROTATED = (function () {
     var box = document.getElementById("graph");
     var w = box.clientWidth, h = box.clientHeight;
-    if (!DATA.nodes.length || (DATA.axis && DATA.axis.years) || !(h > 1.15 * w)) { return false; }
+    if (!DATA.nodes.length || !(h > 1.15 * w)) { return false; }
     var xs = DATA.nodes.map(function (n) { return n.x; }), ys = DATA.nodes.map(function (n) { return n.y; });
     var spanX = Math.max.apply(null, xs) - Math.min.apply(null, xs);
     var spanY = Math.max.apply(null, ys) - Math.min.apply(null, ys);
@@ -436,42 +436,6 @@
       return { id: p.id, key: p.key, label: p.text, px: p.px, faded: p.faded, box: [p.x - p.w / 2, p.top, p.w, p.h] };
     });
   };
-
-  // -- time axis (timeline view) ---------------------------------------------------------------
-  if (DATA.axis && DATA.axis.years) {
-    network.on("beforeDrawing", function (ctx) {
-      var ax = DATA.axis;
-      ctx.save();
-      ctx.lineWidth = 1;
-      ctx.font = "16px sans-serif";
-      ctx.textAlign = "center";
-      ax.years.forEach(function (yx) {
-        ctx.strokeStyle = "#dddddd";
-        ctx.beginPath(); ctx.moveTo(yx[1], ax.top); ctx.lineTo(yx[1], ax.bottom); ctx.stroke();
-        ctx.fillStyle = "#555555";
-        ctx.fillText(String(yx[0]), yx[1], ax.top - 10);
-        ctx.fillText(String(yx[0]), yx[1], ax.bottom + 24);
-      });
-      ax.breaks.forEach(function (b) {
-        ctx.strokeStyle = "#bbbbbb";
-        ctx.setLineDash([6, 6]);
-        ctx.beginPath(); ctx.moveTo(b[2], ax.top); ctx.lineTo(b[2], ax.bottom); ctx.stroke();
-        ctx.setLineDash([]);
-        ctx.fillStyle = "#999999";
-        ctx.fillText("\u2248", b[2], ax.top - 10);
-        ctx.fillText("\u2248", b[2], ax.bottom + 24);
-      });
-      ctx.textAlign = "right";
-      ctx.fillStyle = "#777777";
-      var left = Math.min(ax.years[0][1], ax.undated ? ax.undated[0] - 120 : 0) - 40;
-      ax.lanes.forEach(function (lane) { ctx.fillText(pick([lane[0], lane[1]]), left, lane[2] + 5); });
-      if (ax.undated) {
-        ctx.textAlign = "center";
-        ctx.fillText(pick([ax.undated[1], ax.undated[2]]), ax.undated[0], ax.top - 10);
-      }
-      ctx.restore();
-    });
-  }
 
   // -- visibility: legend toggles and the three filters ------------------------------------------
   function passes(n) {
@@ -824,24 +788,10 @@
     return Math.max(0, Math.min(c.height, c.bottom - sb.top));
   }
   function fitVisible() {
-    if (DATA.axis && DATA.axis.years && !state.cat && !state.prov && !state.kind) { fitAll(); return; }
     fitTo(shownIds());
   }
   function fitAll() {
-    var ax = DATA.axis;
-    if (!ax || !ax.years || !DATA.nodes.length) {
-      network.fit({ animation: false });
-      placeLabelsSoon();
-      return;
-    }
-    // the timeline's lane captions stand left of the nodes: widen the view to show them
-    var xs = DATA.nodes.map(function (n) { return n.x; });
-    var left = Math.min(ax.years[0][1], ax.undated ? ax.undated[0] - 120 : 0) - 300;
-    var right = Math.max.apply(null, xs) + 120;
-    var top = ax.top - 40, bottom = ax.bottom + 40;
-    var w = container.clientWidth || 800, h = container.clientHeight || 600;
-    var scale = Math.min(w / (right - left), h / (bottom - top));
-    network.moveTo({ position: { x: (left + right) / 2, y: (top + bottom) / 2 }, scale: scale, animation: false });
+    network.fit({ animation: false });
     placeLabelsSoon();
   }
 
