@@ -564,7 +564,8 @@ def test_results_on_a_phone_are_cards_that_fit_the_width(tabs, served_url: str, 
     fits = (
         "() => { const w = document.querySelector('.wb-table-wrap'); const t = document.querySelector('.wb-table');"
         " return { wrap: w ? [w.scrollWidth, w.clientWidth] : null, page: document.documentElement.scrollWidth,"
-        " table: t ? getComputedStyle(t).display : null, row: t ? getComputedStyle(t.querySelector('tbody tr')).display : null,"
+        " table: t ? getComputedStyle(t).display : null,"
+        " row: t ? getComputedStyle(t.querySelector('tbody tr')).display : null,"
         " head: t ? t.querySelector('thead').getBoundingClientRect().height : null,"
         " label: t ? getComputedStyle(t.querySelector('tbody td[data-var]'), '::before').content : null } }"
     )
