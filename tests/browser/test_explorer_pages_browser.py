@@ -328,6 +328,23 @@ def test_timeline_is_proportional_and_in_true_order(tab, root: Path, size) -> No
     assert not t.errors
 
 
+@pytest.mark.parametrize("size", SIZES)
+def test_the_blank_neighbourhood_page_offers_places_to_start(tab, root: Path, shots: Path, size) -> None:
+    """Opened without #focus= (from the bar's pages or typed), the page is not a blank canvas: it names
+    a few well-connected entities, and one click draws a neighbourhood."""
+    t = tab((root / "viz" / "neighbourhood.html").as_uri(), size)
+    p = t.page
+    p.wait_for_selector("#empty .start-btn", timeout=30_000)
+    names = p.evaluate("Array.from(document.querySelectorAll('#empty .start-btn'), b => b.textContent)")
+    assert len(names) == 4 and "中国" in names and all(names)
+    p.screenshot(path=str(shots / f"neighbourhood-blank-{size}.png"))
+    p.click("#empty .start-btn >> nth=0")
+    p.wait_for_function("document.getElementById('empty').hidden")
+    assert "focus=agency" in unquote(p.url)
+    assert p.evaluate("network.body.data.nodes.length") > 5
+    assert not t.errors
+
+
 def test_the_library_timeline_is_drawn_to_scale(tab, root: Path, shots: Path) -> None:
     """kg.view("timeline") (as a notebook shows it, or saved beside viz/) draws the build's to-scale
     timeline: one slope across 1990-2013, the 1980s cut out as a break, the focus selected, in English."""

@@ -25,6 +25,7 @@
     sizeLegend: ["节点大小", "Node size"],
     hint: ["点击节点查看详情并突出显示其邻居。", "Click a node to see its details and highlight its neighbours."],
     hintNeighbourhood: ["搜索一个实体，绘制它的邻域。", "Search for an entity to draw its neighbourhood."],
+    startWith: ["或从这里开始：", "Or start with:"],
     type: ["类型", "Type"], source: ["原文", "Source text"], iri: ["IRI", "IRI"], pinyin: ["拼音", "Pinyin"],
     alt: ["别名", "Other names"], none: ["无匹配", "No match"],
     shownNodes: ["显示节点", "Nodes shown"], shownEdges: ["显示边", "edges shown"],
@@ -1044,6 +1045,15 @@
              view: isFinite(z) && z > 0 && isFinite(x) && isFinite(y) && (p.get("r") === "1") === ROTATED
                ? { scale: z, position: { x: x, y: y } } : null };
   }
+  // the most connected entity of each of a few classes, for the blank neighbourhood page
+  function startWith() {
+    var best = {};
+    POOL.forEach(function (n) {
+      if (HUBS.has(n.cls) || ["Agency", "Region", "Programme", "Award", "Practice"].indexOf(n.cls) < 0) { return; }
+      if (!best[n.cls] || n.imp > best[n.cls].imp || (n.imp === best[n.cls].imp && n.key < best[n.cls].key)) { best[n.cls] = n; }
+    });
+    return ["Agency", "Region", "Programme", "Award"].map(function (c) { return best[c]; }).filter(Boolean);
+  }
   function setFocus(key) {
     state.focus = key;
     state.selected = null;
@@ -1079,7 +1089,14 @@
     document.getElementById("export-edges").textContent = ui("csvEdges");
     tableToggle.textContent = tableOpen ? ui("tableClose") : ui("table");
     var empty = document.getElementById("empty");
-    empty.textContent = ui("hintNeighbourhood");
+    empty.replaceChildren(document.createTextNode(ui("hintNeighbourhood")));
+    if (generic) {  // not a blank page: a few well-connected entities to start from
+      var tried = el("span", ui("startWith"), "start");
+      empty.appendChild(tried);
+      startWith().forEach(function (n) {
+        empty.appendChild(button(name(n), function () { setFocus(n.key); writeUrl(); }, "start-btn"));
+      });
+    }
     empty.hidden = !(generic && !drawn.size);
     updateSheetLabel();
     refreshControls();
