@@ -18,6 +18,7 @@
   var UI = {
     lang: ["标签", "Labels"], cat: ["类别", "Category"], prov: ["省份", "Province"], kind: ["机构类型", "Agency kind"],
     all: ["全部", "All"], search: ["搜索（中文、英文或拼音）", "Search (Chinese, English or pinyin)"],
+    searchShort: ["搜索（中文、英文或拼音）", "Search names or pinyin"],
     reset: ["重置", "Reset"], fit: ["全图", "Fit"], legend: ["图例", "Legend"], details: ["详情", "Details"],
     legendWhat: ["点击类型可隐藏或显示；数字为图中该类节点数。", "Click a type to hide or show it; numbers count its nodes in this view."],
     edgeLegend: ["关系", "Relations"],
@@ -1077,7 +1078,7 @@
     var note = document.getElementById("note");
     if (DATA.note) { note.textContent = pick(DATA.note); note.hidden = false; }
     document.querySelectorAll("[data-ui]").forEach(function (x) { x.textContent = ui(x.getAttribute("data-ui")); });
-    input.placeholder = ui("search");
+    input.placeholder = ui("searchShort");  // the box's width; the full wording is its label
     input.setAttribute("aria-label", ui("search"));
     container.setAttribute("aria-label", ui("graphLabel"));
     document.getElementById("keys-help").textContent = ui("keys");
