@@ -345,6 +345,22 @@ def test_the_blank_neighbourhood_page_offers_places_to_start(tab, root: Path, sh
     assert not t.errors
 
 
+@pytest.mark.parametrize("size", SIZES)
+def test_timeline_legend_brings_each_band_into_the_box(tab, root: Path, size) -> None:
+    """The bands below the timeline box's fold (policy documents, programmes) are one click away."""
+    t = tab((root / "viz" / "timeline.html").as_uri(), size)
+    p = t.page
+    box = p.locator("#egk-tl-scroll")
+    heads = p.locator("#egk-tl-body text.egk-band")
+    kinds = p.evaluate("Array.from(document.querySelectorAll('.egk-band-jump'), b => b.dataset.kind)")
+    assert kinds == ["milestone", "selection", "document", "programme"]
+    for i, kind in enumerate(kinds):
+        p.click(f".egk-band-jump[data-kind={kind}]")
+        head, frame = heads.nth(i).bounding_box(), box.bounding_box()
+        assert head and frame and frame["y"] + 30 <= head["y"] <= frame["y"] + frame["height"] - head["height"], kind
+    assert not t.errors
+
+
 def test_the_library_timeline_is_drawn_to_scale(tab, root: Path, shots: Path) -> None:
     """kg.view("timeline") (as a notebook shows it, or saved beside viz/) draws the build's to-scale
     timeline: one slope across 1990-2013, the 1980s cut out as a break, the focus selected, in English."""

@@ -18,6 +18,7 @@
   let ppy = null; // pixels per year; null = fit the width
   let selected = null;
   const pos = new Map(); // id -> {x0, x1, y}
+  const bandTop = new Map(); // kind -> y of its band's caption
 
   const years = T.segments.reduce((n, [a, b]) => n + (b - a), 0);
   function fitPpy() {
@@ -49,12 +50,14 @@
     ruler.replaceChildren();
     body.replaceChildren();
     pos.clear();
+    bandTop.clear();
     // rows per band, packed greedily in time order
     let y = 0;
     const placed = [], heads = [];
     for (const kind of T.kinds) {
       const mine = items.filter((i) => i.kind === kind.key);
       if (!mine.length) continue;
+      bandTop.set(kind.key, y);
       const head = el("text", { x: 6, y: y + 16, "font-size": 12, "font-weight": 700, fill: kind.colour, class: "egk-band" }, t([kind.zh, kind.en]));
       heads.push(head);
       y += BAND_HEAD;
@@ -185,6 +188,12 @@
     EGK.setParams({ zoom: ppy === null ? null : String(Math.round(ppy)) });
     draw();
   }
+  // the legend's kinds scroll the timeline to their band (lower bands sit below the box's fold)
+  document.querySelectorAll(".egk-band-jump").forEach((b) => b.addEventListener("click", () => {
+    if (!bandTop.has(b.dataset.kind)) return;
+    scroller.scrollTop = bandTop.get(b.dataset.kind);
+    scroller.scrollIntoView({ block: "nearest" });
+  }));
   document.getElementById("egk-zoom-in").addEventListener("click", () => zoom(1.5));
   document.getElementById("egk-zoom-out").addEventListener("click", () => zoom(1 / 1.5));
   document.getElementById("egk-zoom-fit").addEventListener("click", () => zoom(null));
