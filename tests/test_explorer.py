@@ -174,6 +174,15 @@ def test_the_library_view_is_the_timeline_the_build_writes(graph, kg) -> None:
     view = front.view("timeline")
     built = explorer.render_explorer(front.graph, front.base, "viz", query=True)["timeline.html"]
     assert view.html == built
+    # and `egovkg view timeline` writes the same page
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "timeline.html"
+        result = CliRunner().invoke(main, ["view", "timeline", "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.read_text(encoding="utf-8") == view.html
     assert 'id="egk-tl-ruler"' in view.html and "vis-network" not in view.html and "new vis.Network" not in view.html
     tl = _data(view.html)["timeline"]
     assert tl["segments"][0] == [1970, 1974] and tl["segments"][1][0] == 1990  # the break, as the build draws
