@@ -215,7 +215,8 @@ def _stats(ctx: Context, folder: Path) -> list[str]:
 def _site(ctx: Context, folder: Path) -> list[str]:
     from egovkg.publish.site import Site, write_site
 
-    write_site(Site(ctx.kg, layout=ctx.layout), folder / "site")
+    site = Site(ctx.kg, layout=ctx.layout, union=ctx.union, dumps={"nt": ctx.nt, "trig": ctx.trig})
+    write_site(site, folder / "site")
     return ["site"]
 
 

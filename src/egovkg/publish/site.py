@@ -41,6 +41,7 @@ previous site as it was.
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import json
 import multiprocessing
@@ -58,6 +59,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup, escape
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, VANN
 
@@ -99,6 +101,10 @@ MEDIA_TYPES: dict[str, str] = {
     ".json": "application/json",
     ".txt": "text/plain; charset=utf-8",
 }
+# (label, suffix, media type) of each description format, in the pages' order
+_DOWNLOADS: tuple[tuple[str, str, str], ...] = tuple(
+    (f.label, f.suffix, f.media_type) for f in map(FORMATS.__getitem__, RDF_FORMATS)
+)
 VOID_PATH = ".well-known/void"
 CSS_PATH = "assets/site.css"
 MARKER = ".egovkg-site"  # marks a folder build_site may replace
@@ -189,6 +195,7 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_TYPE = str(RDF.type)
 
 
+@lru_cache(maxsize=65536)
 def _compact(iri: str) -> str:
     """``iri`` as prefix:local when a context prefix covers it (and the result cannot be misread), else whole."""
     for prefix, ns in _JSONLD_NAMESPACES:
@@ -198,41 +205,156 @@ def _compact(iri: str) -> str:
 
 
 _JSONLD_NAMESPACES = sorted(_JSONLD_CONTEXT.items(), key=lambda pn: (-len(pn[1]), pn[0]))
+# json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) written by hand (json's own
+# indenting encoder is pure Python, and was most of a description's time): the same bytes
+_q = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_JSONLD_HEAD = (
+    '{\n  "@context": {\n'
+    + ",\n".join(f"    {_q(k)}: {_q(v)}" for k, v in sorted(_JSONLD_CONTEXT.items()))
+    + '\n  },\n  "@graph": ['
+)
 
 
-def _json_ld(triples: Iterable[Any]) -> bytes:
+def _json_ld(triples: Iterable[Any], parts: dict[Any, tuple[str, str, tuple[str, Any]]] | None = None) -> bytes:
     """Compacted JSON-LD of Oxigraph triples (the context: the project's prefixes), sorted, one node per
-    subject. Every literal keeps its lexical form (a value object with @type, never a JSON number)."""
+    subject. Every literal keeps its lexical form (a value object with @type, never a JSON number).
+
+    ``parts`` keeps each triple's (node, key, value) for the next call: a triple is in many
+    descriptions (a label is in every one that links to its node)."""
+    nodes: dict[str, dict[str, list[tuple[str, str | tuple[str, ...]]]]] = defaultdict(lambda: defaultdict(list))
+    if parts is None:
+        parts = {}
+    for t in triples:
+        found = parts.get(t)
+        if found is None:
+            found = parts[t] = _json_ld_parts(t)
+        sid, key, value = found
+        nodes[sid][key].append(value)
+    if not nodes:
+        return (_JSONLD_HEAD + "]\n}\n").encode("utf-8")
+    out = [_JSONLD_HEAD]
+    for i, sid in enumerate(sorted(nodes)):
+        out.append("\n    {" if i == 0 else ",\n    {")
+        props = nodes[sid]
+        keys = sorted(["@id", *props])
+        for j, key in enumerate(keys):
+            out.append("\n      " if j == 0 else ",\n      ")
+            out.append(_q(key) + ": ")
+            if key == "@id":
+                out.append(_q(sid))
+                continue
+            values = sorted(props[key])
+            if len(values) == 1:
+                out.append(_value_text(values[0][1], "      "))
+            else:
+                out.append("[")
+                for k, v in enumerate(values):
+                    out.append(("\n        " if k == 0 else ",\n        ") + _value_text(v[1], "        "))
+                out.append("\n      ]")
+        out.append("\n    }")
+    out.append("\n  ]\n}\n")
+    return "".join(out).encode("utf-8")
+
+
+def _json_ld_parts(t: Any) -> tuple[str, str, tuple[str, Any]]:
+    """A triple's node id, key and value: the value as (its sort key, its text), the sort key
+    being the value's compact sorted JSON, the order json.dumps(value, sort_keys=True) gives."""
     import pyoxigraph as ox
 
-    nodes: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-    for t in triples:
-        s = t.subject
-        sid = _compact(s.value) if isinstance(s, ox.NamedNode) else f"_:{s.value}"
-        p, o = t.predicate.value, t.object
-        if p == _RDF_TYPE and isinstance(o, ox.NamedNode):
-            nodes[sid]["@type"].append(_compact(o.value))
-            continue
-        if isinstance(o, ox.NamedNode):
-            value: Any = {"@id": _compact(o.value)}
-        elif isinstance(o, ox.BlankNode):
-            value = {"@id": f"_:{o.value}"}
-        elif o.language:
-            value = {"@language": o.language, "@value": o.value}
-        elif o.datatype.value == _XSD_STRING:
-            value = o.value
-        else:
-            value = {"@type": _compact(o.datatype.value), "@value": o.value}
-        nodes[sid][_compact(p)].append(value)
-    graph = []
-    for sid in sorted(nodes):
-        node: dict[str, Any] = {"@id": sid}
-        for key, values in nodes[sid].items():
-            ordered = sorted(values, key=lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True))
-            node[key] = ordered[0] if len(ordered) == 1 else ordered
-        graph.append(node)
-    doc = {"@context": _JSONLD_CONTEXT, "@graph": graph}
-    return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    s = t.subject
+    sid = _compact(s.value) if isinstance(s, ox.NamedNode) else f"_:{s.value}"
+    p, o = t.predicate.value, t.object
+    if p == _RDF_TYPE and isinstance(o, ox.NamedNode):
+        c = _q(_compact(o.value))
+        return sid, "@type", (c, c)
+    if isinstance(o, ox.NamedNode) or isinstance(o, ox.BlankNode):
+        c = _q(_compact(o.value) if isinstance(o, ox.NamedNode) else f"_:{o.value}")
+        members: tuple[str, ...] = ('"@id": ' + c,)
+    elif o.language:
+        members = ('"@language": ' + _q(o.language), '"@value": ' + _q(o.value))
+    elif o.datatype.value == _XSD_STRING:
+        c = _q(o.value)
+        return sid, _compact(p), (c, c)
+    else:
+        members = ('"@type": ' + _q(_compact(o.datatype.value)), '"@value": ' + _q(o.value))
+    return sid, _compact(p), ("{" + ", ".join(members) + "}", members)
+
+
+def _value_text(parts: str | tuple[str, ...], indent: str) -> str:
+    """A value indented at ``indent``: a string as it is, an object one member a line."""
+    if isinstance(parts, str):
+        return parts
+    inner = indent + "  "
+    return "{\n" + ",\n".join(inner + x for x in parts) + "\n" + indent + "}"
+
+
+def _e(text: str) -> str:
+    return str(escape(text))
+
+
+def _node_html(n: dict[str, Any]) -> Markup:
+    """A node as a link (or, without one, a span): its labels in both languages and its CURIE."""
+    href, zh, en, curie = n["href"], n["zh"], n["en"], _e(n["curie"])
+    if href:
+        rel = ' rel="external noopener noreferrer"' if n["external"] else ""
+        out = f'<a href="{_e(href)}"{rel}>'
+    else:
+        out = '<span class="unlinked">'
+    if zh or en:
+        if zh:
+            out += f'<span lang="zh">{_e(zh)}</span>'
+        if zh and en:
+            out += '<span class="sep"> / </span>'
+        if en:
+            out += f'<span lang="en">{_e(en)}</span>'
+    else:
+        out += f"<code>{curie}</code>"
+    out += "</a>" if href else "</span>"
+    if zh or en:
+        out += f' <code class="curie">{curie}</code>'
+    return Markup(out)
+
+
+class _Index:
+    """The graph's triples in plain dicts, by subject and by object: the pages ask for a node's
+    neighbours thousands of times, and rdflib's store answers each through several layers."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.out: dict[Any, list[tuple[Any, Any]]] = defaultdict(list)
+        self.into: dict[Any, list[tuple[Any, Any]]] = defaultdict(list)
+        self.uses: dict[Any, int] = defaultdict(int)  # triples per predicate
+        self._sp: dict[tuple[Any, Any], list[Any]] = defaultdict(list)
+        self._po: dict[tuple[Any, Any], list[Any]] = defaultdict(list)
+        self.triples = set(graph)  # iterating rdflib's store costs more than iterating a set
+        for s, p, o in self.triples:
+            self.out[s].append((p, o))
+            self.into[o].append((s, p))
+            self._sp[s, p].append(o)
+            self._po[p, o].append(s)
+            self.uses[p] += 1
+
+    def objects(self, s: Any, p: Any) -> list[Any]:
+        return self._sp.get((s, p), [])
+
+    def subjects(self, p: Any, o: Any) -> list[Any]:
+        return self._po.get((p, o), [])
+
+    def has(self, s: Any, p: Any, o: Any) -> bool:
+        return (s, p, o) in self.triples
+
+
+class _WithUnion:
+    """A built graph whose union is made already (describe asks for it; making it again took longer
+    than the description)."""
+
+    def __init__(self, kg: KnowledgeGraph, union: Graph) -> None:
+        self._kg, self._union, self.base = kg, union, kg.base
+
+    def union(self) -> Graph:
+        return self._union
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._kg, name)
 
 
 class Site:
@@ -241,14 +363,24 @@ class Site:
     :func:`build_site` writes every path; :mod:`egovkg.serve.app` renders pages as they are asked for.
     """
 
-    def __init__(self, kg: KnowledgeGraph, *, sparql_endpoint: str | None = None, layout: Layout | None = None) -> None:
+    def __init__(
+        self,
+        kg: KnowledgeGraph,
+        *,
+        sparql_endpoint: str | None = None,
+        layout: Layout | None = None,
+        union: Graph | None = None,
+        dumps: dict[str, bytes] | None = None,
+    ) -> None:
+        """``union``: ``kg.union()`` if the caller has made it already; ``dumps``: the graph already
+        serialised, by format name (e.g. the build's N-Triples and TriG), the others are made here."""
         import jinja2
 
         self.kg = kg
         self.layout = layout
         self.base = kg.base
         self.sparql_endpoint = sparql_endpoint
-        self.graph = kg.union()
+        self.graph = kg.union() if union is None else union
         bind_prefixes(self.graph, self.base)
         self.env = jinja2.Environment(
             loader=jinja2.PackageLoader("egovkg.publish", "templates/site"),
@@ -262,7 +394,9 @@ class Site:
         self._namespaces = sorted(
             ((p, str(ns)) for p, ns in self.graph.namespaces()), key=lambda pn: (-len(pn[1]), pn[0])
         )
+        self.ix = _Index(self.graph)
         self._labels: dict[URIRef, dict[str, str]] = {}
+        self._nodes_html: dict[tuple[Any, str], dict[str, Any]] = {}
         self._curies: dict[str, str] = {}
         self.resources: dict[URIRef, Resource] = {}
         for iri in sorted(self._nodes()):
@@ -275,15 +409,18 @@ class Site:
         self._plan: dict[str, Callable[[], bytes]] = {}
         self._make_plan()
         self._description = lru_cache(maxsize=256)(self._describe)
+        self._json_ld_parts: dict[Any, Any] = {}
+        self._prefixes_of: dict[str, frozenset[str]] = {}
+        self._used_prefixes_of = lru_cache(maxsize=16)(self._find_used_prefixes)  # Turtle's, then RDF/XML's
         self._store: Any = None  # an Oxigraph copy of the graph, for the descriptions (made when first needed)
+        self._dumps: dict[str, bytes] = {fmt: data for fmt, data in (dumps or {}).items() if fmt in DUMP_FORMATS}
         self._explorer_pages: dict[str, str] | None = None
 
     # -- inventory -------------------------------------------------------------
 
     def _nodes(self) -> set[URIRef]:
-        g = self.graph
         nodes: set[URIRef] = {URIRef(ONTOLOGY_IRI)}
-        for s, p, o in g:
+        for s, p, o in self.ix.triples:
             for term in (s, p, o):
                 if not isinstance(term, URIRef):
                     continue
@@ -295,7 +432,7 @@ class Site:
     def _classes(self) -> dict[URIRef, list[URIRef]]:
         """Each class with its instances in the id space, sorted."""
         out: dict[URIRef, list[URIRef]] = defaultdict(list)
-        for s, cls in self.graph.subject_objects(RDF.type):
+        for s, cls in ((s, o) for s, p, o in self.ix.triples if p == RDF.type):
             if isinstance(cls, URIRef) and s in self.resources and self.resources[s].kind == "id":
                 out[cls].append(s)
         return {cls: sorted(members) for cls, members in sorted(out.items())}
@@ -356,33 +493,41 @@ class Site:
         return {fmt: f"{root}dump/egovkg.{FORMATS[fmt].suffix}" for fmt in DUMP_FORMATS}
 
     def void(self, sparql_endpoint: str | None = None) -> Graph:
-        return describe(self.kg, dumps=self.dumps(), sparql_endpoint=sparql_endpoint or self.sparql_endpoint)
+        return describe(
+            _WithUnion(self.kg, self.graph), dumps=self.dumps(), sparql_endpoint=sparql_endpoint or self.sparql_endpoint
+        )
 
     def _dump(self, fmt: str) -> bytes:
-        graph = self.kg.dataset() if FORMATS[fmt].keeps_named_graphs else self.graph
-        return serialise(graph, fmt, self.base)
+        """The whole graph in one format: the same bytes as the build's export in that format."""
+        found = self._dumps.get(fmt)
+        if found is None:
+            graph = self.kg.dataset() if FORMATS[fmt].keeps_named_graphs else self.graph
+            found = self._dumps[fmt] = serialise(graph, fmt, self.base)
+        return found
 
     # -- descriptions ----------------------------------------------------------
 
-    def _oxigraph(self) -> tuple[dict[Any, list[Any]], dict[Any, list[Any]]]:
-        """The graph's triples as Oxigraph terms, by subject and by object. Parsed, not put in an
-        ox.Store: the store keeps xsd:nonNegativeInteger literals as xsd:integer (pyoxigraph 0.5)."""
+    def _oxigraph(self) -> tuple[list[Any], dict[Any, list[Any]], dict[Any, list[Any]]]:
+        """The graph's triples as Oxigraph terms, sorted (as the N-Triples dump), and by subject
+        and by object. Parsed, not put in an ox.Store: the store keeps xsd:nonNegativeInteger
+        literals as xsd:integer (pyoxigraph 0.5)."""
         if self._store is None:
             import pyoxigraph as ox
 
+            triples = list(ox.parse(self._dump("nt"), format=ox.RdfFormat.N_TRIPLES))
             by_subject: dict[Any, list[Any]] = defaultdict(list)
             by_object: dict[Any, list[Any]] = defaultdict(list)
-            for t in ox.parse(serialise(self.graph, "nt"), format=ox.RdfFormat.N_TRIPLES):
+            for t in triples:
                 by_subject[t.subject].append(t)
                 by_object[t.object].append(t)
-            self._store = (by_subject, by_object)
+            self._store = (triples, by_subject, by_object)
         return self._store
 
     def _describe(self, iri: URIRef) -> tuple[Any, ...]:
         """The description's triples (Oxigraph terms), sorted."""
         import pyoxigraph as ox
 
-        by_subject, by_object = self._oxigraph()
+        _, by_subject, by_object = self._oxigraph()
         found: set[Any] = set()
         if self.resources[iri].kind == "ontology":
             # everything outside the id space: the ontology header, its terms, the reused terms it declares
@@ -408,24 +553,55 @@ class Site:
             found.update(t for t in by_subject.get(n, ()) if t.predicate in labels)
         return tuple(sorted(found, key=str))
 
-    def _prefixes(self) -> dict[str, str]:
+    @functools.cached_property
+    def _prefix_map(self) -> dict[str, str]:
         return {p: ns for p, ns in self._namespaces if p}
+
+    def _prefixes(self) -> dict[str, str]:
+        return self._prefix_map
+
+    def _used_prefixes(self, triples: tuple[Any, ...]) -> dict[str, str]:
+        """The prefixes whose namespace starts an IRI of ``triples`` (a datatype's too), in the
+        order of :meth:`_prefixes`: a description declares only what it can use."""
+        return self._used_prefixes_of(triples)
+
+    def _find_used_prefixes(self, triples: tuple[Any, ...]) -> dict[str, str]:
+        import pyoxigraph as ox
+
+        fits = self._prefixes_of
+        used: set[str] = set()
+        for t in triples:
+            for term in (t.subject, t.predicate, t.object):
+                if isinstance(term, ox.NamedNode):
+                    iri = term.value
+                elif isinstance(term, ox.Literal):
+                    iri = term.datatype.value
+                else:
+                    continue
+                found = fits.get(iri)
+                if found is None:
+                    found = fits[iri] = frozenset(p for p, ns in self._prefix_map.items() if iri.startswith(ns))
+                used |= found
+        return {p: ns for p, ns in self._prefix_map.items() if p in used}
 
     def _serialised(self, iri: URIRef, fmt: str) -> bytes:
         """A description in one format, written by Oxigraph (JSON-LD: compacted here, see _json_ld)."""
+        return self._serialise_triples(self._description(iri), fmt)
+
+    def _serialise_triples(self, triples: tuple[Any, ...], fmt: str) -> bytes:
         import pyoxigraph as ox
 
-        triples = self._description(iri)
         if fmt == "nt":
             return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
         if fmt == "ttl":
-            return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=self._prefixes())
+            return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=self._used_prefixes(triples))
         if fmt == "xml":
             return xml_safe(
-                ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=self._prefixes()), "cannot write RDF/XML"
+                ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=self._used_prefixes(triples)),
+                "cannot write RDF/XML",
             )
         if fmt == "jsonld":
-            return _json_ld(triples)
+            return _json_ld(triples, self._json_ld_parts)
         raise EgovkgError(f"unknown format '{fmt}'")
 
     def description(self, iri: URIRef) -> Graph:
@@ -464,7 +640,7 @@ class Site:
     def _own_labels(self, node: URIRef) -> dict[str, str]:
         out: dict[str, str] = {}
         for p in LABELS:
-            for lit in sorted(self.graph.objects(node, p), key=_term_key):
+            for lit in sorted(self.ix.objects(node, p), key=_term_key):
                 key = _lang_key(lit.language) if isinstance(lit, Literal) else None
                 if key and key not in out:
                     out[key] = str(lit)
@@ -473,8 +649,8 @@ class Site:
     def _selector_labels(self, node: URIRef) -> dict[str, str]:
         """A selector has no label of its own: it is named by its type and its span,
         "文本引文选择器：公告第1044–1055字符" / "Text quote selector: Characters 1044–1055 of the announcement"."""
-        span = next(iter(sorted(self.graph.subjects(OA.hasSelector, node), key=str)), None)
-        kind = next(iter(sorted(self.graph.objects(node, RDF.type), key=str)), None)
+        span = next(iter(sorted(self.ix.subjects(OA.hasSelector, node), key=str)), None)
+        kind = next(iter(sorted(self.ix.objects(node, RDF.type), key=str)), None)
         if span is None or kind is None:
             return {}
         of_span, of_kind = self._own_labels(span), self._own_labels(kind)
@@ -498,23 +674,39 @@ class Site:
         return None, False
 
     def node(self, target: URIRef, page: str) -> dict[str, Any]:
-        href, external = self.href(target, page)
-        labels = self.labels(target)
-        return {
-            "iri": str(target),
-            "curie": self.curie(str(target)),
-            "href": href,
-            "external": external,
-            "zh": labels.get("zh", ""),
-            "en": labels.get("en", ""),
-        }
+        """A link to ``target`` from ``page``: its IRI, CURIE, link and labels, and ``html``, the
+        link as the pages show it (made here: a template macro per link was most of a page's time)."""
+        key = (target, page.rpartition("/")[0])  # the link is relative to the page's folder
+        found = self._nodes_html.get(key)
+        if found is None:
+            href, external = self.href(target, page)
+            labels = self.labels(target)
+            found = {
+                "iri": str(target),
+                "curie": self.curie(str(target)),
+                "href": href,
+                "external": external,
+                "zh": labels.get("zh", ""),
+                "en": labels.get("en", ""),
+            }
+            found["html"] = _node_html(found)
+            self._nodes_html[key] = found
+        return dict(found)
 
     def value(self, term: Any, page: str) -> dict[str, Any]:
         if isinstance(term, URIRef):
-            return {"node": self.node(term, page)}
+            node = self.node(term, page)
+            return {"node": node, "html": node["html"]}
         lit: Literal = term
         dt = self.curie(str(lit.datatype)) if lit.datatype is not None else ""
-        return {"node": None, "text": str(lit), "lang": lit.language or "", "datatype": dt}
+        lang = lit.language or ""
+        html = f'<span class="literal" lang="{_e(lang)}">' if lang else '<span class="literal">'
+        html += f"{_e(str(lit))}</span>"
+        if lang:
+            html += f' <span class="tag">@{_e(lang)}</span>'
+        elif dt:
+            html += f' <span class="tag">{_e(dt)}</span>'
+        return {"node": None, "text": str(lit), "lang": lang, "datatype": dt, "html": Markup(html)}
 
     def _order(self, predicates: Iterable[URIRef]) -> list[URIRef]:
         lead = [p for p in LEADING if p in predicates]
@@ -523,7 +715,7 @@ class Site:
 
     def properties(self, iri: URIRef, page: str) -> list[dict[str, Any]]:
         by_pred: dict[URIRef, list[Any]] = defaultdict(list)
-        for p, o in self.graph.predicate_objects(iri):
+        for p, o in self.ix.out.get(iri, ()):
             by_pred[p].append(o)
         return [
             {
@@ -535,7 +727,7 @@ class Site:
 
     def incoming(self, iri: URIRef, page: str) -> list[dict[str, Any]]:
         by_pred: dict[URIRef, list[URIRef]] = defaultdict(list)
-        for s, p in self.graph.subject_predicates(iri):
+        for s, p in self.ix.into.get(iri, ()):
             by_pred[p].append(s)
         return [
             {"predicate": self.node(p, page), "subjects": [self.node(s, page) for s in sorted(by_pred[p], key=str)]}
@@ -543,15 +735,15 @@ class Site:
         ]
 
     def _literal(self, s: Any, p: URIRef) -> str:
-        values = sorted(str(o) for o in self.graph.objects(s, p) if isinstance(o, Literal))
+        values = sorted(str(o) for o in self.ix.objects(s, p) if isinstance(o, Literal))
         return values[0] if values else ""
 
     def quotes(self, iri: URIRef, page: str) -> list[dict[str, Any]]:
         """The announcement spans a resource was read from, each with its quote and offsets."""
-        g = self.graph
-        if (iri, RDF.type, OA.SpecificResource) in g:
+        g = self.ix
+        if g.has(iri, RDF.type, OA.SpecificResource):
             spans = [iri]
-        elif any(True for _ in g.subjects(OA.hasSelector, iri)):
+        elif g.subjects(OA.hasSelector, iri):
             spans = sorted(g.subjects(OA.hasSelector, iri), key=str)
         else:
             spans = [s for s in g.objects(iri, PROV.wasDerivedFrom) if isinstance(s, URIRef)]
@@ -567,13 +759,13 @@ class Site:
                 "source": None,
             }
             for sel in sorted(g.objects(span, OA.hasSelector), key=str):
-                if (sel, RDF.type, OA.TextQuoteSelector) in g:
+                if g.has(sel, RDF.type, OA.TextQuoteSelector):
                     q.update(
                         prefix=self._literal(sel, OA.prefix),
                         exact=self._literal(sel, OA.exact),
                         suffix=self._literal(sel, OA.suffix),
                     )
-                if (sel, RDF.type, OA.TextPositionSelector) in g:
+                if g.has(sel, RDF.type, OA.TextPositionSelector):
                     q.update(start=self._literal(sel, OA.start), end=self._literal(sel, OA.end))
             source = next(iter(sorted(g.objects(span, OA.hasSource), key=str)), None)
             if isinstance(source, URIRef):
@@ -604,8 +796,8 @@ class Site:
 
     def _downloads(self, stem: str, page: str) -> list[dict[str, str]]:
         return [
-            {"name": f.label, "href": relative(page, f"{stem}.{f.suffix}"), "type": f.media_type}
-            for f in map(FORMATS.__getitem__, RDF_FORMATS)
+            {"name": label, "href": relative(page, f"{stem}.{suffix}"), "type": media_type}
+            for label, suffix, media_type in _DOWNLOADS
         ]
 
     def _title(self, node: dict[str, Any]) -> str:
@@ -618,7 +810,7 @@ class Site:
         page = f"{r.stem}.html"
         me = self.node(r.iri, page)
         types = sorted(
-            (o for o in self.graph.objects(r.iri, RDF.type) if isinstance(o, URIRef)),
+            (o for o in self.ix.objects(r.iri, RDF.type) if isinstance(o, URIRef)),
             key=lambda t: (not str(t).startswith(ONTOLOGY_NS), self.curie(str(t))),
         )
         ctx = self._common(page, self._title(me))
@@ -629,14 +821,14 @@ class Site:
                     "count": len(self.classes[r.iri]),
                     "href": relative(page, class_stem(r.iri) + ".html"),
                 }
-            used = sum(1 for _ in self.graph.triples((None, r.iri, None)))
+            used = self.ix.uses.get(r.iri, 0)
             if used:
                 extra["usage"] = used
             if r.kind == "term":
                 extra["anchor"] = (
                     relative(page, "ontology.html") + "#" + urllib.parse.quote(self._local(r.iri), safe="")
                 )
-        shown = show_in_graph(self.graph, r.iri, self.base) if r.kind == "id" else None
+        shown = show_in_graph(self.ix, r.iri, self.base) if r.kind == "id" else None
         if shown is not None:
             extra["graph"] = relative(page, f"{SITE_FOLDER}/{shown.split('?', 1)[0]}") + "?" + shown.split("?", 1)[1]
         ctx.update(
@@ -665,7 +857,7 @@ class Site:
         untyped = [
             self.node(r.iri, page)
             for r in self.resources.values()
-            if r.kind == "id" and not any(True for _ in self.graph.objects(r.iri, RDF.type))
+            if r.kind == "id" and not self.ix.objects(r.iri, RDF.type)
         ]
         ids = [r for r in self.resources.values() if r.kind == "id"]
         ctx.update(
@@ -693,7 +885,7 @@ class Site:
 
     def _ontology_page(self, r: Resource) -> bytes:
         page = "ontology.html"
-        g = self.graph
+        g = self.ix
         me = self.node(r.iri, page)
         terms = sorted((x for x in self.resources.values() if x.kind == "term"), key=lambda x: str(x.iri))
         groups: dict[URIRef | None, list[dict[str, Any]]] = defaultdict(list)
@@ -706,7 +898,7 @@ class Site:
                 "comments": [self.value(c, page) for c in sorted(g.objects(t.iri, RDFS.comment), key=_term_key)],
                 "properties": self.properties(t.iri, page),
                 "instances": len(self.classes.get(t.iri, [])),
-                "usage": sum(1 for _ in g.triples((None, t.iri, None))),
+                "usage": g.uses.get(t.iri, 0),
             }
             groups[group].append(entry)
         sections = [
@@ -814,14 +1006,53 @@ def _remove_leftovers(out: Path) -> None:
 
 
 _WRITING: Site | None = None  # the site the forked writers render (inherited, never pickled)
+# what rendering costs, in milliseconds (measured, roughly): only the split among the writers
+# depends on these, never the bytes
+_COST = {"resource": 1.7, "explorer": 1100.0, "void": 70.0, "other": 5.0}
+_DUMP_COST = {"trig": 250.0, "jsonld": 200.0, "ttl": 200.0, "xml": 90.0, "nt": 60.0}  # when not given made
+
+
+def _jobs(site: Site, paths: list[str]) -> list[tuple[float, list[str]]]:
+    """The paths in groups that share what they render from, each with its estimated cost: one
+    resource's page and descriptions (one description serves four files), the explorer's pages
+    (rendered together), every other file alone."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    cost: dict[str, float] = {}
+    for rel in paths:
+        stem = rel.rsplit(".", 1)[0]
+        if stem in site.by_stem:
+            key, c = stem, _COST["resource"]
+        elif rel.startswith(f"{SITE_FOLDER}/"):
+            key, c = SITE_FOLDER, _COST["explorer"]
+        elif rel.startswith("dump/"):
+            fmt = next(f for f in DUMP_FORMATS if rel == f"dump/egovkg.{FORMATS[f].suffix}")
+            key, c = rel, _COST["other"] if fmt in site._dumps else _DUMP_COST[fmt]
+        elif rel == VOID_PATH:
+            key, c = rel, _COST["void"]
+        else:
+            key, c = rel, _COST["other"]
+        groups[key].append(rel)
+        cost[key] = c
+    return sorted(((cost[k], v) for k, v in groups.items()), key=lambda cv: (-cv[0], cv[1][0]))
+
+
+def _shares(site: Site, paths: list[str], n: int) -> list[list[str]]:
+    """The paths split into ``n`` shares of about equal cost (the largest jobs placed first)."""
+    shares: list[list[str]] = [[] for _ in range(n)]
+    load = [0.0] * n
+    for c, group in _jobs(site, paths):
+        i = min(range(n), key=load.__getitem__)
+        shares[i].extend(group)
+        load[i] += c
+    return shares
 
 
 def write_site(site: Site, folder: Path, *, workers: int | None = None) -> tuple[int, int]:
     """Write every file of ``site`` into ``folder`` (made if missing); (bytes, HTML pages) written.
 
-    The files are split among ``workers`` forked processes (default: one per CPU, at most 4),
-    which inherit the rendered graph instead of receiving it; in a process with other threads
-    running, one writer (this process) writes them all."""
+    The files are split among ``workers`` writers (default: one per CPU, at most 4): this
+    process and forked ones, which inherit the rendered graph instead of receiving it; in a
+    process with other threads running, this process writes them all."""
     global _WRITING
     paths = site.paths()
     folder.mkdir(parents=True, exist_ok=True)
@@ -836,11 +1067,19 @@ def write_site(site: Site, folder: Path, *, workers: int | None = None) -> tuple
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
+        mine, *theirs = _shares(site, paths, n)
+        # made once, before the fork, what every writer needs: the Oxigraph copy of the graph (for
+        # the descriptions) and the views (the pages' "show in graph" links, the explorer)
+        site._oxigraph()
+        import egovkg.publish.views  # noqa: F401
+
         _WRITING = site
         try:
             ctx = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(n, mp_context=ctx) as pool:
-                parts = list(pool.map(_write_share, [(str(folder), paths[i::n]) for i in range(n)]))
+            with ProcessPoolExecutor(n - 1, mp_context=ctx) as pool:
+                futures = [pool.submit(_write_share, (str(folder), share)) for share in theirs]
+                parts = [_write_files(site, folder, mine)]
+                parts += [f.result() for f in futures]
         except BrokenProcessPool as exc:  # a writer killed (the OOM killer, a signal): the site is incomplete
             raise OutputError(f"cannot write {folder}: a site writer process died before it finished") from exc
         finally:
@@ -856,6 +1095,11 @@ def _write_share(job: tuple[str, list[str]]) -> tuple[int, int]:
 
 
 def _write_some(site: Site, folder: Path, paths: list[str]) -> tuple[int, int]:
+    """A writer's share: a forked writer's, or every file when this process writes alone."""
+    return _write_files(site, folder, paths)
+
+
+def _write_files(site: Site, folder: Path, paths: list[str]) -> tuple[int, int]:
     size = pages = 0
     for rel in paths:
         data = site.render(rel)
