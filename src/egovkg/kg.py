@@ -241,9 +241,15 @@ class KG:
 
     def view(self, name: str = "overview", *, lang: str = "zh", focus: str | None = None, depth: int = 2) -> View:
         """One interactive view as a self-contained HTML page (overview, geography, agencies, timeline,
-        neighbourhood with ``focus``)."""
+        neighbourhood with ``focus``). The timeline is the explorer's to-scale timeline, made by the
+        same code as the ``viz/timeline.html`` that ``build()`` writes (``focus`` selects an item)."""
         from egovkg.publish.views import check_name, index, project, render_view
 
+        if name == "timeline":
+            from egovkg.publish.explorer import timeline_view
+
+            html, shown = timeline_view(self.graph, self.base, lang=lang, focus=focus)
+            return View(name, html, shown, 0)
         check_name(name)
         idx = index(self.graph)
         page = render_view(idx, name, lang=lang, focus=focus, depth=depth)

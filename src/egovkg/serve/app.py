@@ -101,15 +101,16 @@ def answer(status: int, body: bytes, ctype: str, headers: dict[str, str] | None 
 
 
 def read_inside(root: Path, rel: str) -> bytes | None:
-    """The bytes of the regular file ``root/rel``, never through a symbolic link: each folder
-    and the file are opened relative to the one before with O_NOFOLLOW, so a file or folder
-    swapped for a link after the site was scanned is refused, not followed."""
+    """The bytes of the regular file ``root/rel``, never through a symbolic link inside the site:
+    each folder and the file are opened relative to the one before with O_NOFOLLOW, so a file or
+    folder swapped for a link after the site was scanned is refused, not followed. The root itself
+    may be a link: ``build/site`` points at the current generation written by ``egovkg build``."""
     parts = rel.split("/")
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     dflags = flags | getattr(os, "O_DIRECTORY", 0)
     fds: list[int] = []
     try:
-        fds.append(os.open(root, dflags))
+        fds.append(os.open(root, dflags & ~getattr(os, "O_NOFOLLOW", 0)))
         for part in parts[:-1]:
             fds.append(os.open(part, dflags, dir_fd=fds[-1]))
         fd = os.open(parts[-1], flags | getattr(os, "O_NONBLOCK", 0), dir_fd=fds[-1])
