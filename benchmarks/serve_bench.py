@@ -55,6 +55,32 @@ def wait_ok(port: int, path: str, timeout: float = 300) -> None:
     raise SystemExit(f"port {port} did not answer {path}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its children (the query workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return total
+
+
+def measured(pid: int, url: str, connections: int, duration: int, accept: str) -> dict[str, float]:
+    """One wrk run, with the server's CPU time during it and the machine's load after it."""
+    before = cpu_seconds(pid)
+    result = wrk(url, connections, duration, accept)
+    result["cpu"] = cpu_seconds(pid) - before
+    result["load"] = os.getloadavg()[0]
+    return result
+
+
 def wrk(url: str, connections: int, duration: int, accept: str) -> dict[str, float]:
     threads = min(2, connections)
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "-H", f"Accept: {accept}", url]
@@ -128,11 +154,16 @@ def main() -> int:
             wait_ok(nocache_port, f"/sparql?{q}")
             json_ = "application/sparql-results+json"
             load_before = os.getloadavg()[0]
+            ox_pid, ours_pid, nocache_pid = (p.pid for p in procs)
             runs = {
-                "oxigraph": wrk(f"http://127.0.0.1:{ox_port}/query?{q}", 50, args.duration, json_),
-                "ours": wrk(f"http://127.0.0.1:{ours_port}/sparql?{q}", 50, args.duration, json_),
-                "nocache": wrk(f"http://127.0.0.1:{nocache_port}/sparql?{q}", 50, args.duration, json_),
-                "turtle": wrk(f"http://127.0.0.1:{ours_port}{RESOURCE}", 1, args.duration, "text/turtle"),
+                "oxigraph": measured(ox_pid, f"http://127.0.0.1:{ox_port}/query?{q}", 50, args.duration, json_),
+                "ours": measured(ours_pid, f"http://127.0.0.1:{ours_port}/sparql?{q}", 50, args.duration, json_),
+                "nocache": measured(
+                    nocache_pid, f"http://127.0.0.1:{nocache_port}/sparql?{q}", 50, args.duration, json_
+                ),
+                "turtle": measured(
+                    ours_pid, f"http://127.0.0.1:{ours_port}{RESOURCE}", 1, args.duration, "text/turtle"
+                ),
             }
             load_after = os.getloadavg()[0]
         finally:
@@ -151,22 +182,25 @@ def main() -> int:
         "",
         f"Run on {datetime.date.today()}, {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; load average {load_before:.1f} before, {load_after:.1f} after "
-        f"(the machine is shared); wrk, {args.duration} s a run, loopback.",
+        f"(the machine is shared); wrk, {args.duration} s a run, loopback. Server CPU: user + system "
+        "time of the server process and its query workers during the run, per request answered.",
         f"Command: `python benchmarks/serve_bench.py --duration {args.duration} --markdown benchmarks/RESULTS.md`",
         "",
-        "| run | clients | req/s | requests | errors | p50 (ms) | p99 (ms) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| run | clients | req/s | requests | errors | p50 (ms) | p99 (ms) | server CPU (ms/request) | load after |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     names = {
         "oxigraph": "Oxigraph server, SPARQL COUNT query",
-        "ours": "ours `/sparql`, same query (default: repeated answers from the result cache)",
+        "ours": "ours `/sparql`, same query (default: a repeated GET replayed from the first answer)",
         "nocache": "ours `/sparql`, same query, `--result-cache 0` (every query through a worker process)",
         "turtle": f"ours, a resource's Turtle (`{RESOURCE}`), one keep-alive client",
     }
     for key, label in names.items():
         r = runs[key]
         clients = 1 if key == "turtle" else 50
+        cpu = 1000 * r["cpu"] / max(1, r["requests"])
         cells = [label, clients, f"{r['rps']:.0f}", r["requests"], r["errors"], f"{r['p50']:.1f}", f"{r['p99']:.1f}"]
+        cells += [f"{cpu:.2f}", f"{r['load']:.1f}"]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     lines += [
         "",

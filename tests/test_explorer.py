@@ -163,3 +163,35 @@ def test_site_resource_pages_link_into_the_explorer(kg) -> None:
     assert "explorer/map.html" in site.paths() and "explorer/index.html" in site.paths()
     assert "script-src 'unsafe-inline'" in csp_for("explorer/map.html")
     assert "script-src 'none'" in csp_for("id/award/x.html")
+
+
+def test_the_library_view_is_the_timeline_the_build_writes(graph, kg) -> None:
+    """KG.view("timeline") is made by the code that writes viz/timeline.html (issue: it gave the old
+    vis-network timeline): the same bytes, with the to-scale axis and the undated list."""
+    import egovkg
+
+    front = egovkg.open()
+    view = front.view("timeline")
+    built = explorer.render_explorer(front.graph, front.base, "viz", query=True)["timeline.html"]
+    assert view.html == built
+    # and `egovkg view timeline` writes the same page
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "timeline.html"
+        result = CliRunner().invoke(main, ["view", "timeline", "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.read_text(encoding="utf-8") == view.html
+    assert 'id="egk-tl-ruler"' in view.html and "vis-network" not in view.html and "new vis.Network" not in view.html
+    tl = _data(view.html)["timeline"]
+    assert tl["segments"][0] == [1970, 1974] and tl["segments"][1][0] == 1990  # the break, as the build draws
+    assert view.nodes == len(tl["items"]) + len(tl["undated"]) and view.edges == 0
+    # the opening language and a selected item, as egovkg view --lang/--focus take them
+    en = front.view("timeline", lang="en", focus="milestone:2006")
+    assert 'data-egk-lang="en"' in en.html and _data(en.html)["node"] == "milestone:2006"
+    assert _data(en.html)["lang"] == "en" and "lang" not in _data(view.html)
+    with pytest.raises(egovkg.errors.EgovkgError, match="does not show 'agency:qingdao-egov-office'"):
+        front.view("timeline", focus="agency:qingdao-egov-office")
+    with pytest.raises(egovkg.errors.EgovkgError, match="zh or en"):
+        front.view("timeline", lang="both")

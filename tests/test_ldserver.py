@@ -554,6 +554,26 @@ def test_the_sites_own_query_page_is_served(kg, tmp_path: Path) -> None:
         thread.join(timeout=30)
 
 
+def test_a_site_folder_given_as_a_link_is_served(kg, tmp_path: Path) -> None:
+    """`egovkg serve --linked-data --site build/site`: build/site is a link to the current generation
+    (egovkg build switches generations at once); every page was a 404 when the root was refused."""
+    real = tmp_path / "generation" / "site"
+    build_site(kg, real)
+    (tmp_path / "site").symlink_to(real, target_is_directory=True)
+    srv = make_server(kg, port=0, site_dir=tmp_path / "site")
+    thread = threading.Thread(target=serve_forever, args=(srv,), daemon=True)
+    thread.start()
+    try:
+        for path in ("/", "/query.html", "/explorer/index.html", "/assets/site.css"):
+            assert fetch(srv, path).status == 200, path
+        (real / "assets" / "site.css").unlink()
+        (real / "assets" / "site.css").symlink_to(real / "index.html")  # a link inside is still refused
+        plain_error(fetch(srv, "/assets/site.css"), 404)
+    finally:
+        srv.shutdown()
+        thread.join(timeout=30)
+
+
 def test_plain_serve_keeps_named_graphs(tmp_path: Path) -> None:
     """`egovkg serve --data x.trig`: GRAPH ?g finds the file's graphs; FROM picks one."""
     from egovkg.serve import make_query_server

@@ -72,6 +72,29 @@ def test_the_catalogue_is_the_shipped_files(catalogue: dict[str, NamedQuery]) ->
     assert len(CHECKS) >= 10
 
 
+def test_running_a_query_reads_its_own_file_only(tmp_path: Path, catalogue: dict[str, NamedQuery]) -> None:
+    """The catalogue a query is prepared against reads the one file asked for: a broken file
+    beside it stops only itself (and the listing); paths and query text are never names."""
+    import shutil
+
+    from egovkg.sparql.catalogue import Catalogue, prepare
+
+    folder = tmp_path / "queries"
+    shutil.copytree(ROOT / "queries", folder)
+    (folder / "zz-broken.rq").write_text("SELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    lazy = Catalogue(folder)
+    assert prepare("winners-by-category", {}, lazy) == catalogue["winners-by-category"].text
+    with pytest.raises(QueryError, match="zz-broken.rq: missing '#\\+ summary:' header"):
+        lazy["zz-broken"]
+    with pytest.raises(QueryError, match="zz-broken.rq"):
+        load_catalogue(folder)
+    assert list(lazy) == [*SHIPPED, "zz-broken"] and len(lazy) == len(SHIPPED) + 1
+    for not_a_name in ("Winners-by-category", "../queries/winners-by-category", "winners-by-category.rq", "a" * 300):
+        assert not_a_name not in lazy
+    with pytest.raises(QueryError, match="unknown query 'winners-by-categry'; did you mean: winners-by-category"):
+        prepare("winners-by-categry", {}, lazy)
+
+
 @pytest.mark.parametrize("name", SHIPPED)
 def test_each_file_is_named_parses_and_has_a_summary(name: str, catalogue: dict[str, NamedQuery]) -> None:
     q = catalogue[name]

@@ -105,8 +105,8 @@ def graph_sizes(server: OxigraphServer, names: list[str]) -> dict[str, int]:
 
 def test_push_named_graphs_sends_each_graph_of_the_built_dataset_to_its_name(server2: OxigraphServer, kg) -> None:
     expected = {str(iri): len(getattr(kg, name)) for name, iri in kg.graph_iris.items()}
-    # ontology (with the OWL 2 DL declarations and issue 17's terms), announcement, curated
-    assert sorted(expected.values()) == [728, 3551, 3972]
+    # ontology (OWL 2 DL declarations, issue 17's terms, egov:listSeparator), announcement, curated
+    assert sorted(expected.values()) == [736, 3551, 3972]
     for _ in range(2):  # the second push replaces, never appends
         result = CliRunner().invoke(main, ["push", "--endpoint", server2.store_url, "--named-graphs"])
         assert result.exit_code == 0, result.output
@@ -355,9 +355,9 @@ def test_serve_survives_a_query_worker_killed_under_it(tmp_path: Path) -> None:
             proc.kill()
 
 
-def test_writable_serve_says_so_when_oxigraph_dies_under_it(tmp_path: Path) -> None:
-    """--writable runs Oxigraph's own server: its death is reported by signal, never as its
-    'Listening for requests at' start-up line."""
+def test_writable_serve_outlives_a_killed_worker(tmp_path: Path) -> None:
+    """--writable runs every query and write in worker processes: one killed from outside costs
+    itself only; the server answers the next query and the next write."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "egovkg", "serve", "--writable", "--port", str(port)],
@@ -371,15 +371,18 @@ def test_writable_serve_says_so_when_oxigraph_dies_under_it(tmp_path: Path) -> N
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and "Ctrl-C" not in (line := proc.stdout.readline()) and line:
             pass
+        endpoint = Endpoint(f"http://127.0.0.1:{port}/query")
+        assert int(endpoint.query(COUNT).rows[0]["n"]) > 1000
         children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-        assert len(children) == 1, children  # the oxigraph server
-        os.kill(int(children[0]), signal.SIGKILL)
-        _out, err = proc.communicate(timeout=20)
-        assert proc.returncode == 2
-        assert err == f"error: oxigraph stopped serving on 127.0.0.1:{port}: killed by SIGKILL\n", err
+        assert len(children) == 4, children  # the writer, and the query workers with their spare
+        for child in children:
+            os.kill(int(child), signal.SIGKILL)
+        assert put_graph(f"http://127.0.0.1:{port}/store", GOOD, graph="urn:test:g") == 201
+        assert int(endpoint.query(COUNT).rows[0]["n"]) > 1000
+        assert proc.poll() is None
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def test_transient_faults_are_retried_for_idempotent_requests(stub) -> None:
@@ -459,10 +462,7 @@ def test_serve_on_a_busy_port_fails_on_the_command_line(tmp_path: Path, busy_por
     assert result.output == f"error: cannot listen on 127.0.0.1:{busy_port}: Address already in use\n"
     result = CliRunner().invoke(main, ["serve", "--writable", "--port", str(busy_port), "--data", str(data)])
     assert result.exit_code == 2
-    assert (
-        result.output
-        == f"error: oxigraph could not serve on 127.0.0.1:{busy_port}: Address already in use (os error 98)\n"
-    )
+    assert result.output == f"error: cannot listen on 127.0.0.1:{busy_port}: Address already in use\n"
 
 
 @pytest.mark.parametrize("port", [0, -1, 99999])

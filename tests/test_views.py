@@ -149,29 +149,13 @@ def test_agencies_links_co_applicants_and_programmes(idx):
     assert g.has_edge(iri("programme:twelve-golden"), iri("programme:golden-projects"))
 
 
-def test_timeline_runs_left_to_right_by_date(idx):
-    g = views.project(idx, "timeline")
-    # 8 milestones of the announcement and 15 curated ones; 10 documents (issue 17)
-    assert classes(g)["Milestone"] == 23 and classes(g)["PolicyDocument"] == 10 and classes(g)["Selection"] == 1
-    assert iri("agency:state-informatization-leading-group") in g  # what a milestone concerns joins in
-    pos = views.layout(g)
-    order = [
-        "milestone:1970s",
-        "milestone:1990s",
-        "milestone:2001",
-        "milestone:2002",
-        "milestone:2006",
-        "milestone:2012",
-        "milestone:2012-05",
-        "milestone:2012-07",
-    ]
-    xs = [pos[iri(k)][0] for k in order]
-    assert xs == sorted(xs) and len(set(xs)) == len(xs)
-    # the 2002 document (dated 2002-08) is right of its milestone and left of 2006
-    assert pos[iri("milestone:2002")][0] < pos[iri("document:zbf-2002-17")][0] < pos[iri("milestone:2006")][0]
-    assert g.has_edge(iri("milestone:2012-05"), iri("selection:cegbp-2012"))
-    axis = views.timeline_axis(g, pos)
-    assert [y for y, _x in axis["years"]][:2] == [1970, 1990] and axis["breaks"]
+def test_the_timeline_is_not_a_graph_view(idx):
+    """One timeline: the explorer's to-scale page (egovkg.publish.timeline), not a vis-network layout."""
+    assert "timeline" not in views.VIEWS and "timeline" not in views.PAGES
+    with pytest.raises(EgovkgError, match="did you mean timeline"):
+        views.check_name("timelin")
+    with pytest.raises(EgovkgError, match="unknown view 'timeline'"):
+        views.project(idx, "timeline")
 
 
 def test_neighbourhood_is_around_the_focus_without_crossing_hubs(idx):
@@ -202,7 +186,7 @@ def test_unknown_view_and_focus_name_the_close_matches(idx):
     with pytest.raises(views.ViewError, match="needs --focus"):
         views.project(idx, "neighbourhood")
     with pytest.raises(views.ViewError, match="does not show"):
-        views.project(idx, "timeline", focus="agency:qingdao-egov-office")
+        views.project(idx, "geography", focus="programme:golden-audit")
     with pytest.raises(views.ViewError, match="ambiguous"):
         views.resolve_focus(idx, "2012-public-service-03")  # the award and the practice share the id
     with pytest.raises(views.ViewError, match="language"):
@@ -319,10 +303,10 @@ def test_vendored_vis_network_is_pyvis_bundle():
 
 
 def test_notebook_and_pyvis(idx):
-    page = views.ViewPage(views.render_view(idx, "timeline"))
+    page = views.ViewPage(views.render_view(idx, "agencies"))
     shown = page._repr_html_()
     assert shown.startswith('<iframe srcdoc="') and "<script" not in shown and "&lt;script" in shown
-    g = views.project(idx, "timeline")
+    g = views.project(idx, "agencies")
     net = views.to_pyvis(idx, g)
     assert len(net.nodes) == g.number_of_nodes() and len(net.edges) == g.number_of_edges()
     assert net.num_nodes() == g.number_of_nodes()

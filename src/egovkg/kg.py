@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import html as html_mod
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +72,7 @@ class KG:
         self.files = tuple(Path(f) for f in files)
         self.base = check_base(base)
         self.store_kind = store
+        self._stores: dict[bool, tuple[Any, int, Any]] = {}  # named_graphs -> (files' stamp, load time, store)
 
     def __repr__(self) -> str:
         what = ", ".join(map(str, self.files)) if self.files else str(self.layout.root)
@@ -119,15 +121,35 @@ class KG:
 
     def store(self, path: Path | None = None, *, named_graphs: bool = False) -> Any:
         """A query store over the graph: Oxigraph (kept on disk at ``path`` when given) or rdflib's
-        memory store; with ``named_graphs`` it keeps the named graphs of the built dataset."""
+        memory store; with ``named_graphs`` it keeps the named graphs of the built dataset.
+
+        A store in memory is kept for the life of this object, so ten queries load the graph
+        once; it is loaded again when the files it was loaded from changed (an edited input
+        rebuilds the built graph under a new name) and after :meth:`build`. A store on disk is
+        opened for each call (RocksDB's lock would keep other processes out of it) and loaded
+        only when its files changed."""
         from egovkg.sparql.store import MemoryStore, OxigraphStore, reuse_or_load
 
-        if self.store_kind == "memory":
-            return MemoryStore(self.dataset if named_graphs else self.graph)
+        started = time.time_ns()
         files = self.graph_files(named_graphs=named_graphs)
-        if path is not None:
+        if self.store_kind == "oxigraph" and path is not None:
             return reuse_or_load(path, files)
-        return OxigraphStore.from_files(files)
+        stamp = _stamp(files)
+        kept = self._stores.get(named_graphs)
+        if kept is not None and kept[0] == stamp and _settled(stamp, kept[1]):
+            return kept[2]
+        if self.store_kind == "memory":
+            if kept is not None:  # the files changed: parse them again
+                self._forget_graphs()
+            store = MemoryStore(self.dataset if named_graphs else self.graph)
+        else:
+            store = OxigraphStore.from_files(files)
+        self._stores[named_graphs] = (stamp, started, store)
+        return store
+
+    def _forget_graphs(self) -> None:
+        for name in ("graph", "dataset", "knowledge_graph"):
+            self.__dict__.pop(name, None)  # functools.cached_property keeps its value here
 
     # ---- SPARQL ------------------------------------------------------------
 
@@ -139,9 +161,10 @@ class KG:
 
     def prepare(self, name_or_text: str, params: Mapping[str, str] | None = None) -> str:
         """The query text with its parameters bound as RDF terms, syntax checked: before any data loads."""
-        from egovkg.sparql.catalogue import prepare
+        from egovkg.sparql.catalogue import Catalogue, prepare
 
-        return prepare(name_or_text, {k: str(v) for k, v in (params or {}).items()}, self.catalogue)
+        # one query's file is read, not the folder
+        return prepare(name_or_text, {k: str(v) for k, v in (params or {}).items()}, Catalogue(self.layout.queries))
 
     def query(self, name_or_text: str, *, endpoint: Any = None, **params: Any) -> QueryResult:
         """Run a catalogue query by name, an .rq file or SPARQL text. Parameters are bound as RDF terms.
@@ -218,9 +241,15 @@ class KG:
 
     def view(self, name: str = "overview", *, lang: str = "zh", focus: str | None = None, depth: int = 2) -> View:
         """One interactive view as a self-contained HTML page (overview, geography, agencies, timeline,
-        neighbourhood with ``focus``)."""
+        neighbourhood with ``focus``). The timeline is the explorer's to-scale timeline, made by the
+        same code as the ``viz/timeline.html`` that ``build()`` writes (``focus`` selects an item)."""
         from egovkg.publish.views import check_name, index, project, render_view
 
+        if name == "timeline":
+            from egovkg.publish.explorer import timeline_view
+
+            html, shown = timeline_view(self.graph, self.base, lang=lang, focus=focus)
+            return View(name, html, shown, 0)
         check_name(name)
         idx = index(self.graph)
         page = render_view(idx, name, lang=lang, focus=focus, depth=depth)
@@ -258,9 +287,13 @@ class KG:
         from egovkg.publish import pipeline
 
         target = Path(out) if out else self.layout.build
-        return pipeline.run(
-            self.layout, out=target, base=self.base, views=views, docs=docs, site=site, progress=progress
-        )
+        try:
+            return pipeline.run(
+                self.layout, out=target, base=self.base, views=views, docs=docs, site=site, progress=progress
+            )
+        finally:  # what was read before the build is read again
+            self._stores.clear()
+            self._forget_graphs()
 
     # ---- elsewhere ---------------------------------------------------------
 
@@ -303,6 +336,28 @@ class KG:
         from egovkg.serve import make_server
 
         return make_server(self.knowledge_graph, host=host, port=port, site_dir=site_dir, limits=limits)
+
+
+def _stamp(files: Sequence[Path]) -> tuple[tuple[str, int, int, int, int], ...]:
+    """Each file as (path, size, mtime, ctime, inode): a file written again differs in one of them."""
+    out = []
+    for f in files:
+        try:
+            st = f.stat()
+        except OSError:  # the store's own loading names the file and the cause
+            out.append((str(f), -1, -1, -1, -1))
+            continue
+        out.append((str(f), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+    return tuple(out)
+
+
+def _settled(stamp: tuple[tuple[str, int, int, int, int], ...], loaded: int) -> bool:
+    """Whether a store loaded at ``loaded`` (ns) from files of this ``stamp`` holds their content:
+    a file changed within a clock step of the load may have changed again since without new
+    times (file times are coarse), so it is read again: git's rule for "racily clean" files."""
+    from egovkg.rdfio.cache import CLOCK_STEP_NS
+
+    return all(ctime < loaded - CLOCK_STEP_NS for _, _, _, ctime, _ in stamp)
 
 
 def open(  # noqa: A001 - the front door's name, as in sqlite_utils.Database / shelve.open

@@ -37,7 +37,7 @@ def root(kg, graph, tmp_path_factory) -> Path:
     top = tmp_path_factory.mktemp("explorer")
     build_site(kg, top / "build" / "site")
     (top / "viz").mkdir()
-    for name, html in render_explorer(graph, kg.base, "viz").items():
+    for name, html in render_explorer(graph, kg.base, "viz", query=True).items():  # as `egovkg build` writes it
         (top / "viz" / name).write_text(html, encoding="utf-8")
     return top
 
@@ -149,6 +149,89 @@ def test_links_resolve_when_served(tab, kg, root: Path) -> None:
         thread.join(timeout=10)
 
 
+NAV_KEYS = ["index", "overview", "geography", "agencies", "map", "timeline", "query", "site", "ontology"]
+NAV_JS = (
+    "sel => Array.from(document.querySelectorAll(sel),"
+    " a => [a.dataset.egkNav, new URL(a.getAttribute('href'), document.baseURI).href.split('?')[0]])"
+)
+# every main page: the explorer in viz/ and in the site, the site's index, ontology and query page
+MAIN_PAGES = (
+    *(f"viz/{n}.html" for n in ("index", "overview", "geography", "agencies", "map", "timeline")),
+    *(f"build/site/explorer/{n}.html" for n in ("index", "overview", "geography", "agencies", "map", "timeline")),
+    "build/site/index.html",
+    "build/site/ontology.html",
+    "build/site/query.html",
+)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_every_main_page_has_the_same_bar_from_disk(tab, root: Path, shots: Path, size) -> None:
+    """One bar everywhere: the same nine links, in the same order, each to a file that exists; within
+    the site every page's bar reaches the same files. The current page is marked (none on the site's
+    resource pages); on a phone the bar folds into its menu and still lists them all."""
+    targets: dict[str, dict[str, str]] = {}
+    for rel in MAIN_PAGES:
+        t = tab((root / rel).as_uri(), size)
+        p = t.page
+        inline = p.evaluate(NAV_JS, ".egk-nav-inline a")
+        menu = p.evaluate(NAV_JS, ".egk-nav-menu a")
+        assert [k for k, _ in inline] == NAV_KEYS == [k for k, _ in menu], rel
+        for key, href in inline:
+            assert _file(href).is_file(), (rel, key, href)
+        targets[rel] = dict(inline)
+        if size == "mobile":
+            assert not p.locator(".egk-nav-inline").is_visible() and p.locator(".egk-nav-menu summary").is_visible()
+            p.click(".egk-nav-menu summary")
+            for key in NAV_KEYS:
+                assert p.locator(f".egk-nav-menu a[data-egk-nav='{key}']").is_visible(), (rel, key)
+            p.screenshot(path=str(shots / f"nav-menu-{rel.replace('/', '_')}-{size}.png"))
+        else:
+            assert p.locator(".egk-nav-inline").is_visible(), rel
+            bar = p.locator("nav.egk-nav").bounding_box()
+            assert bar and bar["height"] < 60, (rel, bar)  # one line at 1440 px
+        current = p.evaluate(
+            "() => Array.from(document.querySelectorAll('.egk-nav-inline [aria-current=page]'), a => a.dataset.egkNav)"
+        )
+        name = rel.split("/")[-1]
+        own = rel.startswith("build/site/") and "/explorer/" not in rel  # a page of the site, not the explorer
+        site_keys = {"index.html": "site", "ontology.html": "ontology", "query.html": "query"}
+        expected = site_keys[name] if own else name[:-5]
+        assert current == [expected], (rel, current)
+        assert p.evaluate("document.documentElement.scrollWidth") <= SIZES[size][0], rel
+    site = [v for rel, v in targets.items() if rel.startswith("build/site/")]
+    assert all(v == site[0] for v in site)
+    viz = [v for rel, v in targets.items() if rel.startswith("viz/")]
+    assert all(v == viz[0] for v in viz)
+    assert {k: v for k, v in viz[0].items() if k in ("query", "site", "ontology")} == {
+        k: v for k, v in site[0].items() if k in ("query", "site", "ontology")
+    }
+
+
+def test_the_bar_is_the_same_when_served(tab, kg, root: Path) -> None:
+    """Served by `egovkg serve --linked-data`: the site's index, a resource page, the query page (also as
+    /sparql, what a browser gets there) and the explorer's pages carry the same bar, and every link answers."""
+    from egovkg.serve import make_server, serve_forever
+
+    srv = make_server(kg, site_dir=root / "build" / "site")
+    thread = threading.Thread(target=serve_forever, args=(srv,), daemon=True)
+    thread.start()
+    try:
+        seen = []
+        for path in ("/", "/query.html", "/sparql", "/ontology.html", "/id/award/2012-government-microblog-01.html",
+                     "/explorer/index.html", "/explorer/timeline.html", "/explorer/overview.html"):
+            t = tab(f"{srv.url}{path}", allow=srv.url + "/")
+            links = t.page.evaluate(NAV_JS, ".egk-nav-inline a")
+            assert [k for k, _ in links] == NAV_KEYS, path
+            seen.append(dict(links))
+            for _key, href in links:
+                assert href.startswith(srv.url + "/"), (path, href)
+                assert t.page.request.get(href).status == 200, (path, href)
+        assert all(s == seen[0] for s in seen)
+    finally:
+        srv.shutdown()
+        thread.join(timeout=10)
+
+
 def test_map_numbers_equal_the_query(tab, root: Path) -> None:
     result = CliRunner().invoke(main, ["query", "awards-by-province", "--format", "csv"])
     assert result.exit_code == 0
@@ -242,6 +325,64 @@ def test_timeline_is_proportional_and_in_true_order(tab, root: Path, size) -> No
     )
     assert 1970 in years and 1990 in years
     assert p.evaluate("document.documentElement.scrollWidth") <= SIZES[size][0]
+    assert not t.errors
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_blank_neighbourhood_page_offers_places_to_start(tab, root: Path, shots: Path, size) -> None:
+    """Opened without #focus= (from the bar's pages or typed), the page is not a blank canvas: it names
+    a few well-connected entities, and one click draws a neighbourhood."""
+    t = tab((root / "viz" / "neighbourhood.html").as_uri(), size)
+    p = t.page
+    p.wait_for_selector("#empty .start-btn", timeout=30_000)
+    names = p.evaluate("Array.from(document.querySelectorAll('#empty .start-btn'), b => b.textContent)")
+    assert len(names) == 4 and "中国" in names and all(names)
+    p.screenshot(path=str(shots / f"neighbourhood-blank-{size}.png"))
+    p.click("#empty .start-btn >> nth=0")
+    p.wait_for_function("document.getElementById('empty').hidden")
+    assert "focus=agency" in unquote(p.url)
+    assert p.evaluate("network.body.data.nodes.length") > 5
+    assert not t.errors
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_timeline_legend_brings_each_band_into_the_box(tab, root: Path, size) -> None:
+    """The bands below the timeline box's fold (policy documents, programmes) are one click away."""
+    t = tab((root / "viz" / "timeline.html").as_uri(), size)
+    p = t.page
+    box = p.locator("#egk-tl-scroll")
+    heads = p.locator("#egk-tl-body text.egk-band")
+    kinds = p.evaluate("Array.from(document.querySelectorAll('.egk-band-jump'), b => b.dataset.kind)")
+    assert kinds == ["milestone", "selection", "document", "programme"]
+    for i, kind in enumerate(kinds):
+        p.click(f".egk-band-jump[data-kind={kind}]")
+        head, frame = heads.nth(i).bounding_box(), box.bounding_box()
+        assert head and frame and frame["y"] + 30 <= head["y"] <= frame["y"] + frame["height"] - head["height"], kind
+    assert not t.errors
+
+
+def test_the_library_timeline_is_drawn_to_scale(tab, root: Path, shots: Path) -> None:
+    """kg.view("timeline") (as a notebook shows it, or saved beside viz/) draws the build's to-scale
+    timeline: one slope across 1990-2013, the 1980s cut out as a break, the focus selected, in English."""
+    import egovkg
+
+    view = egovkg.open().view("timeline", lang="en", focus="milestone:2006")
+    path = view.save(root / "viz" / "library-timeline.html")
+    t = tab(path.as_uri())
+    p = t.page
+    marks = _marks(p)
+    by = {m["id"]: m for m in marks}
+    a, b = by["milestone:1990s"], by["milestone:2006"]
+    slope = (b["x"] - a["x"]) / (b["start"] - a["start"])
+    assert slope > 10
+    for m in marks:
+        if m["start"] >= 1990:
+            assert abs(a["x"] + (m["start"] - a["start"]) * slope - m["x"]) < 0.6, m
+    assert p.locator("#egk-tl-body rect.egk-break").count() == 1
+    assert p.evaluate("document.documentElement.dataset.egkLang") == "en"
+    assert p.locator("#egk-tl-body .egk-tl-item[data-id='milestone:2006']").get_attribute("class").endswith("selected")
+    assert "2006" in p.locator("#egk-details").inner_text()
+    p.screenshot(path=str(shots / "library-timeline-en-desktop.png"))
     assert not t.errors
 
 

@@ -27,7 +27,7 @@ def site(graph, tmp_path_factory) -> dict[str, Path]:
     files["hostile"] = root / "hostile.html"
     files["hostile"].write_text(views.render_view(hostile_graph(graph), "overview"), encoding="utf-8")
     files["notebook"] = root / "notebook.html"
-    cell = views.ViewPage(views.render_view(idx, "timeline"), height=600)._repr_html_()
+    cell = views.ViewPage(views.render_view(idx, "agencies"), height=600)._repr_html_()
     files["notebook"].write_text(f"<!DOCTYPE html><meta charset=utf-8><body>{cell}</body>", encoding="utf-8")
     return files
 
@@ -230,7 +230,7 @@ def test_view_works_inside_a_notebook_iframe(open_page, site, browser, projectio
     frame = page.frame_locator("iframe")
     frame.locator('body[data-drawn="1"]').wait_for(state="attached", timeout=60_000)
     inner = next(f for f in page.frames if f != page.main_frame)
-    assert inner.evaluate("network.body.data.nodes.length") == projections["timeline"][0]
+    assert inner.evaluate("network.body.data.nodes.length") == projections["agencies"][0]
     assert errors == []
     context.close()
 

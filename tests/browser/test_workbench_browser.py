@@ -556,3 +556,38 @@ def test_editor_highlights_and_completes_the_graphs_prefixes_and_terms(tabs, sta
     assert "egov:agencyKind" in _hints(tab, egov + "  ?x egov:agen")  # properties in predicate position
     assert "region: <https://w3id.org/egovkg/id/region/>" in _hints(tab, "PREFIX reg")  # the graph's prefixes
     assert tab.page.locator(".CodeMirror .cm-keyword").count() > 0  # SPARQL highlighting
+
+
+def test_results_on_a_phone_are_cards_that_fit_the_width(tabs, served_url: str, artifacts: Path) -> None:
+    """At 390 px no result scrolls sideways: each row is a card of '?var value' lines (the header row
+    stays for screen readers); at 1440 px the same results are a table with its header row."""
+    fits = (
+        "() => { const w = document.querySelector('.wb-table-wrap'); const t = document.querySelector('.wb-table');"
+        " return { wrap: w ? [w.scrollWidth, w.clientWidth] : null, page: document.documentElement.scrollWidth,"
+        " table: t ? getComputedStyle(t).display : null,"
+        " row: t ? getComputedStyle(t.querySelector('tbody tr')).display : null,"
+        " head: t ? t.querySelector('thead').getBoundingClientRect().height : null,"
+        " label: t ? getComputedStyle(t.querySelector('tbody td[data-var]'), '::before').content : null } }"
+    )
+    phone = tabs(f"{served_url}/query.html", size=WIDTHS["phone"])
+    desk = tabs(f"{served_url}/query.html", size=WIDTHS["desktop"])
+    out = artifacts.parent / "workbench"
+    out.mkdir(exist_ok=True)
+    shown = 0
+    for name, params in cases():
+        assert phone.run(name, params) == "done", name
+        if phone.js("() => egovkgWorkbench.last.result.kind") != "select" or not phone.js(fits)["wrap"]:
+            continue
+        f = phone.js(fits)
+        shown += 1
+        assert f["wrap"][0] <= f["wrap"][1], (name, f)
+        assert f["page"] <= WIDTHS["phone"][0], (name, f)
+        assert f["row"] == "block" and f["head"] <= 1, (name, f)
+        first = phone.js("() => document.querySelector('.wb-table tbody td[data-var]').dataset.var")
+        assert f["label"] == f'"?{first}"', (name, f)
+        if name == "awards-by-province":
+            phone.page.screenshot(path=str(out / "cards-phone.png"), full_page=True)
+    assert shown >= 20
+    assert desk.run("awards-by-province") == "done"
+    f = desk.js(fits)
+    assert f["table"] == "table" and f["row"] == "table-row" and f["head"] > 10

@@ -239,7 +239,7 @@ def list_queries() -> None:
     default=30,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Seconds to wait for a remote endpoint.",
+    help="Seconds a query may run: on a remote endpoint, or on -e text, an .rq file or --data here.",
 )
 @max_reply_option
 @credential_options
@@ -282,6 +282,13 @@ def query(
         if not sep or not key:
             raise QueryError(f"--param takes KEY=VALUE, got '{item}'")
         given[key] = value
+    if endpoint is None and (expr is not None or data or (name or "").endswith(".rq")):
+        from egovkg.cli.isolate import run_isolated  # user text or data: a crash or runaway costs a child only
+
+        request = {"name": name, "expr": expr, "given": given, "fmt": fmt, "data": [str(p) for p in data]}
+        request |= {"store_kind": store_kind, "store_path": str(store_path) if store_path else None, "base": base}
+        run_isolated({**request, "width": table_width(TABLE_WIDTH)}, timeout)
+        return
     kg = the_kg(data, base, store_kind)
     text = kg.prepare(name or expr or "", given)  # fail fast, before any data loads
     target: Any = None
@@ -404,8 +411,8 @@ def _progress_bar(url: str, size: int) -> Any:
 @click.option(
     "--writable",
     is_flag=True,
-    help="Run Oxigraph's own server instead, accepting SPARQL updates and Graph Store writes (unguarded: "
-    "no time limit, SERVICE not refused; for a trusted machine).",
+    help="Accept SPARQL updates at /update and Graph Store writes at /store too, each with the same "
+    "limits and sandbox as a query.",
 )
 @click.option(
     "--linked-data",
@@ -460,13 +467,15 @@ def serve(
         files = list(data) if data else [cached_trig(Layout.default(), base or DEFAULT_BASE)]
         serve_queries(files, port, query_limits(**limit_args))
         return
-    _serve_writable(port, location, data, base)
+    _serve_writable(port, location, data, base, query_limits(**limit_args))
 
 
-def _serve_writable(port: int, location: Path | None, data: tuple[Path, ...], base: str) -> None:
-    """`egovkg serve --writable`: Oxigraph's own server over a store loaded offline."""
+def _serve_writable(port: int, location: Path | None, data: tuple[Path, ...], base: str, limits: Any) -> None:
+    """`egovkg serve --writable`: the guarded endpoint over an Oxigraph store loaded offline."""
     import tempfile
 
+    from egovkg.cli.site import run_until_signal
+    from egovkg.serve import make_writable_server
     from egovkg.serve.oxigraph import OxigraphServer
 
     files = list(data) if data else None
@@ -477,27 +486,21 @@ def _serve_writable(port: int, location: Path | None, data: tuple[Path, ...], ba
 
             files = [cached_trig(Layout.default(), base or DEFAULT_BASE)]
         store = location or Path(tmp) / "store"
-        server = OxigraphServer(store, port=port, read_only=False, union_default_graph=True)
-        server.load(files)
-        with server:
-            click.echo("serving read-write with Oxigraph's own server (no query limits: for a trusted machine)")
-            click.echo(f"  query UI:         {server.url}/")
-            click.echo(f"  SPARQL endpoint:  {server.query_url}")
-            click.echo(f"  update endpoint:  {server.update_url}")
-            click.echo(f"  graph store:      {server.store_url}")
-            click.echo("press Ctrl-C to stop", nl=True)
-            sys.stdout.flush()
-
-            def interrupt(_signum: int, _frame: object) -> None:
-                raise KeyboardInterrupt
-
-            # Stop cleanly on Ctrl-C even when started in the background, and on SIGTERM.
-            signal.signal(signal.SIGINT, interrupt)
-            signal.signal(signal.SIGTERM, interrupt)
-            try:
-                server.wait()
-            except KeyboardInterrupt:
-                click.echo("stopping")
+        loader = OxigraphServer(store, port=port, read_only=False)  # checks the port before any work
+        server = make_writable_server(store, port=port, limits=limits)  # binds it: a busy port fails here
+        try:
+            loader.load(files)
+        except BaseException:
+            server.close()
+            raise
+        click.echo("serving read-write; every query and write runs in a sandboxed worker with limits")
+        click.echo(f"  query page:       {server.url}/")
+        click.echo(f"  SPARQL endpoint:  {server.query_url}")
+        click.echo(f"  update endpoint:  {server.update_url}")
+        click.echo(f"  graph store:      {server.store_url}")
+        click.echo("press Ctrl-C to stop")
+        sys.stdout.flush()
+        run_until_signal(server)
 
 
 def _register() -> None:

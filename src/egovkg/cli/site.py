@@ -60,7 +60,7 @@ def limit_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         show_default=True,
         envvar="EGOVKG_RESULT_CACHE",
         metavar="MIB",
-        help="Answers kept for repeated queries, in MiB (0: none) [env EGOVKG_RESULT_CACHE].",
+        help="Answers kept for repeated queries and pages, in MiB (0: none) [env EGOVKG_RESULT_CACHE].",
     )(fn)
     fn = click.option(
         "--max-result-size",

@@ -106,12 +106,13 @@ def _explorer_page(name: str, output: Path | None, data: tuple[Path, ...]) -> No
     from egovkg.util.atomic import write_text
 
     graph = the_graph(data)
+    # query=True: the same page (and bar) as `egovkg build` writes beside the site and KG.view gives
     if name == "index":
-        html = explorer.render_index(graph, "viz")
+        html = explorer.render_index(graph, "viz", query=True)
     elif name == "map":
-        html = explorer.render_map(graph, DEFAULT_BASE, "viz")
+        html = explorer.render_map(graph, DEFAULT_BASE, "viz", query=True)
     else:
-        html = explorer.render_timeline(graph, DEFAULT_BASE, "viz")
+        html = explorer.render_timeline(graph, DEFAULT_BASE, "viz", query=True)
     target = output or Layout.default().viz / explorer.page_file(name)
     write_text(target, html)
     click.echo(f"wrote {target} ({len(html.encode('utf-8')):,} bytes)")

@@ -107,6 +107,7 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
 SITE_PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("query", "查询", "Query", QUERY_PAGE),
     ("site", "关联数据", "Linked data", "index.html"),
+    ("ontology", "本体", "Ontology", "ontology.html"),
 )
 
 
@@ -150,9 +151,23 @@ def nav_links(deployment: str = "viz", current: str | None = None, *, query: boo
     prefix = site_prefix(deployment)
     if current is not None:
         page_file(current)  # an unknown page is an error, not a bar with nothing marked
-    links = [NavLink(k, f"./{file}", zh, en, k == current) for k, zh, en, file in PAGES]
-    links += [NavLink(k, prefix + file, zh, en) for k, zh, en, file in SITE_PAGES if query or k != "query"]
+    return _bar("./", prefix, current, query)
+
+
+def _bar(explorer: str, site: str, current: str | None, query: bool) -> list[NavLink]:
+    """The bar's links: the explorer's pages under ``explorer``, the site's under ``site``."""
+    links = [NavLink(k, explorer + file, zh, en, k == current) for k, zh, en, file in PAGES]
+    links += [NavLink(k, site + file, zh, en, k == current) for k, zh, en, file in SITE_PAGES if query or k != "query"]
     return links
+
+
+def site_nav_links(page: str, *, query: bool = True) -> list[NavLink]:
+    """The same bar for a file of the static site (``page``: its path from the site's root, such as
+    ``index.html``, ``query.html`` or ``id/award/x.html``): the explorer's pages in its explorer/
+    folder, the query page, the site's index and the ontology, each linked relative to the page."""
+    up = "../" * page.count("/")
+    current = {QUERY_PAGE: "query", "index.html": "site", "ontology.html": "ontology"}.get(page)
+    return _bar(f"{up}{SITE_FOLDER}/", up, current, query)
 
 
 @cache
@@ -177,6 +192,20 @@ def environment() -> Any:
 def nav_html(deployment: str = "viz", current: str | None = None, *, query: bool = False) -> str:
     """The navigation bar's HTML for one page; inline :func:`nav_css` beside it."""
     return _env().get_template("nav.html").render(nav=nav_links(deployment, current, query=query))
+
+
+@lru_cache(maxsize=64)
+def _site_nav_html(up: int, current: str | None, query: bool) -> str:
+    page = {"query": QUERY_PAGE, "site": "index.html", "ontology": "ontology.html"}.get(current or "", "x.html")
+    links = site_nav_links("x/" * up + page, query=query)
+    return _env().get_template("nav.html").render(nav=links)
+
+
+def site_nav_html(page: str, *, query: bool = True) -> str:
+    """The navigation bar's HTML for a file of the static site (see :func:`site_nav_links`); its
+    style, :func:`nav_css`, is in the site's stylesheet. Rendered once per folder depth."""
+    current = {QUERY_PAGE: "query", "index.html": "site", "ontology.html": "ontology"}.get(page)
+    return _site_nav_html(page.count("/"), current, query)
 
 
 @cache

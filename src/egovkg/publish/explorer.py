@@ -122,13 +122,25 @@ def figures(graph: Any) -> list[dict[str, Any]]:
 
 
 def render_page(
-    page: str, deployment: str, *, query: bool = False, data: dict[str, Any] | None = None, **context: Any
+    page: str,
+    deployment: str,
+    *,
+    query: bool = False,
+    data: dict[str, Any] | None = None,
+    lang: str = "zh",
+    **context: Any,
 ) -> str:
-    """One of the explorer's own pages (index, map, timeline) around its context and script data."""
-    from egovkg.publish.views import script_json
+    """One of the explorer's own pages (index, map, timeline) around its context and script data.
 
+    ``lang``: the language the page opens in (``?lang=`` in its URL still wins)."""
+    from egovkg.publish.views import ViewError, script_json
+
+    if lang not in ("zh", "en"):  # one language at a time; the page switches between them
+        raise ViewError(f"lang: the {page} page opens in zh or en (it switches in the page), not '{lang}'")
     title = TITLES[page]
     payload = {"title": list(title), "page": page, "deployment": deployment, **(data or {})}
+    if lang != "zh":  # the default is not written, so the build's pages stay as they were
+        payload["lang"] = lang
     return (
         _env()
         .get_template(f"{page}.html")
@@ -141,6 +153,7 @@ def render_page(
             data_json=script_json(payload),
             deployment=deployment,
             csp=CSP,
+            lang=lang,
             **context,
         )
     )
@@ -163,15 +176,39 @@ def render_map(graph: Any, base: str, deployment: str = "viz", *, query: bool = 
     return render_page("map", deployment, query=query, data={"map": m}, m=m)
 
 
-def render_timeline(graph: Any, base: str, deployment: str = "viz", *, query: bool = False) -> str:
+def render_timeline(
+    graph: Any, base: str, deployment: str = "viz", *, query: bool = False, lang: str = "zh", node: str | None = None
+) -> str:
+    """The timeline page. ``node``: the CURIE of an item selected when the page opens (``?node=``)."""
     from egovkg.publish.timeline import timeline_model
+    from egovkg.publish.views import ViewError
 
     tl = timeline_model(graph, base, deployment)
     counts = {k["key"]: sum(1 for i in tl["items"] if i["kind"] == k["key"]) for k in tl["kinds"]}
     names = {k["key"]: (k["zh"], k["one"]) for k in tl["kinds"]}
+    data: dict[str, Any] = {"timeline": tl}
+    if node is not None:
+        if not any(i["id"] == node for i in tl["items"]):
+            raise ViewError(f"the timeline does not show '{node}' (it shows dated milestones, documents, programmes)")
+        data["node"] = node
     return render_page(
-        "timeline", deployment, query=query, data={"timeline": tl}, t={**tl, "counts": counts, "kind_names": names}
+        "timeline", deployment, query=query, data=data, lang=lang, t={**tl, "counts": counts, "kind_names": names}
     )
+
+
+def timeline_view(
+    graph: Any, base: str, *, lang: str = "zh", focus: str | None = None, query: bool = True
+) -> tuple[str, int]:
+    """The timeline as the main job writes it in viz/ (the same code path), for ``KG.view``, with
+    the number of items it shows (dated and undated). ``focus``: an entity to select, named as
+    ``egovkg view --focus`` takes it."""
+    from egovkg.publish.timeline import timeline_model
+    from egovkg.publish.views import resolve_focus
+
+    node = curie(resolve_focus(graph, focus), base) if focus is not None else None
+    html = render_timeline(graph, base, "viz", query=query, lang=lang, node=node)
+    tl = timeline_model(graph, base, "viz")
+    return html, len(tl["items"]) + len(tl["undated"])
 
 
 def render_explorer(graph: Any, base: str, deployment: str = "viz", *, query: bool = False) -> dict[str, str]:

@@ -75,8 +75,10 @@ from egovkg.publish.addresses import (
     QUERY_PAGE,
     SITE_FOLDER,
     class_stem,
+    nav_css,
     page_file,
     relative,
+    site_nav_html,
     site_root,
     stem_for,
 )
@@ -459,7 +461,8 @@ class Site:
 
     def _css(self) -> bytes:
         assert self.env.loader is not None
-        return self.env.loader.get_source(self.env, "site.css")[0].encode("utf-8")
+        # the navigation bar's style (nav.css, every rule under .egk-nav) follows the site's own
+        return (self.env.loader.get_source(self.env, "site.css")[0] + "\n" + nav_css()).encode("utf-8")
 
     def _explorer(self) -> dict[str, str]:
         """The explorer's pages for the site's copy, rendered together once (they share one index)."""
@@ -781,6 +784,7 @@ class Site:
             "css": relative(page, CSS_PATH),
             "csp": CSP,
             "title": title,
+            "bar": site_nav_html(page, query=self.has_query_page),  # the explorer's bar, on every page
             "nav": {
                 "index": relative(page, "index.html"),
                 "ontology": relative(page, "ontology.html"),

@@ -28,7 +28,7 @@ from rdflib import URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from egovkg.paths import Layout
-from egovkg.publish.addresses import QUERY_PAGE
+from egovkg.publish.addresses import QUERY_PAGE, site_nav_html
 from egovkg.sparql.catalogue import load_catalogue
 
 if TYPE_CHECKING:
@@ -182,7 +182,7 @@ def render_page(site: Site, layout: Layout, sources: Mapping[str, tuple[str, Pat
         "csp": CSP,
         "css": posixpath.relpath("assets/site.css", "."),
         "config": _script_json(config),
-        "nav": {"index": "index.html", "ontology": "ontology.html", "void": ".well-known/void", "query": PAGE},
+        "bar": site_nav_html(PAGE),
     }
     return env.get_template("query.html").render(ctx).encode("utf-8")
 

@@ -8,7 +8,9 @@ rebuild. The cached graph is N-Triples under build/cache/ (and, for `push
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +22,8 @@ if TYPE_CHECKING:
     from egovkg.graph.build import KnowledgeGraph
 
 CACHE_DIR = "cache"
+STAMP = "inputs.stamp"
+CLOCK_STEP_NS = 1_000_000_000  # file times are coarse: a clock tick on Linux, 1 s on some file systems
 
 
 def _inputs(layout: Layout) -> list[Path]:
@@ -30,13 +34,54 @@ def _inputs(layout: Layout) -> list[Path]:
 
 
 def inputs_digest(layout: Layout, base: str) -> str:
+    """The sha256 of the inputs' contents.
+
+    While no input's size, times or inode changed since it was noted (build/cache/inputs.stamp),
+    the digest noted then stands and no file is read, as make decides. A file changed within a
+    clock step before its times were read may change again without new times (file times are
+    coarse), so such a stamp is not trusted, nor written: git's rule for "racily clean" files."""
+    looked = time.time_ns()
+    files = _inputs(layout)
+    stamp_file = layout.build / CACHE_DIR / STAMP
+    stamp, newest = _stamp(files, base)
+    try:
+        noted = stamp_file.read_bytes()
+    except OSError:
+        noted = b""
+    if noted.startswith(stamp):
+        when, _, digest = noted[len(stamp) :].decode("ascii", "replace").partition(" ")
+        if when.isdigit() and newest < int(when) - CLOCK_STEP_NS and len(digest) == 65:
+            return digest[:-1]
+    import hashlib  # here: OpenSSL takes milliseconds to load, and an unchanged graph never needs it
+
     h = hashlib.sha256()
     h.update(f"egovkg {__version__}\0{base}\0".encode())
-    for path in _inputs(layout):
+    for path in files:
         rel = path.relative_to(layout.root) if path.is_relative_to(layout.root) else Path(path.name)
         h.update(str(rel).encode() + b"\0")
         h.update(hashlib.sha256(path.read_bytes()).digest())
-    return h.hexdigest()
+    digest = h.hexdigest()
+    if newest < looked - CLOCK_STEP_NS:
+        from egovkg.errors import OutputError
+        from egovkg.util.atomic import write_bytes
+
+        with contextlib.suppress(OutputError):  # only a shortcut: a folder that cannot hold it costs the hashing
+            write_bytes(stamp_file, stamp + f"{looked} {digest}\n".encode("ascii"))
+    return digest
+
+
+def _stamp(files: list[Path], base: str) -> tuple[bytes, int]:
+    """Each file's size, times and inode, one line each; and the newest change time (a write, or
+    a change of the other times, sets it to the clock's time)."""
+    lines = [f"egovkg {__version__}\0{base}\n".encode()]
+    newest = 0
+    for path in files:
+        st = path.stat()
+        lines.append(
+            b"%s\0%d\0%d\0%d\0%d\n" % (os.fsencode(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        )
+        newest = max(newest, st.st_ctime_ns)
+    return b"".join(lines), newest
 
 
 def cached_ntriples(layout: Layout, base: str) -> Path:

@@ -18,6 +18,8 @@ runs it on uvicorn. docs/LINKED-DATA.md has the whole contract.
 from __future__ import annotations
 
 import asyncio
+import functools
+import gc
 import html
 import logging
 import os
@@ -47,7 +49,7 @@ from egovkg.publish.site import RDF_FORMATS as SITE_RDF_FORMATS
 from egovkg.rdfio.export import serialise
 from egovkg.rdfio.formats import RDF_FORMATS
 from egovkg.serve.negotiation import DOCUMENT_OFFERS, GRAPH_OFFERS, RESULTS_OFFERS, negotiate
-from egovkg.serve.workers import QueryLimits, WorkerPool
+from egovkg.serve.workers import QueryLimits, Reply, StoreWriter, WorkerPool
 
 LOG = logging.getLogger("egovkg.serve")
 MAX_ACCEPT = 4096  # bytes of Accept header(s)
@@ -99,15 +101,16 @@ def answer(status: int, body: bytes, ctype: str, headers: dict[str, str] | None 
 
 
 def read_inside(root: Path, rel: str) -> bytes | None:
-    """The bytes of the regular file ``root/rel``, never through a symbolic link: each folder
-    and the file are opened relative to the one before with O_NOFOLLOW, so a file or folder
-    swapped for a link after the site was scanned is refused, not followed."""
+    """The bytes of the regular file ``root/rel``, never through a symbolic link inside the site:
+    each folder and the file are opened relative to the one before with O_NOFOLLOW, so a file or
+    folder swapped for a link after the site was scanned is refused, not followed. The root itself
+    may be a link: ``build/site`` points at the current generation written by ``egovkg build``."""
     parts = rel.split("/")
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     dflags = flags | getattr(os, "O_DIRECTORY", 0)
     fds: list[int] = []
     try:
-        fds.append(os.open(root, dflags))
+        fds.append(os.open(root, dflags & ~getattr(os, "O_NOFOLLOW", 0)))
         for part in parts[:-1]:
             fds.append(os.open(part, dflags, dir_fd=fds[-1]))
         fd = os.open(parts[-1], flags | getattr(os, "O_NONBLOCK", 0), dir_fd=fds[-1])
@@ -170,8 +173,17 @@ class Documents:
 
 
 def query_params(text: str) -> dict[str, list[str]]:
+    """The fields of a query string or form (a new dict each call: callers may change it)."""
+    if len(text) > 4096:
+        return {k: list(v) for k, v in _query_params.__wrapped__(text)}
+    return {k: list(v) for k, v in _query_params(text)}
+
+
+@functools.lru_cache(maxsize=256)  # a client repeats its queries: percent-decoding costs 0.1 ms each
+def _query_params(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     try:
-        return urllib.parse.parse_qs(text, keep_blank_values=True, max_num_fields=MAX_PARAMS, errors="strict")
+        parsed = urllib.parse.parse_qs(text, keep_blank_values=True, max_num_fields=MAX_PARAMS, errors="strict")
+        return tuple((k, tuple(v)) for k, v in parsed.items())
     except ValueError as exc:  # too many fields, or not UTF-8 after percent-decoding
         if "Max number of fields" in str(exc):
             raise HTTPError(400, f"more than {MAX_PARAMS} parameters") from exc
@@ -227,9 +239,10 @@ def fallback_query_page(endpoint: str) -> bytes:
 class SparqlEndpoint:
     """The SPARQL 1.1 protocol over a worker pool: GET and POST, read-only, with limits."""
 
-    def __init__(self, pool: WorkerPool, page: Callable[[], bytes]) -> None:
+    def __init__(self, pool: WorkerPool, page: Callable[[], bytes], update_url: str | None = None) -> None:
         self.pool = pool
         self.page = page
+        self.update_url = update_url  # a writable server's update endpoint, named when one is sent here
 
     async def __call__(self, request: Request) -> Response:
         method = request.method
@@ -248,6 +261,8 @@ class SparqlEndpoint:
                 page_csp = {"Content-Security-Policy": csp_for(QUERY_PAGE)}
                 return answer(200, self.page(), "text/html; charset=utf-8", page_csp)
         if "update" in params:
+            if self.update_url:
+                raise HTTPError(400, f"this endpoint answers queries: POST updates to {self.update_url}")
             raise HTTPError(400, "this endpoint is read-only: it answers queries, not updates")
         queries = params.get("query", [])
         if len(queries) != 1:
@@ -264,21 +279,11 @@ class SparqlEndpoint:
         vary = {"Vary": "Accept"} if reply.vary else {}
         if reply.status != 200:
             raise HTTPError(reply.status, reply.message, vary)
+        request.scope[CACHEABLE] = method == "GET"
         return answer(200, reply.body, reply.ctype or "application/octet-stream", vary)
 
     async def _post(self, request: Request, query: str) -> dict[str, list[str]]:
-        length = request.headers.get("content-length")
-        if length is None or not length.strip().isdigit():
-            raise HTTPError(411, "a POST needs a Content-Length")
-        if int(length) > MAX_BODY:
-            raise HTTPError(413, f"the query is longer than {MAX_BODY} bytes")
-        try:
-            body = await asyncio.wait_for(request.body(), BODY_TIMEOUT)
-        except TimeoutError as exc:
-            raise HTTPError(408, f"the body did not arrive within {BODY_TIMEOUT:g} s") from exc
-        request.scope["egovkg.body_read"] = True
-        if len(body) != int(length):
-            raise HTTPError(400, "the body is shorter than its Content-Length")
+        body = await read_body(request, MAX_BODY, "the query")
         ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
         try:
             text = body.decode("utf-8")
@@ -293,6 +298,23 @@ class SparqlEndpoint:
         if ctype == "application/x-www-form-urlencoded":
             return query_params(text)
         raise HTTPError(415, "send application/sparql-query or application/x-www-form-urlencoded")
+
+
+async def read_body(request: Request, limit: int, what: str, timeout: float = BODY_TIMEOUT) -> bytes:
+    """A request's whole body: a Content-Length is needed, at most ``limit`` bytes, in ``timeout`` s."""
+    length = request.headers.get("content-length")
+    if length is None or not length.strip().isdigit():
+        raise HTTPError(411, "a POST needs a Content-Length" if request.method == "POST" else "give a Content-Length")
+    if int(length) > limit:
+        raise HTTPError(413, f"{what} is longer than {limit} bytes")
+    try:
+        body = await asyncio.wait_for(request.body(), timeout)
+    except TimeoutError as exc:
+        raise HTTPError(408, f"the body did not arrive within {timeout:g} s") from exc
+    request.scope["egovkg.body_read"] = True
+    if len(body) != int(length):
+        raise HTTPError(400, "the body is shorter than its Content-Length")
+    return body
 
 
 def has_body(request: Request) -> bool:
@@ -386,6 +408,8 @@ class LinkedData:
                 return answer(200, self.void(request, suffix), media)
         rel = "index.html" if path == "/" else path[1:]
         body = self.documents.get(rel)
+        # a site rendered in memory never changes; a folder's files are read at each request
+        request.scope[CACHEABLE] = self.documents.files is None
         if body is not None:
             ctype = MEDIA_TYPES.get(os.path.splitext(rel)[1], "application/octet-stream")
             extra = {"Content-Security-Policy": csp_for(rel)}  # the explorer and the query page run scripts
@@ -445,10 +469,75 @@ def void_page(graph: Any) -> bytes:
     ).encode()
 
 
+CACHEABLE = "egovkg.cacheable"  # set in a request's scope by a handler whose answer depends on path, query and Accept
+
+
+class Replay:
+    """Answers a repeated GET from the bytes of the first answer, without routing or handlers.
+
+    A handler marks its answer as depending only on the path, the query string and the Accept
+    header (``scope[CACHEABLE] = True``): a document of the site rendered in memory, a 303 to
+    one, a SPARQL answer. The next GET with the same three gets the same status, headers and
+    body at once. Entries hold for one generation of the data (``generation()``: a writable
+    server's writes change it) and at most ``budget`` bytes of bodies in all."""
+
+    def __init__(self, app: Any, generation: Callable[[], object], budget: int) -> None:
+        self.app = app
+        self.generation = generation
+        self.budget = budget
+        self._entries: dict[tuple[bytes, bytes, bytes], tuple[dict[str, Any], dict[str, Any]]] = {}
+        self._bytes = 0
+        self._of: object = None
+        self.hits = 0
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or not self.budget:
+            return await self.app(scope, receive, send)
+        accept = b", ".join(v for k, v in scope["headers"] if k == b"accept")
+        key = (scope.get("raw_path") or scope["path"].encode(), scope.get("query_string", b""), accept)
+        generation = self.generation()
+        if generation is not self._of:
+            self._entries.clear()
+            self._bytes = 0
+            self._of = generation
+        hit = self._entries.get(key)
+        if hit is not None:
+            self.hits += 1
+            await send(hit[0])
+            await send(hit[1])
+            return None
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def keep(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, receive, keep)
+        if (
+            scope.get(CACHEABLE)
+            and start.get("status") in (200, 303, 404, 406)
+            and generation is self.generation()
+            and not any(k.lower() == b"connection" for k, _ in start.get("headers", ()))  # a close is one request's
+        ):
+            body = b"".join(chunks)
+            if len(body) <= self.budget // 8:
+                if self._bytes + len(body) > self.budget:
+                    self._entries.clear()
+                    self._bytes = 0
+                self._entries[key] = (start, {"type": "http.response.body", "body": body, "more_body": False})
+                self._bytes += len(body)
+        return None
+
+
 def _lifespan(pool: WorkerPool, cleanup: Callable[[], None] | None = None) -> Any:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> Any:
         await pool.start()
+        gc.freeze()  # the graph and the site, loaded once, are never scanned by a collection again
         try:
             yield
         finally:
@@ -481,6 +570,7 @@ def create_app(
         Route("/{path:path}", guarded(state.get), methods=ALL_METHODS),
     ]
     app = Starlette(routes=routes, lifespan=_lifespan(state.pool, tmp.cleanup))
+    app.add_middleware(Replay, generation=lambda: state.pool.data, budget=state.pool.limits.cache)
     app.state.linked_data = state
     return app, state
 
@@ -523,7 +613,164 @@ def create_query_app(files: Sequence[Path], limits: QueryLimits | None = None) -
         Route("/{path:path}", guarded(service.other), methods=ALL_METHODS),
     ]
     app = Starlette(routes=routes, lifespan=_lifespan(service.pool, tmp.cleanup))
+    app.add_middleware(Replay, generation=lambda: service.pool.data, budget=service.pool.limits.cache)
     return app, service
 
 
-__all__ = ["Documents", "HTTPError", "LinkedData", "QueryService", "create_app", "create_query_app"]
+MAX_UPLOAD = 256 << 20  # bytes of one Graph Store PUT or POST
+UPLOAD_TIMEOUT = 300.0  # seconds a client may take to send it
+GRAPH_PARAMS = {"graph", "default"}
+
+
+class WritableService:
+    """`egovkg serve --writable`: queries at /query through the worker pool, SPARQL updates at
+    /update and the Graph Store protocol at /store through the one writer process
+    (:class:`egovkg.serve.workers.StoreWriter`), every one with the same limits and sandbox.
+    After a write the query workers load the store's new generation before their next query."""
+
+    def __init__(self, pool: WorkerPool, writer: StoreWriter, folder: Path) -> None:
+        self.pool = pool
+        self.writer = writer
+        self.folder = folder
+        self.sparql = SparqlEndpoint(pool, lambda: fallback_query_page("/query"), update_url="/update")
+        self._uploads = 0
+
+    async def update(self, request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return answer(204, b"", TEXT, {"Allow": "POST, OPTIONS"})
+        if request.method != "POST":
+            raise HTTPError(405, "send updates with POST", {"Allow": "POST, OPTIONS"})
+        params = query_params(request.scope.get("query_string", b"").decode("latin-1"))
+        body = await read_body(request, MAX_BODY, "the update")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise HTTPError(400, "the body is not valid UTF-8") from exc
+        ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+        if ctype == "application/sparql-update":
+            params["update"] = [text, *params.get("update", [])]
+        elif ctype == "application/x-www-form-urlencoded":
+            params = query_params(text)
+        else:
+            raise HTTPError(415, "send application/sparql-update or application/x-www-form-urlencoded")
+        if params.keys() & {"using-graph-uri", "using-named-graph-uri"}:
+            raise HTTPError(400, "using-graph-uri is not supported here: write USING in the update")
+        updates = params.get("update", [])
+        if len(updates) != 1:
+            raise HTTPError(400, "give exactly one update")
+        return self._written(await self.writer.run({"op": "update", "update": updates[0]}))
+
+    async def store(self, request: Request) -> Response:
+        allow = {"Allow": "GET, HEAD, PUT, POST, DELETE, OPTIONS"}
+        method = request.method
+        if method == "OPTIONS":
+            return answer(204, b"", TEXT, allow)
+        if method not in ("GET", "HEAD", "PUT", "POST", "DELETE"):
+            raise HTTPError(405, f"{method} is not allowed here", allow)
+        params = query_params(request.scope.get("query_string", b"").decode("latin-1"))
+        if params.keys() - GRAPH_PARAMS or len(params.get("graph", [])) > 1 or len(params) > 1:
+            raise HTTPError(400, "give ?graph=IRI or ?default (or neither, to GET the whole dataset)")
+        graph: str | None = None
+        if "graph" in params:
+            graph = graph_iris(params, "graph")[0]
+        elif "default" in params:
+            graph = ""
+        if method in ("GET", "HEAD"):
+            accept = accept_header(request)
+            reply = await self.pool.run({"op": "graph", "graph": graph, "accept": accept}, disconnected(request))
+            if reply is None:
+                return Response(b"", status_code=499)
+            vary = {"Vary": "Accept"} if reply.vary else {}
+            if reply.status != 200:
+                raise HTTPError(reply.status, reply.message, vary)
+            return answer(200, reply.body, reply.ctype or "application/octet-stream", vary)
+        if graph is None:
+            raise HTTPError(400, f"{method} needs ?graph=IRI or ?default: the graph to write")
+        if method == "DELETE":
+            return self._written(await self.writer.run({"op": "delete", "graph": graph}))
+        fmt = upload_format(request.headers.get("content-type"))
+        body = await read_body(request, MAX_UPLOAD, "the graph", UPLOAD_TIMEOUT)
+        self._uploads += 1
+        path = self.folder / f"upload-{self._uploads}"
+        try:
+            await asyncio.to_thread(path.write_bytes, body)
+            del body
+            op = "put" if method == "PUT" else "post"
+            return self._written(await self.writer.run({"op": op, "graph": graph, "path": str(path), "format": fmt}))
+        finally:
+            path.unlink(missing_ok=True)
+
+    @staticmethod
+    def _written(reply: Reply) -> Response:
+        if reply.status in (200, 201, 204):
+            return Response(b"", status_code=reply.status, headers={"Access-Control-Allow-Origin": "*"})
+        raise HTTPError(reply.status, reply.message)
+
+    async def index(self, request: Request) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            raise HTTPError(405, f"{request.method} is not allowed here", {"Allow": "GET, HEAD"})
+        return answer(200, fallback_query_page("/query"), "text/html; charset=utf-8")
+
+    async def other(self, request: Request) -> Response:
+        raise HTTPError(404, "this server answers at /query, /update and /store")
+
+
+UPLOAD_FORMATS = ("TURTLE", "N_TRIPLES", "RDF_XML", "JSON_LD", "N3")  # one graph each (JSON-LD: its default graph)
+
+
+def upload_format(ctype: str | None) -> str:
+    """The pyoxigraph RdfFormat name of a Graph Store upload's Content-Type; 415 otherwise."""
+    import pyoxigraph as ox
+
+    fmt = ox.RdfFormat.from_media_type(ctype or "")
+    name = next((n for n in UPLOAD_FORMATS if fmt is not None and getattr(ox.RdfFormat, n) == fmt), None)
+    if name is None:
+        shown = ", ".join(getattr(ox.RdfFormat, n).media_type for n in UPLOAD_FORMATS)
+        raise HTTPError(415, f"send one graph as {shown}")
+    return name
+
+
+def create_writable_app(location: Path, limits: QueryLimits | None = None) -> tuple[Starlette, WritableService]:
+    """A read-write SPARQL endpoint over the Oxigraph store folder ``location`` (loaded before):
+    /query, /update and /store (Graph Store protocol), every request through the guards."""
+    limits = limits or QueryLimits()
+    tmp = tempfile.TemporaryDirectory(prefix="egovkg-serve-")
+    folder = Path(tmp.name)
+    pool = WorkerPool(folder / "generation-0.nq", limits)  # the writer names the first generation at start
+    writer = StoreWriter(location, folder, limits, pool.set_data)
+    service = WritableService(pool, writer, folder)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> Any:
+        try:
+            await writer.start()
+            await pool.start()
+            yield
+        finally:
+            await pool.close()
+            await writer.close()
+            tmp.cleanup()
+
+    routes = [
+        Route("/query", guarded(service.sparql), methods=ALL_METHODS),
+        Route("/sparql", guarded(service.sparql), methods=ALL_METHODS),
+        Route("/update", guarded(service.update), methods=ALL_METHODS),
+        Route("/store", guarded(service.store), methods=ALL_METHODS),
+        Route("/", guarded(service.index), methods=ALL_METHODS),
+        Route("/{path:path}", guarded(service.other), methods=ALL_METHODS),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(Replay, generation=lambda: pool.data, budget=limits.cache)
+    return app, service
+
+
+__all__ = [
+    "Documents",
+    "HTTPError",
+    "LinkedData",
+    "QueryService",
+    "WritableService",
+    "create_app",
+    "create_query_app",
+    "create_writable_app",
+]

@@ -1,11 +1,14 @@
 """Running the apps on uvicorn, with the limits a public HTTP server needs.
 
-uvicorn (h11) gives a normal listen backlog, keep-alive with TCP_NODELAY (no Nagle stall),
-HTTP/1.0 semantics and many connections on one event loop. :class:`GuardedH11Protocol`
-adds what it lacks: a deadline for a request's head (a slow or silent client is dropped
+uvicorn gives a normal listen backlog, keep-alive with TCP_NODELAY (no Nagle stall),
+HTTP/1.0 semantics and many connections on one event loop. It parses HTTP with httptools
+(llhttp, in C) on uvloop where those are installed (``uvicorn[standard]``), else with h11
+(pure Python) on asyncio. :class:`GuardedHttpToolsProtocol` and :class:`GuardedH11Protocol`
+add what either lacks: a deadline for a request's head (a slow or silent client is dropped
 after ``HEAD_TIMEOUT`` s, so it holds a socket, never a thread), and the head's limits
 answered as one line of plain text: 414 for a request line over 64 KB, 431 for a header field
-over 64 KB, a head over 256 KB or more than 100 header fields, 400 for anything h11 cannot parse.
+over 64 KB, a head over 256 KB or more than 100 header fields, 400 for anything the parser
+cannot parse.
 """
 
 from __future__ import annotations
@@ -21,6 +24,13 @@ from typing import Any
 import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+try:  # uvicorn[standard]: llhttp in C, and libuv's event loop
+    import uvloop
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # pragma: no cover - the pure-Python fallback
+    HttpToolsProtocol = H11Protocol  # type: ignore[misc, assignment]
+    uvloop = None
 
 from egovkg.errors import EgovkgError
 
@@ -44,6 +54,99 @@ def _status_line(status: int, message: str) -> bytes:
         f"HTTP/1.1 {status} {phrase}\r\nContent-Type: text/plain; charset=utf-8\r\n"
         f"Content-Length: {len(body)}\r\nConnection: close\r\nX-Content-Type-Options: nosniff\r\n\r\n"
     ).encode() + body
+
+
+def head_problem(head: bytes) -> tuple[int, str] | None:
+    """The refusal for a request head (or its start) over the limits; None when within them."""
+    end = head.find(b"\r\n\r\n")
+    part = head if end < 0 else head[:end]
+    line_end = part.find(b"\n")
+    if (line_end < 0 and len(part) > MAX_LINE) or line_end > MAX_LINE:
+        return 414, f"the request line is longer than {MAX_LINE} bytes"
+    if len(part) > MAX_HEAD or max(map(len, part[line_end + 1 :].split(b"\n"))) > MAX_LINE:
+        return 431, f"a header field is longer than {MAX_LINE} bytes, or the head than {MAX_HEAD}"
+    if part.count(b"\n") > MAX_FIELDS:
+        return 431, f"more than {MAX_FIELDS} header fields"
+    return None
+
+
+def _no_delay(transport: asyncio.Transport) -> None:
+    sock = transport.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        # asyncio sets this only on sockets made with proto IPPROTO_TCP; without it a
+        # keep-alive client waits 40 ms a request (Nagle against delayed ACK)
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a head deadline and plain-text head limits."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.logger = LOG
+        self._head = bytearray()
+        self._in_head = True  # between requests: what arrives is a request head
+        self._head_timer: asyncio.TimerHandle | None = None
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._head_timer = self.loop.call_later(HEAD_TIMEOUT, self._head_late)
+
+    def _disarm(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_late(self) -> None:
+        self._head_timer = None
+        if not self.transport.is_closing() and self._in_head:
+            if self._head:
+                self._refuse(408, f"the request head did not arrive within {HEAD_TIMEOUT:g} s")
+            else:
+                self.transport.close()
+
+    def _refuse(self, status: int, message: str) -> None:
+        self._disarm()
+        self.transport.write(_status_line(status, message))
+        self.transport.close()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        _no_delay(transport)
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._in_head:
+            # the common case, a whole small head in one read, is within every limit at once
+            if self._head or len(data) > 8192 or data.count(b"\n") > MAX_FIELDS or b"\r\n\r\n" not in data:
+                self._head += data
+                problem = head_problem(bytes(self._head))
+                if problem is not None:
+                    return self._refuse(*problem)
+        super().data_received(data)
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._head.clear()
+        self._disarm()
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._in_head = True
+        super().on_message_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing() and self._in_head and self._head_timer is None:
+            self._arm()
+
+    def send_400_response(self, msg: str) -> None:
+        self._refuse(400, "not a valid HTTP/1.1 request")
 
 
 class GuardedH11Protocol(H11Protocol):
@@ -79,12 +182,7 @@ class GuardedH11Protocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        sock = transport.get_extra_info("socket")
-        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-            # asyncio sets this only on sockets made with proto IPPROTO_TCP; without it a
-            # keep-alive client waits 40 ms a request (Nagle against delayed ACK)
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        _no_delay(transport)
         self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -94,16 +192,9 @@ class GuardedH11Protocol(H11Protocol):
     def data_received(self, data: bytes) -> None:
         if self.conn.their_state is h11.IDLE:
             self._head += data
-            head = bytes(self._head)
-            end = head.find(b"\r\n\r\n")
-            part = head if end < 0 else head[:end]
-            line_end = part.find(b"\n")
-            if (line_end < 0 and len(part) > MAX_LINE) or line_end > MAX_LINE:
-                return self._refuse(414, f"the request line is longer than {MAX_LINE} bytes")
-            if len(part) > MAX_HEAD or max(map(len, part[line_end + 1 :].split(b"\n"))) > MAX_LINE:
-                return self._refuse(431, f"a header field is longer than {MAX_LINE} bytes, or the head than {MAX_HEAD}")
-            if part.count(b"\n") > MAX_FIELDS:
-                return self._refuse(431, f"more than {MAX_FIELDS} header fields")
+            problem = head_problem(bytes(self._head))
+            if problem is not None:
+                return self._refuse(*problem)
         super().data_received(data)
         if self.conn.their_state is not h11.IDLE:
             self._head.clear()
@@ -145,9 +236,11 @@ class Listener:
         self.server_address = sock.getsockname()
         h, p = self.server_address[:2]
         self.url = f"http://[{h}]:{p}" if ":" in str(h) else f"http://{h}:{p}"
+        fast = uvloop is not None and HttpToolsProtocol is not H11Protocol
+        self.protocol = GuardedHttpToolsProtocol if fast else GuardedH11Protocol
         config = uvicorn.Config(
             app,
-            http=GuardedH11Protocol,
+            http=self.protocol,
             lifespan="on",
             log_config=None,
             access_log=False,
@@ -164,7 +257,9 @@ class Listener:
     def serve_forever(self) -> None:
         """Serve until :meth:`shutdown` (from another thread or a signal handler); then close."""
         try:
-            asyncio.run(self._serve())
+            factory = uvloop.new_event_loop if self.protocol is GuardedHttpToolsProtocol else None
+            with asyncio.Runner(loop_factory=factory) as runner:
+                runner.run(self._serve())
         finally:
             self.socket.close()
 
@@ -181,4 +276,4 @@ class Listener:
         self.socket.close()
 
 
-__all__ = ["GuardedH11Protocol", "Listener"]
+__all__ = ["GuardedH11Protocol", "GuardedHttpToolsProtocol", "Listener", "head_problem"]

@@ -6,6 +6,7 @@ reads an Accept header; the offers are tables, each listed once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 # (media type, file suffix) of a resource's documents, in the server's order of preference: */* gets the first.
@@ -90,6 +91,13 @@ def negotiate(header: str | None, offers: Sequence[str]) -> str | None:
     """
     if header is None or not header.strip():
         return offers[0]
+    if len(header) <= 256:  # clients send a few Accept headers again and again
+        return _negotiate(header, tuple(offers))
+    return _negotiate.__wrapped__(header, tuple(offers))
+
+
+@functools.lru_cache(maxsize=512)
+def _negotiate(header: str, offers: tuple[str, ...]) -> str | None:
     ranges = parse_accept(header)
     best, best_q = None, 0.0
     for offer in offers:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from egovkg.graph.build import KnowledgeGraph
-from egovkg.serve.app import Documents, LinkedData, QueryService, create_app, create_query_app
+from egovkg.serve.app import Documents, LinkedData, QueryService, create_app, create_query_app, create_writable_app
 from egovkg.serve.http import Listener
 from egovkg.serve.negotiation import negotiate, parse_accept
 from egovkg.serve.workers import QueryLimits
@@ -32,6 +32,34 @@ class QueryServer(Listener):
     @property
     def query_url(self) -> str:
         return f"{self.url}/query"
+
+
+class WritableServer(Listener):
+    """`egovkg serve --writable`: /query, /update and /store over an Oxigraph store folder, bound
+    to a port; every query and write through the worker processes and their limits."""
+
+    def __init__(self, location: Path, host: str, port: int, limits: QueryLimits | None):
+        app, self.service = create_writable_app(location, limits=limits)
+        super().__init__(app, host, port)
+
+    @property
+    def query_url(self) -> str:
+        return f"{self.url}/query"
+
+    @property
+    def update_url(self) -> str:
+        return f"{self.url}/update"
+
+    @property
+    def store_url(self) -> str:
+        return f"{self.url}/store"
+
+
+def make_writable_server(
+    location: Path, host: str = "127.0.0.1", port: int = 0, limits: QueryLimits | None = None
+) -> WritableServer:
+    """A read-write SPARQL endpoint over the store folder ``location``, bound, not yet serving."""
+    return WritableServer(location, host, port, limits)
 
 
 def make_server(
@@ -66,8 +94,10 @@ __all__ = [
     "QueryService",
     "create_app",
     "create_query_app",
+    "WritableServer",
     "make_query_server",
     "make_server",
+    "make_writable_server",
     "negotiate",
     "parse_accept",
     "serve_forever",

@@ -25,6 +25,9 @@ STACK = 512 << 20  # bytes of main-thread stack: deep left-nested algebra recurs
 PARSE_BUDGET = 2.0  # seconds rdflib may spend looking for SERVICE and FROM before Oxigraph alone decides
 HEADER = struct.Struct(">I")
 SERVICE_REFUSED = "SERVICE (federated query) is not allowed on this endpoint"
+LOAD_REFUSED = "LOAD (fetching data from the network) is not allowed on this endpoint: PUT it to /store"
+# a Graph Store GET of the whole dataset: the formats that keep named graphs
+DATASET_OFFERS = [("application/trig", "TRIG"), ("application/n-quads", "N_QUADS")]
 
 
 class _Refused(Exception):
@@ -73,12 +76,12 @@ def write_frame(stream: IO[bytes], data: bytes) -> None:
 _RUNAWAY = threading.Event()  # a parse outlived its budget: this process ends after its reply
 
 
-def _parse(text: str, out: list[Any]) -> None:
+def _parse(text: str, out: list[Any], update: bool = False) -> None:
     from pyparsing.exceptions import ParseBaseException
-    from rdflib.plugins.sparql.parser import parseQuery
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
     try:
-        out.append(parseQuery(text))
+        out.append(parseUpdate(text) if update else parseQuery(text))
     except (ParseBaseException, RecursionError, ValueError, TypeError):
         out.append(None)
 
@@ -90,10 +93,22 @@ def analyse(text: str) -> tuple[bool, bool] | None:
     characters in prefixed names, for one). Then Oxigraph's parse decides alone, inside the
     network sandbox. The parse runs on a thread with a large stack; one that outlives its
     budget cannot be stopped, so the worker ends after its reply and the pool replaces it."""
+    found = _parsed_names(text, update=False)
+    return None if found is None else ("ServiceGraphPattern" in found, "datasetClause" in found)
+
+
+def analyse_update(text: str) -> tuple[bool, bool] | None:
+    """(uses SERVICE, uses LOAD) from rdflib's parse of the update ``text``; None as :func:`analyse`."""
+    found = _parsed_names(text, update=True)
+    return None if found is None else ("ServiceGraphPattern" in found, "Load" in found)
+
+
+def _parsed_names(text: str, update: bool) -> set[str] | None:
+    """The names of the parsed form's parts (and ``datasetClause`` when one is given)."""
     from rdflib.plugins.sparql.parserutils import CompValue
 
     out: list[Any] = []
-    thread = threading.Thread(target=_parse, args=(text, out), daemon=True)
+    thread = threading.Thread(target=_parse, args=(text, out, update), daemon=True)
     thread.start()
     thread.join(PARSE_BUDGET)
     if thread.is_alive():
@@ -102,19 +117,18 @@ def analyse(text: str) -> tuple[bool, bool] | None:
     parsed = out[0] if out else None
     if parsed is None:
         return None
-    service = dataset = False
+    names: set[str] = set()
     todo: list[Any] = [parsed]
     while todo:
         node = todo.pop()
         if isinstance(node, CompValue):
-            if node.name == "ServiceGraphPattern":
-                service = True
+            names.add(node.name)
             if "datasetClause" in node and node["datasetClause"]:  # (CompValue.get defaults to the key)
-                dataset = True
+                names.add("datasetClause")
             todo.extend(node.values())
         elif isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
             todo.extend(node)
-    return service, dataset
+    return names
 
 
 # -- answering ------------------------------------------------------------------
@@ -132,23 +146,30 @@ class Worker:
 
     def answer(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
         try:
+            op = request.get("op", "query")
+            if op == "reload":  # a writable server wrote a new generation of the data
+                self.store = self.ox.Store()  # the old one goes first: the memory limit holds one
+                self.store.bulk_load(path=request["data"], format=self.ox.RdfFormat.N_QUADS)
+                return {"status": 204}, b""
+            if op == "graph":
+                return self._graph(request)
             return self._answer(request)
         except _Refused as exc:
             return {"status": exc.status, "message": exc.message}, b""
 
-    def _answer(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - one Worker a process; a client repeats its queries
+    def _checked(self, text: str) -> bool:
+        """Whether the query names its dataset; _Refused when it nests too deep, is not SPARQL or
+        uses SERVICE (by rdflib's parsed form, else Oxigraph's alone in the network sandbox)."""
         from egovkg.errors import QueryError
-        from egovkg.serve.negotiation import GRAPH_OFFERS, RESULT_MEDIA, RESULTS_OFFERS, negotiate
         from egovkg.sparql.guard import _code, guard
 
-        ox = self.ox
-        text: str = request["query"]
         try:
             guard(text)
         except QueryError as exc:
             raise _Refused(400, str(exc)) from exc
         try:
-            ox.Store().query(text)  # Oxigraph's parser alone: lazy, nothing is evaluated
+            self.ox.Store().query(text)  # Oxigraph's parser alone: lazy, nothing is evaluated
         except SyntaxError as exc:
             first = str(exc).splitlines()[0] if str(exc) else ""
             raise _Refused(400, f"SPARQL syntax error: {first}") from exc
@@ -158,6 +179,39 @@ class Worker:
         service, dataset = found if found is not None else (False, " FROM " in f" {_code(text).upper()} ")
         if service:
             raise _Refused(400, SERVICE_REFUSED)
+        return dataset
+
+    def _graph(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+        """A Graph Store GET: one graph (``graph`` an IRI, or "" for the default graph), or the
+        whole dataset (``graph`` None), in the format the client asks for."""
+        from egovkg.serve.negotiation import GRAPH_OFFERS, negotiate
+
+        ox, graph = self.ox, request.get("graph")
+        offers = DATASET_OFFERS if graph is None else GRAPH_OFFERS
+        chosen = negotiate(request.get("accept"), [m for m, _ in offers])
+        if chosen is None:
+            return {"status": 406, "message": "available as " + ", ".join(m for m, _ in offers), "vary": True}, b""
+        kwargs: dict[str, Any] = {}
+        if graph == "":
+            kwargs["from_graph"] = ox.DefaultGraph()
+        elif graph is not None:
+            kwargs["from_graph"] = ox.NamedNode(graph)
+            if not self.store.contains_named_graph(kwargs["from_graph"]):
+                raise _Refused(404, f"no graph <{graph}> in this store")
+        sink = _Capped(self.cap)
+        try:
+            self.store.dump(output=sink, format=getattr(ox.RdfFormat, dict(offers)[chosen]), **kwargs)
+        except _TooLarge:
+            raise _Refused(400, f"the graph is larger than this server's cap of {self.cap / (1 << 20):g} MiB") from None
+        ctype = chosen + ("; charset=utf-8" if chosen.startswith("text/") else "")
+        return {"status": 200, "ctype": ctype, "vary": True}, bytes(sink.data)
+
+    def _answer(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+        from egovkg.serve.negotiation import GRAPH_OFFERS, RESULT_MEDIA, RESULTS_OFFERS, negotiate
+
+        ox = self.ox
+        text: str = request["query"]
+        dataset = self._checked(text)
         kwargs: dict[str, Any] = {}
         defaults, named = request.get("default_graphs"), request.get("named_graphs")
         if defaults or named:  # the protocol's dataset wins over the query's (SPARQL 1.1 Protocol 2.1.4)
@@ -198,6 +252,108 @@ class Worker:
         return {"status": 200, "ctype": ctype, "vary": True}, bytes(sink.data)
 
 
+class Writer:
+    """The one process that writes a writable server's store (an Oxigraph store folder):
+    SPARQL updates and Graph Store writes, each one transaction, refused by parsed form when it
+    would reach the network (SERVICE, LOAD) and run inside the same sandbox, memory limit and
+    deadline as a query. After each write it dumps the store as N-Quads to the file the request
+    names: the next generation the query workers load."""
+
+    def __init__(self, location: str, network_closed: bool) -> None:
+        import pyoxigraph as ox
+
+        self.ox = ox
+        self.store = ox.Store(location)
+        self.network_closed = network_closed
+
+    def dump(self, out: str) -> None:
+        tmp = out + ".part"
+        self.store.dump(tmp, format=self.ox.RdfFormat.N_QUADS)
+        os.replace(tmp, out)
+
+    def answer(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+        try:
+            status = self._write(request)
+        except _Refused as exc:
+            return {"status": exc.status, "message": exc.message}, b""
+        self.dump(request["out"])
+        return {"status": status, "written": True}, b""
+
+    def _write(self, request: dict[str, Any]) -> int:
+        op = request["op"]
+        if op == "update":
+            self._update(request["update"], checked=False)
+            return 204
+        graph = request.get("graph") or ""
+        name = self.ox.DefaultGraph() if graph == "" else self.ox.NamedNode(graph)
+        target = "DEFAULT" if graph == "" else f"GRAPH <{graph}>"
+        existed = graph == "" or self.store.contains_named_graph(name)
+        if op == "delete":
+            if not existed:
+                raise _Refused(404, f"no graph <{graph}> in this store")
+            self._update(f"DROP {target}", checked=True)
+            return 204
+        triples = self._parse_upload(request["path"], request["format"])
+        data = f"INSERT DATA {{ {'GRAPH <' + graph + '> { ' if graph else ''}{triples}{' }' if graph else ''} }}"
+        # a PUT replaces the graph in one transaction with the insert: a failure leaves it as it was
+        self._update(f"DROP SILENT {target} ; {data}" if op == "put" else data, checked=True)
+        return 204 if existed else 201
+
+    def _parse_upload(self, path: str, fmt_name: str) -> str:
+        """The uploaded file's triples in N-Triples form, checked first for size, depth and
+        entity bombs (:func:`egovkg.util.limits.check_rdf_input`), no remote context ever."""
+        from pathlib import Path
+
+        from egovkg.errors import EgovkgError
+        from egovkg.util.limits import check_rdf_input
+
+        try:
+            check_rdf_input(Path(path), fmt_name)
+        except EgovkgError as exc:
+            raise _Refused(400, str(exc).replace(path, "the request body")) from exc
+        lines: list[str] = []
+        try:
+            for quad in self.ox.parse(path=path, format=getattr(self.ox.RdfFormat, fmt_name)):
+                if not isinstance(quad.graph_name, self.ox.DefaultGraph):
+                    raise _Refused(400, "the body holds named graphs: a Graph Store request writes one graph")
+                lines.append(f"{quad.subject} {quad.predicate} {quad.object} .")
+        except SyntaxError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            raise _Refused(400, f"the request body is not valid RDF: {first}") from exc
+        except (OSError, ValueError) as exc:
+            raise _Refused(400, f"the request body could not be read: {exc}") from exc
+        return "\n".join(lines)
+
+    def _update(self, text: str, checked: bool) -> None:
+        from egovkg.errors import QueryError
+        from egovkg.sparql.guard import guard
+
+        if not checked:
+            try:
+                guard(text, "update")
+            except QueryError as exc:
+                raise _Refused(400, str(exc)) from exc
+            found = analyse_update(text)
+            if found is None and not self.network_closed:
+                raise _Refused(400, "this update could not be checked for SERVICE and LOAD on this system")
+            service, load = found if found is not None else (False, False)
+            if service:
+                raise _Refused(400, SERVICE_REFUSED)
+            if load:
+                raise _Refused(400, LOAD_REFUSED)
+        try:
+            self.store.update(text)
+        except SyntaxError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            raise _Refused(400, f"SPARQL syntax error: {first}") from exc
+        except PermissionError as exc:  # the sandbox refused a socket: SERVICE or LOAD the parse did not see
+            raise _Refused(400, f"{SERVICE_REFUSED}, nor is LOAD") from exc
+        except MemoryError as exc:
+            raise _Refused(500, "the update ran out of memory; nothing of it was written") from exc
+        except (OSError, ValueError, RuntimeError, TypeError) as exc:
+            raise _Refused(400, f"update failed, nothing of it was written: {exc}") from exc
+
+
 def _big_stack() -> None:
     """Re-execute with a large main-thread stack (it is fixed at exec time by RLIMIT_STACK)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_STACK)
@@ -209,8 +365,11 @@ def _big_stack() -> None:
 
 
 def main(argv: list[str]) -> int:
-    """argv: the N-Quads file, the result cap in bytes, the address-space limit in bytes (0: none)."""
+    """argv: the N-Quads file, the result cap in bytes, the address-space limit in bytes (0: none);
+    or ``--writer``, the store folder, the N-Quads file to dump it to at start, the limit."""
     _big_stack()
+    if argv[0] == "--writer":
+        return _write_main(argv[1], argv[2], int(argv[3]))
     data, cap, memory = argv[0], int(argv[1]), int(argv[2])
     sys.setrecursionlimit(50_000)
     threading.stack_size(STACK)  # rdflib's parser recurses too (on its own thread: see analyse)
@@ -236,6 +395,36 @@ def main(argv: list[str]) -> int:
         out.flush()
         if _RUNAWAY.is_set():
             os._exit(0)  # a parse thread still runs: end here, the pool starts a fresh worker
+    return 0
+
+
+def _write_main(location: str, out: str, memory: int) -> int:
+    sys.setrecursionlimit(50_000)
+    threading.stack_size(STACK)
+    inp, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr
+    import rdflib.plugins.sparql.parser  # noqa: F401
+
+    import egovkg.sparql.guard  # noqa: F401
+    import egovkg.util.limits  # noqa: F401
+    from egovkg.serve.sandbox import deny_network
+
+    closed = deny_network()
+    writer = Writer(location, closed)
+    writer.dump(out)
+    if memory:  # on top of what the open store has reserved already (RocksDB maps and threads)
+        with open("/proc/self/statm") as fh:
+            reserved = int(fh.read().split()[0]) * resource.getpagesize()
+        resource.setrlimit(resource.RLIMIT_AS, (reserved + memory, reserved + memory))
+    write_frame(stdout, json.dumps({"ready": True, "network_closed": closed}).encode())
+    stdout.flush()
+    while (frame := read_frame(inp)) is not None:
+        head, body = writer.answer(json.loads(frame))
+        write_frame(stdout, json.dumps(head).encode())
+        write_frame(stdout, body)
+        stdout.flush()
+        if _RUNAWAY.is_set():
+            os._exit(0)
     return 0
 
 

@@ -61,8 +61,9 @@ class Reply:
 
 
 class _Proc:
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
+    def __init__(self, process: asyncio.subprocess.Process, data: Path | None = None) -> None:
         self.process = process
+        self.data = data  # the generation of the data this worker holds
         self.network_closed = False
 
     async def send(self, request: dict[str, Any]) -> None:
@@ -98,6 +99,7 @@ class WorkerPool:
 
     def __init__(self, data: Path, limits: QueryLimits) -> None:
         self.data = Path(data)
+        self._old_data: list[Path] = []
         self.limits = limits
         self._idle: asyncio.Queue[_Proc] = asyncio.Queue()
         self._all: set[_Proc] = set()
@@ -110,34 +112,30 @@ class WorkerPool:
         self._cached_bytes = 0
         self.cache_hits = 0
 
-    async def _spawn(self) -> _Proc:
-        import egovkg
+    def set_data(self, data: Path) -> None:
+        """Answer from the N-Quads file ``data`` from now on (a writable server's next generation):
+        each worker reloads before its next query; answers kept for the old data are dropped."""
+        if Path(data) == self.data:
+            return
+        self._old_data.append(self.data)
+        self.data = Path(data)
+        self._cache.clear()
+        self._cached_bytes = 0
+        while len(self._old_data) > 1:  # the one before may still be loading in a new worker
+            with contextlib.suppress(OSError):
+                self._old_data.pop(0).unlink()
 
-        src = str(Path(egovkg.__file__).resolve().parent.parent)
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p)}
-        env["RUST_BACKTRACE"] = "0"
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "egovkg.serve.worker",
-            str(self.data),
-            str(self.limits.max_result),
-            str(self.limits.memory),
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,  # Ctrl-C at a terminal is the server's to handle; it stops the workers
-        )
-        proc = _Proc(process)
+    async def _spawn(self) -> _Proc:
+        data = self.data
+        proc = await spawn_worker([str(data), str(self.limits.max_result), str(self.limits.memory)], data)
         self._all.add(proc)
         try:
             ready = json.loads(await asyncio.wait_for(proc.frame(), START_TIMEOUT))
         except (asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
             proc.kill()
-            await process.wait()
+            await proc.process.wait()
             self._all.discard(proc)
-            raise EgovkgError(f"a query worker did not start ({_death(process.returncode)})") from exc
+            raise EgovkgError(f"a query worker did not start ({_death(proc.process.returncode)})") from exc
         proc.network_closed = bool(ready.get("network_closed"))
         self.network_closed = self.network_closed and proc.network_closed
         return proc
@@ -175,7 +173,7 @@ class WorkerPool:
 
     async def run(self, request: dict[str, Any], gone: Awaitable[None] | None = None) -> Reply | None:
         """The worker's reply to ``request``; None when ``gone`` (the client left) finished first."""
-        key = json.dumps(request, sort_keys=True)
+        key = json.dumps(request, sort_keys=True) + str(self.data)
         hit = self._cache.get(key)
         if hit is not None:
             self._cache.move_to_end(key)
@@ -229,7 +227,10 @@ class WorkerPool:
 
     async def _run(self, request: dict[str, Any], deadline: float, watch: asyncio.Future[None] | None) -> Reply | None:
         try:
-            await self._race(self._slots.acquire(), deadline, watch, lambda _: self._slots.release())
+            if self._slots.locked():  # wait for a slot; a free one is taken at once, without a race
+                await self._race(self._slots.acquire(), deadline, watch, lambda _: self._slots.release())
+            else:
+                await self._slots.acquire()
         except TimeoutError:
             return Reply(503, message=f"the server is busy: no query worker came free within {self.limits.timeout:g} s")
         except _Gone:
@@ -256,24 +257,48 @@ class WorkerPool:
         busy = f"the server is busy: no query worker came free within {self.limits.timeout:g} s"
         while True:
             try:
-                proc = await self._race(self._idle.get(), deadline, watch, self._idle.put_nowait)
+                if self._idle.empty():
+                    proc = await self._race(self._idle.get(), deadline, watch, self._idle.put_nowait)
+                else:
+                    proc = self._idle.get_nowait()
             except TimeoutError:
                 return Reply(503, message=busy)
             except _Gone:
                 return None
-            if proc.process.returncode is None:
+            if proc.process.returncode is not None:
+                self._replace(proc)  # died while idle
+                continue
+            if proc.data == self.data:
                 return proc
-            self._replace(proc)  # died while idle
+            try:  # the data changed since this worker loaded it: the new generation first
+                head, _ = await self._race(
+                    self._exchange(proc, {"op": "reload", "data": str(self.data)}), deadline, watch
+                )
+            except TimeoutError:
+                self._replace(proc)
+                return Reply(503, message=busy)
+            except _Gone:
+                self._replace(proc)
+                return None
+            except (asyncio.IncompleteReadError, ConnectionError, BrokenPipeError):
+                self._replace(proc)
+                continue
+            if json.loads(head).get("status") != 204:
+                self._replace(proc)
+                continue
+            proc.data = self.data
+            return proc
+
+    @staticmethod
+    async def _exchange(proc: _Proc, request: dict[str, Any]) -> tuple[bytes, bytes]:
+        await proc.send(request)
+        return await proc.frame(), await proc.frame()
 
     async def _ask(
         self, proc: _Proc, request: dict[str, Any], deadline: float, watch: asyncio.Future[None] | None, last: bool
     ) -> Reply | None | object:
-        async def exchange() -> tuple[bytes, bytes]:
-            await proc.send(request)
-            return await proc.frame(), await proc.frame()
-
         try:
-            head, body = await self._race(exchange(), deadline, watch)
+            head, body = await self._race(self._exchange(proc, request), deadline, watch)
         except TimeoutError:
             self._replace(proc)
             limit = f"{self.limits.timeout:g} s"
@@ -311,6 +336,125 @@ class WorkerPool:
         self._all.clear()
 
 
+async def spawn_worker(args: list[str], data: Path | None = None) -> _Proc:
+    """A worker process (``python -m egovkg.serve.worker ARGS``) in its own session."""
+    import egovkg
+
+    src = str(Path(egovkg.__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p)}
+    env["RUST_BACKTRACE"] = "0"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "egovkg.serve.worker",
+        *args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,  # Ctrl-C at a terminal is the server's to handle; it stops the workers
+    )
+    return _Proc(process, data)
+
+
+class StoreWriter:
+    """The writer process of a writable server (:class:`egovkg.serve.worker.Writer`) over the
+    Oxigraph store folder ``location``: one write at a time, each with the query time limit and
+    memory limit, in the network sandbox. A write that crashes it or runs past the deadline
+    kills it (the store keeps what it held: each write is one transaction) and a new one
+    starts. After each write, and at each start, ``on_data`` gets the N-Quads file of the
+    store's new generation, written in ``folder``."""
+
+    def __init__(self, location: Path, folder: Path, limits: QueryLimits, on_data: Callable[[Path], None]) -> None:
+        self.location = Path(location)
+        self.folder = Path(folder)
+        self.limits = limits
+        self.on_data = on_data
+        self._proc: _Proc | None = None
+        self._lock = asyncio.Lock()
+        self._generation = 0
+        self._closed = False
+        self.restarts = 0
+        self.network_closed = False
+
+    def _next(self) -> Path:
+        self._generation += 1
+        return self.folder / f"generation-{self._generation}.nq"
+
+    async def start(self) -> None:
+        out = self._next()
+        proc = await spawn_worker(["--writer", str(self.location), str(out), str(self.limits.memory)])
+        try:
+            ready = json.loads(await asyncio.wait_for(proc.frame(), START_TIMEOUT))
+        except (asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
+            proc.kill()
+            await proc.process.wait()
+            raise EgovkgError(f"the store's writer process did not start ({_death(proc.process.returncode)})") from exc
+        self.network_closed = bool(ready.get("network_closed"))
+        self._proc = proc
+        self.on_data(out)
+
+    def _lost(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc = None
+            self.restarts += 1
+
+    async def run(self, request: dict[str, Any]) -> Reply:
+        """The writer's reply to one write; the client leaving does not stop a write."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.limits.timeout
+        limit = f"{self.limits.timeout:g} s"
+        try:
+            await asyncio.wait_for(self._lock.acquire(), max(0.0, deadline - loop.time()))
+        except TimeoutError:
+            return Reply(503, message=f"the server is busy: another write held the store for {limit}")
+        try:
+            if self._proc is None or self._proc.process.returncode is not None:
+                self._lost()
+                await self.start()  # a fresh writer dumps the store first: the queries see all it holds
+            proc = self._proc
+            assert proc is not None  # noqa: S101 - started above
+            out = self._next()
+            try:
+                head, _ = await asyncio.wait_for(
+                    WorkerPool._exchange(proc, {**request, "out": str(out)}), max(0.0, deadline - loop.time())
+                )
+            except TimeoutError:
+                self._lost()
+                return Reply(
+                    503,
+                    message=f"the write ran past this server's time limit of {limit} and was stopped; "
+                    "nothing of it was written",
+                )
+            except (asyncio.IncompleteReadError, ConnectionError, BrokenPipeError):
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(proc.process.wait(), 5)
+                code = proc.process.returncode
+                self._lost()
+                return Reply(
+                    500,
+                    message=f"the write stopped the store's writer process ({_death(code)}: out of "
+                    "memory, or too complex for the engine); nothing of it was written, the server goes on",
+                )
+            info = json.loads(head)
+            if info.get("written"):
+                self.on_data(out)
+            return Reply(info["status"], message=info.get("message", ""))
+        except EgovkgError as exc:
+            return Reply(503, message=str(exc))
+        finally:
+            self._lock.release()
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._proc is not None:
+            self._proc.kill()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._proc.process.wait(), 5)
+            self._proc = None
+
+
 class _Gone(Exception):
     """The client went away before the answer."""
 
@@ -318,4 +462,4 @@ class _Gone(Exception):
 _RETRY = object()
 
 
-__all__ = ["QueryLimits", "Reply", "WorkerPool"]
+__all__ = ["QueryLimits", "Reply", "StoreWriter", "WorkerPool"]

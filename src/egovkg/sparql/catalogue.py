@@ -16,7 +16,7 @@ structure: ``"} ; DROP ALL ; #`` becomes one string literal.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -126,12 +126,41 @@ def read_query_file(path: Path) -> str:
 
 
 def load_catalogue(directory: Path) -> dict[str, NamedQuery]:
-    out: dict[str, NamedQuery] = {}
-    for path in sorted(directory.glob("*.rq")):
-        text = read_query_file(path)
-        summary, description, params = parse_header(text, str(path))
-        out[path.stem] = NamedQuery(path.stem, path, text, summary, description, params)
-    return out
+    return {path.stem: _load(path) for path in sorted(directory.glob("*.rq"))}
+
+
+def _load(path: Path) -> NamedQuery:
+    text = read_query_file(path)
+    summary, description, params = parse_header(text, str(path))
+    return NamedQuery(path.stem, path, text, summary, description, params)
+
+
+class Catalogue(Mapping[str, NamedQuery]):
+    """The catalogue of a folder, each query read when it is looked up: running one query
+    reads its own file, not the whole folder (iterating reads the listing)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._read: dict[str, NamedQuery] = {}
+
+    def __getitem__(self, name: str) -> NamedQuery:
+        if name not in self._read:
+            path = self.directory / f"{name}.rq"
+            # a name of the naming rule is one file of the folder; any other string (a path, query
+            # text) is one only if the folder lists it
+            if not (path.is_file() if _NAME.match(name) and len(name) < 200 else name in self._names()):
+                raise KeyError(name)
+            self._read[name] = _load(path)
+        return self._read[name]
+
+    def _names(self) -> list[str]:
+        return sorted(p.stem for p in self.directory.glob("*.rq"))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
 
 
 def resolve(name_or_text: str, catalogue: Mapping[str, NamedQuery]) -> NamedQuery:

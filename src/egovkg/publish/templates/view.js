@@ -18,6 +18,7 @@
   var UI = {
     lang: ["标签", "Labels"], cat: ["类别", "Category"], prov: ["省份", "Province"], kind: ["机构类型", "Agency kind"],
     all: ["全部", "All"], search: ["搜索（中文、英文或拼音）", "Search (Chinese, English or pinyin)"],
+    searchShort: ["搜索（中文、英文或拼音）", "Search names or pinyin"],
     reset: ["重置", "Reset"], fit: ["全图", "Fit"], legend: ["图例", "Legend"], details: ["详情", "Details"],
     legendWhat: ["点击类型可隐藏或显示；数字为图中该类节点数。", "Click a type to hide or show it; numbers count its nodes in this view."],
     edgeLegend: ["关系", "Relations"],
@@ -25,6 +26,7 @@
     sizeLegend: ["节点大小", "Node size"],
     hint: ["点击节点查看详情并突出显示其邻居。", "Click a node to see its details and highlight its neighbours."],
     hintNeighbourhood: ["搜索一个实体，绘制它的邻域。", "Search for an entity to draw its neighbourhood."],
+    startWith: ["或从这里开始：", "Or start with:"],
     type: ["类型", "Type"], source: ["原文", "Source text"], iri: ["IRI", "IRI"], pinyin: ["拼音", "Pinyin"],
     alt: ["别名", "Other names"], none: ["无匹配", "No match"],
     shownNodes: ["显示节点", "Nodes shown"], shownEdges: ["显示边", "edges shown"],
@@ -88,7 +90,7 @@
   var ROTATED = (function () {
     var box = document.getElementById("graph");
     var w = box.clientWidth, h = box.clientHeight;
-    if (!DATA.nodes.length || (DATA.axis && DATA.axis.years) || !(h > 1.15 * w)) { return false; }
+    if (!DATA.nodes.length || !(h > 1.15 * w)) { return false; }
     var xs = DATA.nodes.map(function (n) { return n.x; }), ys = DATA.nodes.map(function (n) { return n.y; });
     var spanX = Math.max.apply(null, xs) - Math.min.apply(null, xs);
     var spanY = Math.max.apply(null, ys) - Math.min.apply(null, ys);
@@ -347,7 +349,8 @@
     var chosen = [];
     var view = network.getViewPosition();
     var w = (container.clientWidth || 800) / scale, h = (container.clientHeight || 600) / scale;
-    var pad = LABEL_PAD / scale;
+    var pad = LABEL_PAD / scale, edge = 3 / scale;
+    var y1 = view.y + h / 2 - coveredHeight() / scale;  // nothing under a phone's open bottom sheet
     priority().forEach(function (id) {
       var n = POOL[id];
       var text = nodeLabel(n);
@@ -357,7 +360,11 @@
       var lines = text.split("\n").length;
       var bw = textWidth(text, fs), bh = fs * 1.2 * lines;
       var left = n.x - bw / 2, top = n.y + n.size + 3 / scale;
-      if (left > view.x + w || left + bw < view.x - w || top > view.y + h || top + bh < view.y - h) { return; }
+      // only whole labels: a node off the canvas has none, and a label that would run past a side
+      // slides inward while it still spans its node, else it is left out (never cut by the edge)
+      var x0 = view.x - w / 2 + edge, x1 = view.x + w / 2 - edge;
+      if (n.x < x0 || n.x > x1 || top < view.y - h / 2 || top + bh > y1 || bw > x1 - x0) { return; }
+      left = Math.min(Math.max(left, x0), x1 - bw);
       var b = [left - pad, top - pad, left + bw + pad, top + bh + pad];
       var gx0 = Math.floor(b[0] / cell), gx1 = Math.floor(b[2] / cell);
       var gy0 = Math.floor(b[1] / cell), gy1 = Math.floor(b[3] / cell);
@@ -380,7 +387,7 @@
           grid.get(key).push(boxes.length - 1);
         }
       }
-      chosen.push({ id: id, key: n.key, text: text, px: px, x: n.x, top: top, w: bw, h: bh,
+      chosen.push({ id: id, key: n.key, text: text, px: px, x: left + bw / 2, top: top, w: bw, h: bh,
                     faded: !!(highlightSet && !highlightSet.has(id)) });
     });
     // faded labels first, so a highlighted one is always drawn over them; the selection last
@@ -431,42 +438,6 @@
       return { id: p.id, key: p.key, label: p.text, px: p.px, faded: p.faded, box: [p.x - p.w / 2, p.top, p.w, p.h] };
     });
   };
-
-  // -- time axis (timeline view) ---------------------------------------------------------------
-  if (DATA.axis && DATA.axis.years) {
-    network.on("beforeDrawing", function (ctx) {
-      var ax = DATA.axis;
-      ctx.save();
-      ctx.lineWidth = 1;
-      ctx.font = "16px sans-serif";
-      ctx.textAlign = "center";
-      ax.years.forEach(function (yx) {
-        ctx.strokeStyle = "#dddddd";
-        ctx.beginPath(); ctx.moveTo(yx[1], ax.top); ctx.lineTo(yx[1], ax.bottom); ctx.stroke();
-        ctx.fillStyle = "#555555";
-        ctx.fillText(String(yx[0]), yx[1], ax.top - 10);
-        ctx.fillText(String(yx[0]), yx[1], ax.bottom + 24);
-      });
-      ax.breaks.forEach(function (b) {
-        ctx.strokeStyle = "#bbbbbb";
-        ctx.setLineDash([6, 6]);
-        ctx.beginPath(); ctx.moveTo(b[2], ax.top); ctx.lineTo(b[2], ax.bottom); ctx.stroke();
-        ctx.setLineDash([]);
-        ctx.fillStyle = "#999999";
-        ctx.fillText("\u2248", b[2], ax.top - 10);
-        ctx.fillText("\u2248", b[2], ax.bottom + 24);
-      });
-      ctx.textAlign = "right";
-      ctx.fillStyle = "#777777";
-      var left = Math.min(ax.years[0][1], ax.undated ? ax.undated[0] - 120 : 0) - 40;
-      ax.lanes.forEach(function (lane) { ctx.fillText(pick([lane[0], lane[1]]), left, lane[2] + 5); });
-      if (ax.undated) {
-        ctx.textAlign = "center";
-        ctx.fillText(pick([ax.undated[1], ax.undated[2]]), ax.undated[0], ax.top - 10);
-      }
-      ctx.restore();
-    });
-  }
 
   // -- visibility: legend toggles and the three filters ------------------------------------------
   function passes(n) {
@@ -775,8 +746,8 @@
     network.selectNodes([id]);
     highlight(id);
     showDetails(n);
+    openSheet(true);  // first, so the fit knows how much of the canvas the sheet covers on a phone
     if (fit) { fitTo([id].concat(network.getConnectedNodes(id))); } else { placeLabelsSoon(); }
-    openSheet(true);
     say(ui("selected") + ": " + name(n));
     writeUrl();
   }
@@ -798,30 +769,31 @@
     ids = ids.filter(function (id) { return drawn.has(id) && !POOL[id].hidden; });
     if (!ids.length) { return; }
     network.fit({ nodes: ids, animation: false });
-    if (network.getScale() > MAX_FIT_SCALE) {
+    var scale = Math.min(network.getScale(), MAX_FIT_SCALE);
+    // on a phone the open bottom sheet covers the canvas's lower part: fit into what stays visible
+    var cover = coveredHeight(), H = container.clientHeight || 600;
+    if (cover > 0 && cover < H - 80) {
+      scale = scale * (H - cover) / H;
+      var at = network.getViewPosition();
+      network.moveTo({ position: { x: at.x, y: at.y + cover / 2 / scale }, scale: scale, animation: false });
+    } else if (network.getScale() > MAX_FIT_SCALE) {
       network.moveTo({ scale: MAX_FIT_SCALE, animation: false });
     }
     placeLabelsSoon();
   }
+  // pixels at the bottom of the canvas under the open bottom sheet (a phone; 0 elsewhere)
+  function coveredHeight() {
+    if (!document.body.classList.contains("sheet-open")) { return 0; }
+    var side = document.getElementById("side");
+    if (!side || getComputedStyle(side).position !== "fixed") { return 0; }
+    var c = container.getBoundingClientRect(), sb = side.getBoundingClientRect();
+    return Math.max(0, Math.min(c.height, c.bottom - sb.top));
+  }
   function fitVisible() {
-    if (DATA.axis && DATA.axis.years && !state.cat && !state.prov && !state.kind) { fitAll(); return; }
     fitTo(shownIds());
   }
   function fitAll() {
-    var ax = DATA.axis;
-    if (!ax || !ax.years || !DATA.nodes.length) {
-      network.fit({ animation: false });
-      placeLabelsSoon();
-      return;
-    }
-    // the timeline's lane captions stand left of the nodes: widen the view to show them
-    var xs = DATA.nodes.map(function (n) { return n.x; });
-    var left = Math.min(ax.years[0][1], ax.undated ? ax.undated[0] - 120 : 0) - 300;
-    var right = Math.max.apply(null, xs) + 120;
-    var top = ax.top - 40, bottom = ax.bottom + 40;
-    var w = container.clientWidth || 800, h = container.clientHeight || 600;
-    var scale = Math.min(w / (right - left), h / (bottom - top));
-    network.moveTo({ position: { x: (left + right) / 2, y: (top + bottom) / 2 }, scale: scale, animation: false });
+    network.fit({ animation: false });
     placeLabelsSoon();
   }
 
@@ -1074,6 +1046,15 @@
              view: isFinite(z) && z > 0 && isFinite(x) && isFinite(y) && (p.get("r") === "1") === ROTATED
                ? { scale: z, position: { x: x, y: y } } : null };
   }
+  // the most connected entity of each of a few classes, for the blank neighbourhood page
+  function startWith() {
+    var best = {};
+    POOL.forEach(function (n) {
+      if (HUBS.has(n.cls) || ["Agency", "Region", "Programme", "Award", "Practice"].indexOf(n.cls) < 0) { return; }
+      if (!best[n.cls] || n.imp > best[n.cls].imp || (n.imp === best[n.cls].imp && n.key < best[n.cls].key)) { best[n.cls] = n; }
+    });
+    return ["Agency", "Region", "Programme", "Award"].map(function (c) { return best[c]; }).filter(Boolean);
+  }
   function setFocus(key) {
     state.focus = key;
     state.selected = null;
@@ -1097,7 +1078,7 @@
     var note = document.getElementById("note");
     if (DATA.note) { note.textContent = pick(DATA.note); note.hidden = false; }
     document.querySelectorAll("[data-ui]").forEach(function (x) { x.textContent = ui(x.getAttribute("data-ui")); });
-    input.placeholder = ui("search");
+    input.placeholder = ui("searchShort");  // the box's width; the full wording is its label
     input.setAttribute("aria-label", ui("search"));
     container.setAttribute("aria-label", ui("graphLabel"));
     document.getElementById("keys-help").textContent = ui("keys");
@@ -1109,7 +1090,14 @@
     document.getElementById("export-edges").textContent = ui("csvEdges");
     tableToggle.textContent = tableOpen ? ui("tableClose") : ui("table");
     var empty = document.getElementById("empty");
-    empty.textContent = ui("hintNeighbourhood");
+    empty.replaceChildren(document.createTextNode(ui("hintNeighbourhood")));
+    if (generic) {  // not a blank page: a few well-connected entities to start from
+      var tried = el("span", ui("startWith"), "start");
+      empty.appendChild(tried);
+      startWith().forEach(function (n) {
+        empty.appendChild(button(name(n), function () { setFocus(n.key); writeUrl(); }, "start-btn"));
+      });
+    }
     empty.hidden = !(generic && !drawn.size);
     updateSheetLabel();
     refreshControls();

@@ -29,7 +29,8 @@ Layouts are computed here so the browser never runs physics: a
 Fruchterman-Reingold force layout (exact repulsion up to
 :data:`EXACT_REPULSION_MAX` nodes, a particle-mesh approximation with an FFT
 above it, so 5,000 nodes take about a second), a radial tree for the region
-hierarchy and neighbourhoods, and a time axis for the timeline. Positions are
+hierarchy and neighbourhoods. (The timeline is the explorer's own to-scale page,
+:mod:`egovkg.publish.timeline`, not a graph view.) Positions are
 rounded, nodes sorted by IRI and the JSON written with fixed key order, so the
 same graph always gives byte-identical HTML.
 
@@ -60,9 +61,6 @@ from egovkg.publish.views.layout import (
     layout,
     node_size,
     radial_layout,
-    time_scale,
-    timeline_axis,
-    timeline_layout,
 )
 from egovkg.publish.views.projection import (
     AWARD_PROGRAMME,
@@ -127,8 +125,5 @@ __all__ = [
     "resolve_focus",
     "script_json",
     "show",
-    "time_scale",
-    "timeline_axis",
-    "timeline_layout",
     "to_pyvis",
 ]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Mapping
 
 import networkx as nx
 import numpy as np
@@ -24,8 +23,6 @@ def layout(g: nx.Graph) -> dict[str, tuple[float, float]]:
     if len(g) == 0:
         return {}
     view = g.graph.get("view")
-    if view == "timeline":
-        return timeline_layout(g)
     if view == "geography" and "focus" not in g.graph:
         roots = [n for n in sorted(g) if g.nodes[n].get("parent") is None]
         parent = {n: g.nodes[n]["parent"] for n in g}
@@ -260,90 +257,6 @@ def _remove_overlaps(pos: np.ndarray, radii: np.ndarray, *, margin: float = 8.0,
         push = np.einsum("ijk,ij->ik", delta / dist[..., None], over * 0.5)
         pos += push
     return pos
-
-
-TIMELINE_PX_PER_YEAR = 150.0
-TIMELINE_MAX_GAP = 2  # a longer stretch of years with nothing in it is drawn this long, with a break
-TIMELINE_LANES: tuple[tuple[tuple[str, ...], tuple[str, str], float, int], ...] = (
-    # (classes, caption, y of the lane's first row, direction its rows stack in)
-    (("Agency", "Enterprise", "Person", "Region", "StrategicGoal"), ("相关机构与目标", "Bodies and goals"), -300, -1),
-    (("PolicyDocument", "Selection"), ("政策文件与评选", "Documents and the selection"), -150, -1),
-    (("Milestone",), ("里程碑", "Milestones"), 0, 1),
-    (("Programme",), ("重大工程", "Programmes"), 200, 1),
-)
-TIMELINE_ROW = 48.0
-TIMELINE_GAP = 170.0  # minimum horizontal distance between two nodes in one row
-
-
-def time_scale(dates: Iterable[float]) -> tuple[dict[int, float], list[tuple[int, int, float]]]:
-    """x of the start of every year on the axis, and the breaks (from, to, x): years run left to
-    right at a fixed rate, but an empty stretch longer than TIMELINE_MAX_GAP years is shortened."""
-    years = sorted({math.floor(d) for d in dates})
-    xs: dict[int, float] = {}
-    breaks: list[tuple[int, int, float]] = []
-    x = 0.0
-    for i, year in enumerate(years):
-        if i:
-            gap = year - years[i - 1]
-            if gap > TIMELINE_MAX_GAP:
-                breaks.append((years[i - 1], year, x + TIMELINE_MAX_GAP * TIMELINE_PX_PER_YEAR / 2))
-                x += TIMELINE_MAX_GAP * TIMELINE_PX_PER_YEAR
-            else:
-                for k in range(1, gap):
-                    xs[years[i - 1] + k] = x + k * TIMELINE_PX_PER_YEAR
-                x += gap * TIMELINE_PX_PER_YEAR
-        xs[year] = x
-    return xs, breaks
-
-
-def timeline_layout(g: nx.Graph) -> dict[str, tuple[float, float]]:
-    """Left to right by date, one lane per kind of node; nodes too close in time take the next row
-    of their lane. Undated nodes stand in a block left of the axis."""
-    dates = {n: g.nodes[n].get("date") for n in g}
-    xs, _breaks = time_scale(d for d in dates.values() if d is not None)
-    lane_of = {c: i for i, (classes, _cap, _y, _dir) in enumerate(TIMELINE_LANES) for c in classes}
-    pos: dict[str, tuple[float, float]] = {}
-    rows: dict[int, list[float]] = defaultdict(list)  # lane -> right-most x in each of its rows
-    undated: dict[int, int] = defaultdict(int)
-    for n in sorted(g, key=lambda n: (dates[n] is None, dates[n] or 0, n)):
-        lane = lane_of.get(g.nodes[n]["cls"], 0)
-        _classes, _cap, y0, direction = TIMELINE_LANES[lane]
-        date = dates[n]
-        if date is None:
-            i = undated[lane]
-            undated[lane] += 1
-            x = -TIMELINE_GAP * (1 + i % 2)
-            pos[n] = (round(x, 1), round(y0 + direction * (i // 2) * TIMELINE_ROW, 1))
-            continue
-        x = xs[math.floor(date)] + (date - math.floor(date)) * TIMELINE_PX_PER_YEAR
-        lane_rows = rows[lane]
-        for row, right in enumerate(lane_rows):
-            if x - right >= TIMELINE_GAP:
-                lane_rows[row] = x
-                break
-        else:
-            lane_rows.append(x)
-            row = len(lane_rows) - 1
-        pos[n] = (round(x, 1), round(y0 + direction * row * TIMELINE_ROW, 1))
-    return pos
-
-
-def timeline_axis(g: nx.Graph, pos: Mapping[str, tuple[float, float]]) -> dict[str, Any]:
-    """What the page draws behind the timeline: year lines, breaks, lane captions."""
-    dates = [d for n in g if (d := g.nodes[n].get("date")) is not None]
-    if not dates:
-        return {}
-    xs, breaks = time_scale(dates)
-    ys = [y for _x, y in pos.values()] or [0.0]
-    undated = any(g.nodes[n].get("date") is None for n in g)
-    return {
-        "years": [[year, round(x, 1)] for year, x in sorted(xs.items())],
-        "breaks": [[a, b, round(x, 1)] for a, b, x in breaks],
-        "top": min(ys) - 70,
-        "bottom": max(ys) + 50,
-        "lanes": [[zh, en, y0] for _classes, (zh, en), y0, _d in TIMELINE_LANES],
-        "undated": [round(-1.5 * TIMELINE_GAP, 1), "无日期", "undated"] if undated else None,
-    }
 
 
 def node_size(g: nx.Graph, iri: str) -> float:

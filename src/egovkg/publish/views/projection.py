@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections import defaultdict
-from typing import Any
 
 import networkx as nx
 from rdflib import Graph, URIRef
@@ -14,8 +13,9 @@ from rdflib.namespace import DCTERMS, ORG, SDO
 from egovkg.graph.namespaces import EGOV
 from egovkg.publish.views.index import STRUCTURAL, STYLE, EntityIndex, ViewError, _local, index
 
-VIEWS: tuple[str, ...] = ("overview", "geography", "agencies", "timeline", "neighbourhood")
-PAGES: tuple[str, ...] = ("overview", "geography", "agencies", "timeline")  # written by the main job
+VIEWS: tuple[str, ...] = ("overview", "geography", "agencies", "neighbourhood")
+PAGES: tuple[str, ...] = ("overview", "geography", "agencies")  # written by the main job
+# The timeline is not a graph view: the explorer draws it to scale (egovkg.publish.timeline).
 
 CO_APPLICANT = "urn:egovkg:view:co-applicant"
 AWARD_PROGRAMME = "urn:egovkg:view:award-programme"
@@ -30,7 +30,6 @@ VIEW_CLASSES: dict[str, frozenset[str]] = {
     ),
     "geography": frozenset({"Region", "Practice", "Agency", "Enterprise"}),
     "agencies": frozenset({"Agency", "Enterprise", "Programme"}),
-    "timeline": frozenset({"Milestone", "PolicyDocument", "Selection", "Programme", "StrategicGoal"}),
     "neighbourhood": frozenset(STYLE),
 }
 VIEW_PREDICATES: dict[str, frozenset[URIRef]] = {
@@ -49,7 +48,6 @@ VIEW_PREDICATES: dict[str, frozenset[URIRef]] = {
     ),
     "geography": frozenset({SDO.containedInPlace, EGOV.region}),
     "agencies": frozenset({ORG.subOrganizationOf, DCTERMS.isPartOf}),
-    "timeline": frozenset({EGOV.concerns, DCTERMS.isPartOf, EGOV.strategicGoal}),
     "neighbourhood": frozenset(STRUCTURAL),
 }
 
@@ -60,9 +58,10 @@ def check_name(name: str) -> str:
     """The view name, or a ViewError naming the close matches."""
     if name in VIEWS:
         return name
-    close = difflib.get_close_matches(name, VIEWS, n=3, cutoff=0.4)
+    # the timeline is the explorer's page, which egovkg view and KG.view make too: offered as a match
+    close = difflib.get_close_matches(name, (*VIEWS, "timeline"), n=3, cutoff=0.4)
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
-    raise ViewError(f"unknown view '{name}'{hint} (views: {', '.join(VIEWS)})")
+    raise ViewError(f"unknown view '{name}'{hint} (views: {', '.join(VIEWS)}, and the timeline)")
 
 
 def resolve_focus(graph: Graph | EntityIndex, text: str) -> str:
@@ -106,8 +105,8 @@ def _fold(text: str) -> str:
 
 def project(graph: Graph | EntityIndex, name: str, *, focus: str | None = None, depth: int = 2) -> nx.Graph:
     """The networkx projection a view draws: nodes are entity IRIs, edges merge the predicates
-    between a pair. Node attributes: cls, zh, en (and parent, awards, depth in geography; date in
-    timeline); edge attributes: predicates (sorted IRIs), source (the subject end)."""
+    between a pair. Node attributes: cls, zh, en (and parent, awards, depth in geography);
+    edge attributes: predicates (sorted IRIs), source (the subject end)."""
     check_name(name)
     idx = index(graph)
     if depth < 0:
@@ -116,8 +115,6 @@ def project(graph: Graph | EntityIndex, name: str, *, focus: str | None = None, 
         raise ViewError("the neighbourhood view needs --focus ID (e.g. --focus agency:qingdao-egov-office)")
     classes, preds = VIEW_CLASSES[name], {str(p) for p in VIEW_PREDICATES[name]}
     keep = {i for i, e in idx.entities.items() if e.cls in classes}
-    if name == "timeline":  # what the milestones are about joins the timeline, whatever its class
-        keep |= {o for s, p, o in idx.edges if p == str(EGOV.concerns) and s in keep}
     g = nx.Graph()
     for iri in sorted(keep):
         e = idx.entities[iri]
@@ -129,9 +126,6 @@ def project(graph: Graph | EntityIndex, name: str, *, focus: str | None = None, 
         _agency_links(idx, g)
     if name == "geography":
         _geography_tree(idx, g)
-    if name == "timeline":
-        for iri in g:
-            g.nodes[iri]["date"] = _timeline_date(idx, iri)
     if focus is not None:
         centre = resolve_focus(idx, focus)
         if centre not in g:
@@ -214,36 +208,6 @@ def _geography_tree(idx: EntityIndex, g: nx.Graph) -> None:
             seen.add(parent)
             d, node = d + 1, parent
         g.nodes[iri]["depth"] = d
-
-
-def _year(value: Any) -> float | None:
-    """'2002' -> 2002.0, '2002-08' -> 2002.58, '2006-03-19' -> 2006.21."""
-    text = str(value)
-    try:
-        year = int(text[:4])
-    except ValueError:
-        return None
-    month = int(text[5:7]) if len(text) >= 7 and text[5:7].isdigit() else None
-    day = int(text[8:10]) if len(text) >= 10 and text[8:10].isdigit() else 1
-    return float(year) if month is None else round(year + (month - 1) / 12 + (day - 1) / 365, 4)
-
-
-def _timeline_date(idx: EntityIndex, iri: str, seen: frozenset[str] = frozenset()) -> float | None:
-    """Its own date; else the earliest milestone about it; else, for a goal, its document's date."""
-    for p in (SDO.startDate, SDO.legislationDate, DCTERMS.date):
-        dates = [y for o in idx.objects(iri, p) if (y := _year(o)) is not None]
-        if dates:
-            return min(dates)
-    seen = seen | {iri}
-    dates = [
-        d for m in idx.subjects(EGOV.concerns, iri) if m not in seen and (d := _timeline_date(idx, m, seen)) is not None
-    ]
-    if dates:
-        return min(dates)
-    for doc in idx.subjects(EGOV.strategicGoal, iri):
-        if doc not in seen and (d := _timeline_date(idx, doc, seen)) is not None:
-            return d
-    return None
 
 
 MAX_VIEW_NODES = 5000  # a view draws in seconds up to here; a larger projection is cut down

@@ -30,7 +30,7 @@ from egovkg.publish.views.index import (
     _local,
     index,
 )
-from egovkg.publish.views.layout import layout, node_size, timeline_axis
+from egovkg.publish.views.layout import layout, node_size
 from egovkg.publish.views.projection import (
     DERIVED_LABELS,
     HUBS,
@@ -45,7 +45,6 @@ VIEW_TITLES: dict[str, tuple[str, str]] = {
     "overview": ("总览", "Overview"),
     "geography": ("地理分布", "Geography"),
     "agencies": ("机构网络", "Agencies"),
-    "timeline": ("政策时间线", "Timeline"),
     "neighbourhood": ("邻域", "Neighbourhood"),
 }
 # Facts shown in the details panel, in this order.
@@ -355,7 +354,6 @@ def payload(
         "edges": out_edges,
         "extra": out_extra,
         "links": links,
-        "axis": timeline_axis(g, pos) if name == "timeline" else {},
     }
     if "cut" in g.graph:
         shown, total = g.graph["cut"]

@@ -5,7 +5,10 @@ const EGK = (() => {
   const root = document.documentElement;
   const data = JSON.parse(document.getElementById("egk-data").textContent);
   const params = () => new URLSearchParams(location.search);
-  let lang = params().get("lang") === "en" ? "en" : "zh";
+  // the language the page opens in: ?lang= in the URL, else the one it was written with (zh by default)
+  const DEFAULT_LANG = data.lang === "en" ? "en" : "zh";
+  const asked = params().get("lang");
+  let lang = asked === "en" || asked === "zh" ? asked : DEFAULT_LANG;
   const listeners = [];
 
   function setParams(changes) {
@@ -50,7 +53,7 @@ const EGK = (() => {
   }
   document.querySelectorAll("[data-egk-setlang]").forEach((b) => b.addEventListener("click", () => {
     applyLang(b.dataset.egkSetlang);
-    setParams({ lang: lang === "en" ? "en" : null });
+    setParams({ lang: lang === DEFAULT_LANG ? null : lang });
   }));
 
   // el("a", {href: x, class: "y"}, "text", child, ...): children are text or nodes, never markup.

@@ -18,11 +18,12 @@
   let ppy = null; // pixels per year; null = fit the width
   let selected = null;
   const pos = new Map(); // id -> {x0, x1, y}
+  const bandTop = new Map(); // kind -> y of its band's caption
 
   const years = T.segments.reduce((n, [a, b]) => n + (b - a), 0);
   function fitPpy() {
     const avail = scroller.clientWidth - 2 * PAD - BREAK * Math.max(0, T.segments.length - 1) - 4;
-    return Math.max(12, Math.min(400, avail / Math.max(1, years)));
+    return Math.max(6, Math.min(400, avail / Math.max(1, years)));  // "fit width" fits, even on a phone
   }
   // x of an instant (fractional year): proportional inside a segment, breaks of fixed width between.
   function x(time, k) {
@@ -33,11 +34,11 @@
     }
     return left - BREAK;
   }
-  function label(item) {
+  function label(item, max = MAX_LABEL) {
     const full = item.date + "  " + t(item.label);
     let s = full;
-    if (ctx.measureText(s).width > MAX_LABEL) {
-      while (s.length > 4 && ctx.measureText(s + "…").width > MAX_LABEL) s = s.slice(0, -1);
+    if (ctx.measureText(s).width > max) {
+      while (s.length > 4 && ctx.measureText(s + "…").width > max) s = s.slice(0, -1);
       s += "…";
     }
     return [s, full, ctx.measureText(s).width];
@@ -49,12 +50,14 @@
     ruler.replaceChildren();
     body.replaceChildren();
     pos.clear();
+    bandTop.clear();
     // rows per band, packed greedily in time order
     let y = 0;
     const placed = [], heads = [];
     for (const kind of T.kinds) {
       const mine = items.filter((i) => i.kind === kind.key);
       if (!mine.length) continue;
+      bandTop.set(kind.key, y);
       const head = el("text", { x: 6, y: y + 16, "font-size": 12, "font-weight": 700, fill: kind.colour, class: "egk-band" }, t([kind.zh, kind.en]));
       heads.push(head);
       y += BAND_HEAD;
@@ -62,9 +65,12 @@
       const axisEnd = x(T.segments[T.segments.length - 1][1], k);
       for (const item of mine) {
         const x0 = x(item.start, k), x1 = Math.max(x(item.end, k), x0 + (item.precision === "day" ? 0 : 3));
-        const [text, full, w] = label(item);
-        // a label that would run past the axis ends at its mark instead
-        const flip = x0 + w > axisEnd + PAD && x1 - w >= PAD;
+        // a label runs right of its mark; one that would run past the axis ends at its mark instead,
+        // and one too long for either side is cut to the longer side (never past the drawing's edge)
+        const right = axisEnd + PAD - x0, left = x1 - PAD;
+        let [text, full, w] = label(item);
+        const flip = w > right && (w <= left || left > right);
+        if (w > (flip ? left : right)) [text, full, w] = label(item, Math.max(48, flip ? left : right));
         const lo = Math.min(x0, flip ? x1 - w : x0) - GAP / 2, hi = Math.max(x1, flip ? x1 : x0 + w) + GAP / 2;
         let row = rows.findIndex((taken) => taken.every(([a, b]) => hi <= a || lo >= b));
         if (row < 0) { row = rows.length; rows.push([]); }
@@ -182,6 +188,12 @@
     EGK.setParams({ zoom: ppy === null ? null : String(Math.round(ppy)) });
     draw();
   }
+  // the legend's kinds scroll the timeline to their band (lower bands sit below the box's fold)
+  document.querySelectorAll(".egk-band-jump").forEach((b) => b.addEventListener("click", () => {
+    if (!bandTop.has(b.dataset.kind)) return;
+    scroller.scrollTop = bandTop.get(b.dataset.kind);
+    scroller.scrollIntoView({ block: "nearest" });
+  }));
   document.getElementById("egk-zoom-in").addEventListener("click", () => zoom(1.5));
   document.getElementById("egk-zoom-out").addEventListener("click", () => zoom(1 / 1.5));
   document.getElementById("egk-zoom-fit").addEventListener("click", () => zoom(null));
@@ -205,7 +217,8 @@
   const p = EGK.params();
   const z = Number(p.get("zoom"));
   if (z > 0) ppy = Math.max(6, Math.min(600, z));
-  selected = items.some((it) => it.id === p.get("node")) ? p.get("node") : null;
+  const asked = p.get("node") || T.node || data.node; // ?node= in the URL, else the one the page was written with
+  selected = items.some((it) => it.id === asked) ? asked : null;
   draw();
   if (selected) select(selected, { push: false });
   EGK.onLang(draw);

@@ -712,8 +712,10 @@
     const table = el("table", { class: "wb-table" },
       el("thead", {}, el("tr", {}, el("th", { scope: "col", class: "wb-rownum" }, "#"), vars.map((v) => el("th", { scope: "col" }, "?" + v)))),
       el("tbody", {}, rs.slice(0, MAX_ROWS_SHOWN).map((r, i) => el("tr", {},
-        el("td", { class: "wb-rownum" }, String(i + 1)),
-        vars.map((v) => el("td", { class: numeric.has(v) ? "num" : null, "data-var": v }, termNode(r[v])))))));
+        el("td", { class: "wb-rownum", "data-label": "#" }, String(i + 1)),
+        // data-label and the value's own span: on a phone each row becomes a card of "?var value" lines
+        vars.map((v) => el("td", { class: numeric.has(v) ? "num" : null, "data-var": v, "data-label": "?" + v },
+          el("span", { class: "wb-v" }, termNode(r[v]))))))));
     box.append(el("div", { class: "wb-table-wrap" }, table));
     if (rs.length > MAX_ROWS_SHOWN) {
       box.append(el("p", { class: "empty" }, bi(`只显示前 ${MAX_ROWS_SHOWN} 行；下载可得全部 ${rs.length} 行。`, `Showing the first ${MAX_ROWS_SHOWN} rows; the downloads hold all ${rs.length}.`)));
@@ -832,9 +834,14 @@
       el("span", { class: "wb-what" }, label ? termNode(r[label]) : "", twin && r[twin] ? [el("br"), el("span", { class: "wb-en" }, termNode(r[twin]))] : null))));
     box.append(el("p", { class: "wb-hint" }, bi(`按 ?${dateVar} 排列`, `ordered by ?${dateVar}`)), el("div", { class: "wb-axis-row" }, el("span"), axis, el("span")), list);
     // as many year ticks as fit the axis's width (about 3.2rem each)
+    // at round years (every 1, 2, 5, 10, 20, 50... years), the first and last kept clear of the ends
     const fit = Math.max(2, Math.floor(axis.clientWidth / 52));
-    const step = Math.max(1, Math.ceil((hi - lo) / (fit - 1)));
-    for (let y = lo; y <= hi; y += step) axis.append(el("span", { style: `left:${((y - lo) / (hi - lo)) * 100}%` }, String(y)));
+    const count = (n) => Math.floor(hi / n) - Math.ceil(lo / n) + 1;
+    const step = [1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000].find((n) => count(n) <= fit) || Math.ceil((hi - lo) / (fit - 1));
+    const ticks = [];
+    for (let y = Math.ceil(lo / step) * step; y <= hi; y += step) ticks.push(y);
+    if (!ticks.length) ticks.push(lo);
+    for (const y of ticks) axis.append(el("span", { style: `left:${((y - lo) / (hi - lo)) * 100}%` }, String(y)));
   }
 
   function renderChart(box) {

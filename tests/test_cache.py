@@ -1,0 +1,75 @@
+"""The built-graph cache's key: the inputs' digest, and the stamp that spares hashing them."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from egovkg.graph.prefixes import DEFAULT_BASE
+from egovkg.paths import Layout
+from egovkg.rdfio import cache
+
+from .conftest import HOME_PARTS, ROOT
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Layout:
+    for part in HOME_PARTS:
+        shutil.copytree(ROOT / part, tmp_path / part)
+    return Layout(tmp_path)
+
+
+def settle() -> None:
+    time.sleep(cache.CLOCK_STEP_NS / 1e9 + 0.05)
+
+
+def fresh_digest(layout: Layout) -> str:
+    """The digest with no stamp to go by: every input read and hashed."""
+    (layout.build / cache.CACHE_DIR / cache.STAMP).unlink(missing_ok=True)
+    return cache.inputs_digest(layout, DEFAULT_BASE)
+
+
+def test_the_stamp_is_written_once_the_inputs_settled_and_gives_the_same_digest(project: Layout) -> None:
+    stamp = project.build / cache.CACHE_DIR / cache.STAMP
+    first = cache.inputs_digest(project, DEFAULT_BASE)
+    assert not stamp.exists(), "the inputs were copied just now: their times cannot be trusted yet"
+    settle()
+    assert cache.inputs_digest(project, DEFAULT_BASE) == first
+    assert stamp.read_text(encoding="ascii", errors="replace").endswith(f" {first}\n")
+    written = stamp.stat().st_mtime_ns
+    assert cache.inputs_digest(project, DEFAULT_BASE) == first
+    assert stamp.stat().st_mtime_ns == written, "an unchanged checkout writes nothing"
+    assert fresh_digest(project) == first
+
+
+def test_an_edit_of_the_same_size_gives_a_new_digest(project: Layout) -> None:
+    settle()
+    before = cache.inputs_digest(project, DEFAULT_BASE)
+    table = project.curated / "categories.csv"
+    text = table.read_text(encoding="utf-8")
+    table.write_text(text.replace("Public Service", "Public Servicf"), encoding="utf-8")
+    after = cache.inputs_digest(project, DEFAULT_BASE)
+    assert after != before
+    assert after == fresh_digest(project)
+    table.write_text(text, encoding="utf-8")
+    assert cache.inputs_digest(project, DEFAULT_BASE) == before
+
+
+@pytest.mark.parametrize("noted", [b"", b"garbage", b"egovkg 0\x00x\n1 abc\n"])
+def test_a_damaged_stamp_is_ignored(project: Layout, noted: bytes) -> None:
+    settle()
+    digest = fresh_digest(project)
+    stamp = project.build / cache.CACHE_DIR / cache.STAMP
+    stamp.write_bytes(noted)
+    assert cache.inputs_digest(project, DEFAULT_BASE) == digest
+
+
+def test_a_stamp_noted_for_another_base_is_not_used(project: Layout) -> None:
+    settle()
+    ours = cache.inputs_digest(project, DEFAULT_BASE)
+    other = cache.inputs_digest(project, "https://example.org/kg/")
+    assert other != ours
+    assert cache.inputs_digest(project, DEFAULT_BASE) == ours
