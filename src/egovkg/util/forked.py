@@ -112,12 +112,13 @@ class Forked:
         return len(self._running) + len(self._inline) + len(self._done)
 
     def full(self) -> bool:
-        """Whether a :meth:`start` now would wait for a free process (or, in this process, for
-        the last result to be collected first)."""
-        return self.running >= self.jobs
+        """Whether ``jobs`` calls are under way (in this process: one whose result was not
+        collected yet); a caller waits for one (:meth:`wait`) before it starts another."""
+        return len(self._running) + len(self._inline) >= self.jobs
 
     def start(self, name: str, fn: Callable[[], Any]) -> None:
-        """Start ``fn()`` (in a child when ``jobs`` > 1; wait first for a free slot)."""
+        """Start ``fn()``: in a child when ``jobs`` > 1 (however many run: see :meth:`full`),
+        else here, at once."""
         if self.jobs == 1:
             t = time.perf_counter()
             result = fn()
