@@ -193,7 +193,8 @@ def test_rdf_xml_reads_back_a_carriage_return_and_refuses_a_control_character() 
 def test_jsonld_and_turtle_from_n_triples_match_rdflib(graph: Graph) -> None:
     """The fast writers (from sorted N-Triples) against rdflib's: JSON-LD byte for byte (the
     same compaction), Turtle the same triples with the same prefixes, each subject typed first."""
-    from egovkg.rdfio.export import jsonld_from_nt, turtle_from_nt
+    from egovkg.rdfio.export import turtle_from_nt
+    from egovkg.rdfio.jsonld import jsonld_from_nt
 
     nt = serialise(graph, "nt")
     context = {p: str(ns) for p, ns in graph.namespaces()}
@@ -218,3 +219,58 @@ def test_jsonld_and_turtle_from_n_triples_match_rdflib(graph: Graph) -> None:
     odd.add((URIRef("urn:x"), URIRef("urn:p"), Literal("007", datatype=XSD.integer)))
     back = Graph().parse(data=jsonld_from_nt(serialise(odd, "nt")), format="json-ld")
     assert isomorphic(back, odd)
+
+
+def _rdflib_jsonld(g: Graph) -> bytes:
+    """rdflib's compact JSON-LD of ``g``, its arrays sorted and written as the project's writer
+    promises: json.dumps(ensure_ascii=False, indent=2, sort_keys=True)."""
+    import json
+
+    context = {p: ns for p, ns in export_mod.PREFIXES.items() if p != "id"}
+    raw = g.serialize(format="json-ld", context={p: str(ns) for p, ns in context.items()}, auto_compact=True)
+    data = export_mod._canonical_json(json.loads(raw))
+    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def test_the_jsonld_writer_matches_rdflib_on_awkward_values() -> None:
+    """One writer (egovkg.rdfio.jsonld, its text by orjson) for the export and the site: control
+    characters, non-ASCII, quotes, blank nodes, an IRI that is a whole namespace, an id that sorts
+    by its JSON text ("a!b" before "a"), non-canonical and out-of-range integers: the bytes rdflib
+    gives (where rdflib can write them) and the same triples read back."""
+    from rdflib import BNode
+
+    from egovkg.rdfio.jsonld import jsonld_from_nt
+
+    S = "https://schema.org/"
+    g = Graph()
+    a = URIRef(S + "a")
+    for text in ("tab\there \"q\" back\\slash\nline\r\x00\x01\x1f\x7f", "中文\u2028\u2029😀", ""):
+        g.add((a, URIRef(S + "name"), Literal(text)))
+    g.add((a, URIRef(S + "name"), Literal("zh", lang="zh-hans")))
+    g.add((a, URIRef(S + "q"), Literal("true", datatype=XSD.boolean)))
+    g.add((a, URIRef(S + "q"), Literal("1", datatype=XSD.boolean)))
+    g.add((a, URIRef(S + "q"), Literal("1.50", datatype=XSD.decimal)))
+    g.add((a, URIRef(S + "q"), Literal("-12", datatype=XSD.integer)))
+    g.add((a, URIRef(S + "q"), Literal("+12", datatype=XSD.integer)))
+    g.add((a, URIRef(S + "q"), BNode("b1")))
+    g.add((BNode("b1"), URIRef(S + "q"), Literal("y", lang="en")))
+    g.add((a, RDF.type, URIRef(S + "Thing")))
+    g.add((a, RDF.type, URIRef("urn:x:Other")))
+    g.add((URIRef(S), URIRef(S + "name"), URIRef(S)))
+    g.add((URIRef(S + "a!b"), URIRef(S + "name"), Literal("x")))
+    g.add((URIRef(S + "/x"), URIRef("urn:p"), Literal("x")))  # schema://x would read as an IRI
+    data = jsonld_from_nt(serialise(g, "nt"))
+    assert data == _rdflib_jsonld(g)
+    assert isomorphic(Graph().parse(data=data, format="json-ld"), g)
+    text = data.decode("utf-8")
+    assert "中文\u2028\u2029😀" in text and "\\u0000\\u0001\\u001f\x7f" in text  # UTF-8 as it is, controls escaped
+    assert text.index('"@id": "schema:a!b"') < text.index('"@id": "schema:a"')
+    # an integer beyond 64 bits (orjson writes no such number) stays a value object with its lexical form
+    big = Graph()
+    big.add((a, URIRef(S + "q"), Literal(str(2**70), datatype=XSD.integer)))
+    big.add((a, URIRef(S + "r"), Literal(str(2**63 - 1), datatype=XSD.integer)))
+    data = jsonld_from_nt(serialise(big, "nt"))
+    assert f'"@value": "{2**70}"' in data.decode() and f'"schema:r": {2**63 - 1}' in data.decode()
+    assert isomorphic(Graph().parse(data=data, format="json-ld"), big)
+    # an empty graph: an empty @graph array
+    assert jsonld_from_nt(b"") == _rdflib_jsonld(Graph()) and b'"@graph": []' in jsonld_from_nt(b"")

@@ -170,6 +170,16 @@ def test_every_format_says_the_same(out: Path, fmt: str) -> None:
         assert isomorphic(ref, other), nt
 
 
+def test_a_json_ld_description_is_the_exports_writer_on_its_triples(out: Path) -> None:
+    """One JSON-LD writer (egovkg.rdfio.jsonld) for the dumps and the descriptions: a description's
+    JSON-LD is that writer's document of the triples its N-Triples file holds."""
+    from egovkg.rdfio.jsonld import jsonld_from_nt
+
+    for nt in sorted(out.glob("id/*/*.nt"))[::11] + [out / "ontology.nt", out / "ontology/Award.nt"]:
+        assert nt.with_suffix(".jsonld").read_bytes() == jsonld_from_nt(nt.read_bytes()), nt
+    assert (out / "dump/egovkg.jsonld").read_bytes() == jsonld_from_nt((out / "dump/egovkg.nt").read_bytes())
+
+
 def test_span_description_holds_its_selectors(out: Path, graph: Graph, kg) -> None:
     span = next(iter(sorted(graph.objects(URIRef(kg.base + AWARD), PROV.wasDerivedFrom))))
     stem = stem_for(str(span), kg.base)[1]

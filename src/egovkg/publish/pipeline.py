@@ -172,8 +172,9 @@ def inputs_key(layout: Layout, base: str, selected: dict[str, bool], code: str) 
 
 
 def _exports(ctx: Context, folder: Path) -> list[str]:
-    from egovkg.rdfio.export import jsonld_from_nt, rdfxml_from_nt, serialise, turtle_from_nt
+    from egovkg.rdfio.export import rdfxml_from_nt, serialise, turtle_from_nt
     from egovkg.rdfio.formats import RDF_FORMATS
+    from egovkg.rdfio.jsonld import jsonld_from_nt
 
     made = {  # each from the union's sorted N-Triples (the graph has no blank nodes)
         "nt": ctx.nt,

@@ -43,7 +43,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import glob
-import json
 import multiprocessing
 import os
 import posixpath
@@ -65,7 +64,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, VANN
 
 from egovkg.errors import EgovkgError, OutputError
 from egovkg.graph.build import KnowledgeGraph
-from egovkg.graph.namespaces import OA, ONTOLOGY_IRI, PREFIXES, bind_prefixes
+from egovkg.graph.namespaces import OA, ONTOLOGY_IRI, bind_prefixes
 from egovkg.paths import Layout
 from egovkg.publish.addresses import CSP as EXPLORER_CSP
 from egovkg.publish.addresses import (
@@ -89,6 +88,7 @@ from egovkg.publish.workbench import workbench_files
 from egovkg.rdfio.convert import xml_safe
 from egovkg.rdfio.export import describe, serialise
 from egovkg.rdfio.formats import RDF_FORMATS as FORMATS
+from egovkg.rdfio.jsonld import write_jsonld
 
 RDF_FORMATS: tuple[str, ...] = ("ttl", "nt", "jsonld", "xml")  # one description file each
 DUMP_FORMATS: tuple[str, ...] = ("ttl", "nt", "jsonld", "xml", "trig")
@@ -188,104 +188,6 @@ def _term_key(term: Any) -> tuple[int, str, str, str]:
     if isinstance(term, Literal):
         return (1, term.language or "", str(term.datatype or ""), str(term))
     return (2, "", "", str(term))
-
-
-_JSONLD_CONTEXT: dict[str, str] = {p: str(ns) for p, ns in PREFIXES.items() if p != "id"}
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_RDF_TYPE = str(RDF.type)
-
-
-@lru_cache(maxsize=65536)
-def _compact(iri: str) -> str:
-    """``iri`` as prefix:local when a context prefix covers it (and the result cannot be misread), else whole."""
-    for prefix, ns in _JSONLD_NAMESPACES:
-        if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns) :].startswith("//"):
-            return f"{prefix}:{iri[len(ns) :]}"
-    return iri
-
-
-_JSONLD_NAMESPACES = sorted(_JSONLD_CONTEXT.items(), key=lambda pn: (-len(pn[1]), pn[0]))
-# json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) written by hand (json's own
-# indenting encoder is pure Python, and was most of a description's time): the same bytes
-_q = json.encoder.encode_basestring  # type: ignore[attr-defined]
-_JSONLD_HEAD = (
-    '{\n  "@context": {\n'
-    + ",\n".join(f"    {_q(k)}: {_q(v)}" for k, v in sorted(_JSONLD_CONTEXT.items()))
-    + '\n  },\n  "@graph": ['
-)
-
-
-def _json_ld(triples: Iterable[Any], parts: dict[Any, tuple[str, str, tuple[str, Any]]] | None = None) -> bytes:
-    """Compacted JSON-LD of Oxigraph triples (the context: the project's prefixes), sorted, one node per
-    subject. Every literal keeps its lexical form (a value object with @type, never a JSON number).
-
-    ``parts`` keeps each triple's (node, key, value) for the next call: a triple is in many
-    descriptions (a label is in every one that links to its node)."""
-    nodes: dict[str, dict[str, list[tuple[str, str | tuple[str, ...]]]]] = defaultdict(lambda: defaultdict(list))
-    if parts is None:
-        parts = {}
-    for t in triples:
-        found = parts.get(t)
-        if found is None:
-            found = parts[t] = _json_ld_parts(t)
-        sid, key, value = found
-        nodes[sid][key].append(value)
-    if not nodes:
-        return (_JSONLD_HEAD + "]\n}\n").encode("utf-8")
-    out = [_JSONLD_HEAD]
-    for i, sid in enumerate(sorted(nodes)):
-        out.append("\n    {" if i == 0 else ",\n    {")
-        props = nodes[sid]
-        keys = sorted(["@id", *props])
-        for j, key in enumerate(keys):
-            out.append("\n      " if j == 0 else ",\n      ")
-            out.append(_q(key) + ": ")
-            if key == "@id":
-                out.append(_q(sid))
-                continue
-            values = sorted(props[key])
-            if len(values) == 1:
-                out.append(_value_text(values[0][1], "      "))
-            else:
-                out.append("[")
-                for k, v in enumerate(values):
-                    out.append(("\n        " if k == 0 else ",\n        ") + _value_text(v[1], "        "))
-                out.append("\n      ]")
-        out.append("\n    }")
-    out.append("\n  ]\n}\n")
-    return "".join(out).encode("utf-8")
-
-
-def _json_ld_parts(t: Any) -> tuple[str, str, tuple[str, Any]]:
-    """A triple's node id, key and value: the value as (its sort key, its text), the sort key
-    being the value's compact sorted JSON, the order json.dumps(value, sort_keys=True) gives."""
-    import pyoxigraph as ox
-
-    s = t.subject
-    sid = _compact(s.value) if isinstance(s, ox.NamedNode) else f"_:{s.value}"
-    p, o = t.predicate.value, t.object
-    if p == _RDF_TYPE and isinstance(o, ox.NamedNode):
-        c = _q(_compact(o.value))
-        return sid, "@type", (c, c)
-    if isinstance(o, ox.NamedNode) or isinstance(o, ox.BlankNode):
-        c = _q(_compact(o.value) if isinstance(o, ox.NamedNode) else f"_:{o.value}")
-        members: tuple[str, ...] = ('"@id": ' + c,)
-    elif o.language:
-        members = ('"@language": ' + _q(o.language), '"@value": ' + _q(o.value))
-    elif o.datatype.value == _XSD_STRING:
-        c = _q(o.value)
-        return sid, _compact(p), (c, c)
-    else:
-        members = ('"@type": ' + _q(_compact(o.datatype.value)), '"@value": ' + _q(o.value))
-    return sid, _compact(p), ("{" + ", ".join(members) + "}", members)
-
-
-def _value_text(parts: str | tuple[str, ...], indent: str) -> str:
-    """A value indented at ``indent``: a string as it is, an object one member a line."""
-    if isinstance(parts, str):
-        return parts
-    inner = indent + "  "
-    return "{\n" + ",\n".join(inner + x for x in parts) + "\n" + indent + "}"
 
 
 def _e(text: str) -> str:
@@ -585,7 +487,7 @@ class Site:
         return {p: ns for p, ns in self._prefix_map.items() if p in used}
 
     def _serialised(self, iri: URIRef, fmt: str) -> bytes:
-        """A description in one format, written by Oxigraph (JSON-LD: compacted here, see _json_ld)."""
+        """A description in one format, written by Oxigraph (JSON-LD: by egovkg.rdfio.jsonld)."""
         return self._serialise_triples(self._description(iri), fmt)
 
     def _serialise_triples(self, triples: tuple[Any, ...], fmt: str) -> bytes:
@@ -601,7 +503,7 @@ class Site:
                 "cannot write RDF/XML",
             )
         if fmt == "jsonld":
-            return _json_ld(triples, self._json_ld_parts)
+            return write_jsonld(triples, self._json_ld_parts)
         raise EgovkgError(f"unknown format '{fmt}'")
 
     def description(self, iri: URIRef) -> Graph:

@@ -2,13 +2,13 @@
 
 Every output is deterministic: N-Triples lines are sorted; Turtle (of a graph without
 blank nodes), RDF/XML and TriG are written by Oxigraph from those sorted lines (each
-subject's rdf:type first), JSON-LD with sorted keys. Writes are atomic.
+subject's rdf:type first), JSON-LD by :mod:`egovkg.rdfio.jsonld` (sorted keys and arrays).
+Writes are atomic.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
@@ -37,13 +37,13 @@ def serialise(graph: Graph | Dataset, fmt: str, base: str | None = None) -> byte
     """One graph (or, for TriG, a dataset) as bytes in a named format."""
     rdflib_format = rdf_format(fmt).rdflib
     if fmt == "nt":
-        lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
+        lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").split("\n")
         return ("\n".join(sorted(set(line for line in lines if line.strip()))) + "\n").encode("utf-8")
     if fmt == "jsonld" and not graph.context_aware:
-        nt = serialise(graph, "nt")
-        if not _has_blank_nodes(nt):
-            return jsonld_from_nt(nt)
-    if fmt == "jsonld":
+        from egovkg.rdfio.jsonld import jsonld_from_nt
+
+        return jsonld_from_nt(serialise(graph, "nt"))
+    if fmt == "jsonld":  # a dataset: rdflib's writer, one node object per graph
         context: dict[str, str] = {p: str(ns) for p, ns in PREFIXES.items() if p != "id"}
         raw = graph.serialize(format="json-ld", context=context, auto_compact=True, encoding="utf-8")
         data = _canonical_json(json.loads(raw))
@@ -75,7 +75,7 @@ def turtle_from_nt(nt: bytes, prefixes: dict[str, str]) -> bytes:
         return (subject, predicate != _RDF_TYPE, line)
 
     text = nt.decode("utf-8")
-    lines = sorted((line for line in text.splitlines() if line.strip()), key=order)
+    lines = sorted((line for line in text.split("\n") if line.strip()), key=order)
     used = {p: ns for p, ns in sorted(prefixes.items()) if p and f"<{ns}" in text}
     data = ox.serialize(
         ox.parse(("\n".join(lines) + "\n").encode("utf-8"), format=ox.RdfFormat.N_TRIPLES),
@@ -102,7 +102,7 @@ def _via_oxigraph(graph: Graph | Dataset, fmt: str) -> bytes:
         quads = ox.parse(serialise(graph, "nt"), format=ox.RdfFormat.N_QUADS)
         return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes)
     if fmt == "trig":
-        lines = graph.serialize(format="nquads", encoding="utf-8").decode("utf-8").splitlines()
+        lines = graph.serialize(format="nquads", encoding="utf-8").decode("utf-8").split("\n")
         # one block per named graph: sort by the graph name (the last term), then the triple
         ordered = sorted({line for line in lines if line.strip()}, key=lambda q: (q.rsplit(" ", 2)[1], q))
         data = ("\n".join(ordered) + "\n").encode("utf-8")
@@ -111,61 +111,9 @@ def _via_oxigraph(graph: Graph | Dataset, fmt: str) -> bytes:
     return rdfxml_from_nt(serialise(graph, "nt"))
 
 
-_XSD = "http://www.w3.org/2001/XMLSchema#"
-_CANONICAL_INTEGER = re.compile(r"-?[1-9][0-9]*|0")
-
-
-def jsonld_from_nt(nt: bytes) -> bytes:
-    """Compact JSON-LD of N-Triples without blank nodes: one node object per subject in
-    ``@graph``, IRIs shortened by the standard prefixes (not ``id:``), sorted keys and arrays.
-
-    The same bytes as rdflib's writer (``auto_compact``, then :func:`_canonical_json`) gives
-    for such a graph, in a tenth of the time; integers and booleans are native JSON only
-    when their lexical form is canonical, so every triple reads back as it was."""
-    import pyoxigraph as ox
-
-    context = {p: str(ns) for p, ns in PREFIXES.items() if p != "id"}
-    longest_first = sorted(context.items(), key=lambda item: -len(item[1]))
-    short: dict[str, str] = {}
-
-    def compact(iri: str) -> str:
-        if iri not in short:
-            # a prefix whose remainder starts with // would read as an absolute IRI: left whole
-            fits = (p for p, ns in longest_first if iri.startswith(ns) and not iri[len(ns) :].startswith("//"))
-            prefix = next(fits, None)
-            short[iri] = iri if prefix is None else f"{prefix}:{iri[len(context[prefix]) :]}"
-        return short[iri]
-
-    nodes: dict[str, dict[str, list[Any]]] = {}
-    for triple in ox.parse(nt, format=ox.RdfFormat.N_TRIPLES):
-        s, p, o = triple.subject, triple.predicate, triple.object
-        node = nodes.setdefault(s.value, {"@id": [compact(s.value)]})
-        value: Any
-        if p.value == _RDF_TYPE[1:-1] and isinstance(o, ox.NamedNode):
-            key, value = "@type", compact(o.value)
-        else:
-            key = compact(p.value)
-            if isinstance(o, ox.NamedNode):
-                value = {"@id": compact(o.value)}
-            elif o.language:
-                value = {"@language": o.language, "@value": o.value}
-            elif o.datatype.value == _XSD + "string":
-                value = o.value
-            elif o.datatype.value == _XSD + "integer" and _CANONICAL_INTEGER.fullmatch(o.value):
-                value = int(o.value)
-            elif o.datatype.value == _XSD + "boolean" and o.value in ("true", "false"):
-                value = o.value == "true"
-            else:
-                value = {"@type": compact(o.datatype.value), "@value": o.value}
-        node.setdefault(key, []).append(value)
-    graph = [{k: v[0] if len(v) == 1 else v for k, v in node.items()} for node in nodes.values()]
-    data = _canonical_json({"@context": context, "@graph": graph})
-    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
-
-
 def union_nt(graphs: Mapping[str, bytes]) -> bytes:
     """The sorted N-Triples of the union of graphs, each given as sorted N-Triples."""
-    lines = {line for nt in graphs.values() for line in nt.decode("utf-8").splitlines() if line.strip()}
+    lines = {line for nt in graphs.values() for line in nt.decode("utf-8").split("\n") if line.strip()}
     return ("\n".join(sorted(lines)) + "\n").encode("utf-8")
 
 
@@ -176,7 +124,7 @@ def trig_from_nt(graphs: Mapping[str, bytes]) -> bytes:
 
     quads = []
     for iri, nt in sorted(graphs.items()):
-        for line in nt.decode("utf-8").splitlines():
+        for line in nt.decode("utf-8").split("\n"):
             if line.strip():
                 quads.append(f"{line.rstrip().removesuffix('.').rstrip()} <{iri}> .")
     prefixes = {p: str(ns) for p, ns in PREFIXES.items() if p != "id"}
