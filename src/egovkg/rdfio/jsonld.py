@@ -2,13 +2,14 @@
 per-resource descriptions.
 
 The shape is rdflib's (``auto_compact``, no nesting), made stable: one node object per
-subject in ``@graph`` (always: rdflib puts a lone node at the top level), IRIs shortened by the project's prefixes (not ``id:``), ``rdf:type``
-as ``@type``, a property with one value written without an array, and every array sorted
-by the compact JSON text of its items (the nodes by their ``@id``). Plain strings are JSON
-strings; integers and booleans are JSON numbers and booleans only when their lexical form
-is canonical (and, for integers, fits in 64 bits), so every triple reads back as it was;
-every other literal is a value object that keeps its lexical form. The JSON text itself is
-orjson's (indented by two spaces, keys sorted): the same bytes as
+subject in ``@graph`` (always: rdflib puts a lone node at the top level), IRIs shortened
+by the project's prefixes (not ``id:``), ``rdf:type`` as ``@type``, a property with one
+value written without an array, and every array sorted by the compact JSON text of its
+items (the nodes by their ``@id``). Plain strings are JSON strings; integers and booleans
+are JSON numbers and booleans only when their lexical form is canonical (and, for
+integers, fits in 64 bits), so every triple reads back as it was; every other literal is
+a value object that keeps its lexical form. The JSON text itself is orjson's (indented by
+two spaces, keys sorted): the same bytes as
 ``json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True)`` for this data.
 """
 
