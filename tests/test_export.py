@@ -244,7 +244,7 @@ def test_the_jsonld_writer_matches_rdflib_on_awkward_values() -> None:
     S = "https://schema.org/"
     g = Graph()
     a = URIRef(S + "a")
-    for text in ("tab\there \"q\" back\\slash\nline\r\x00\x01\x1f\x7f", "中文\u2028\u2029😀", ""):
+    for text in ('tab\there "q" back\\slash\nline\r\x00\x01\x1f\x7f', "中文\u2028\u2029😀", ""):
         g.add((a, URIRef(S + "name"), Literal(text)))
     g.add((a, URIRef(S + "name"), Literal("zh", lang="zh-hans")))
     g.add((a, URIRef(S + "q"), Literal("true", datatype=XSD.boolean)))
