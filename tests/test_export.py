@@ -176,6 +176,9 @@ def test_two_builds_are_byte_identical_across_hash_seeds(tmp_path: Path) -> None
     }
     for name in a:
         assert a[name] == b[name], name
+    assert b'href="../build/site/query.html"' in a["viz/overview.html"]  # the site's query page, linked
+    for suffix in ("ttl", "nt", "jsonld", "rdf", "trig"):  # the site's dumps: the exports' bytes
+        assert a[f"build/site/dump/egovkg.{suffix}"] == a[f"build/egovkg.{suffix}"], suffix
 
 
 def test_rdf_xml_reads_back_a_carriage_return_and_refuses_a_control_character() -> None:

@@ -251,6 +251,16 @@ def test_void_describes_the_dataset(out: Path, graph: Graph) -> None:
     assert isomorphic(Graph().parse(out / "dump/egovkg.ttl", format="turtle"), graph)
 
 
+def test_the_dumps_are_the_exports_bytes(out: Path, kg: KnowledgeGraph) -> None:
+    """The site made without the build's exports (as `egovkg site` is) writes the same dumps,
+    each derived from one N-Triples serialisation, as egovkg.rdfio.export writes from the graph."""
+    from egovkg.rdfio.export import graph_for, serialise
+
+    for fmt in ("ttl", "nt", "jsonld", "xml", "trig"):
+        made = serialise(graph_for(kg, fmt), fmt, kg.base)
+        assert (out / f"dump/egovkg.{FORMATS[fmt].suffix}").read_bytes() == made, fmt
+
+
 class _Links(HTMLParser):
     def __init__(self) -> None:
         super().__init__()

@@ -52,7 +52,7 @@ def serialise(graph: Graph | Dataset, fmt: str, base: str | None = None) -> byte
         return _via_oxigraph(graph, fmt)
     if fmt == "ttl" and not graph.context_aware:
         nt = serialise(graph, "nt")
-        if not _has_blank_nodes(nt):  # else rdflib's writer, which nests them and needs no labels
+        if not has_blank_nodes(nt):  # else rdflib's writer, which nests them and needs no labels
             return turtle_from_nt(nt, {p: str(ns) for p, ns in graph.namespaces()})
     return graph.serialize(format=rdflib_format, encoding="utf-8")
 
@@ -60,7 +60,8 @@ def serialise(graph: Graph | Dataset, fmt: str, base: str | None = None) -> byte
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 
 
-def _has_blank_nodes(nt: bytes) -> bool:
+def has_blank_nodes(nt: bytes) -> bool:
+    """Whether N-Triples hold a blank node (the fast writers from N-Triples want none)."""
     return nt.startswith(b"_:") or b"\n_:" in nt or b" _:" in nt  # a literal holding " _:" only costs speed
 
 
