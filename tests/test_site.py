@@ -404,6 +404,31 @@ def test_two_builds_are_byte_identical_across_hash_seeds(out: Path, tmp_path: Pa
     assert digests(other) == digests(out)
 
 
+def test_a_site_from_the_graph_cache_is_the_same_site(out: Path, kg: KnowledgeGraph, tmp_path: Path) -> None:
+    """`egovkg site` after a build reads the graph the build left in the cache (its N-Triples and
+    TriG) instead of building it again: the same files, byte for byte; a changed input misses."""
+    from egovkg.paths import Layout
+    from egovkg.publish.site import load_built
+    from egovkg.rdfio.cache import keep
+    from egovkg.rdfio.export import serialise
+
+    for part in ("data", "ontology", "queries"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    layout = Layout(tmp_path)
+    assert load_built(layout, kg.base) is None  # nothing cached: the caller builds
+    keep(layout, kg.base, {"nt": serialise(kg.union(), "nt"), "trig": serialise(kg.dataset(), "trig")})
+    built = load_built(layout, kg.base)
+    assert built is not None
+    assert isomorphic(built.union, kg.union())
+    for name in ("announcement", "curated", "ontology"):
+        assert isomorphic(getattr(built.kg, name), getattr(kg, name)), name
+    build_site(built.kg, tmp_path / "site", union=built.union, dumps=built.dumps)
+    assert digests(tmp_path / "site") == digests(out)
+    with (tmp_path / "data" / "sources" / "announcement-2012.txt").open("a", encoding="utf-8") as fh:
+        fh.write("\n")
+    assert load_built(layout, kg.base) is None
+
+
 def test_a_failed_build_leaves_the_previous_site(out: Path, kg, tmp_path: Path, monkeypatch) -> None:
     target = tmp_path / "site"
     shutil.copytree(out, target)

@@ -264,11 +264,14 @@ class KG:
 
     def site(self, directory: str | Path | None = None) -> SiteReport:
         """Write the static linked-data site (default: build/site)."""
-        from egovkg.publish.site import build_site
+        from egovkg.publish.site import build_site, load_built
 
-        return build_site(
-            self.knowledge_graph, Path(directory) if directory else self.layout.build / "site", layout=self.layout
-        )
+        target = Path(directory) if directory else self.layout.build / "site"
+        # the graph a build left in the cache, read back: building it again costs more than the site
+        built = None if self.files or "knowledge_graph" in self.__dict__ else load_built(self.layout, self.base)
+        if built is not None:
+            return build_site(built.kg, target, layout=self.layout, union=built.union, dumps=built.dumps)
+        return build_site(self.knowledge_graph, target, layout=self.layout)
 
     def build(
         self,

@@ -370,6 +370,9 @@ def run(
             if new_folder:  # the output folder this build made for its lock: gone again, as it was
                 _remove_lock_folder(out)
             raise
+        from egovkg.rdfio.cache import keep
+
+        keep(layout, base, {"nt": nt, "trig": trig})  # `egovkg site` and `query` read it instead of building
     return s
 
 

@@ -887,16 +887,76 @@ def _swap(new: Path, out: Path) -> None:
     shutil.rmtree(new, ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class Built:
+    """A built graph read back from the graph cache: the graph, its union and its N-Triples and TriG."""
+
+    kg: KnowledgeGraph
+    union: Graph
+    dumps: dict[str, bytes]
+
+
+def load_built(layout: Layout, base: str) -> Built | None:
+    """The graph a build (or a query) left in the graph cache (:mod:`egovkg.rdfio.cache`) for the
+    current inputs, read back instead of built again: its N-Triples (the union, sorted, as the
+    export writes it) and its TriG (one named graph per origin). None when the cache lacks either
+    or cannot be read: the caller builds the graph."""
+    import pyoxigraph as ox
+
+    from egovkg.rdfio.cache import cached_file
+    from egovkg.sparql.results import to_rdflib
+
+    paths = {suffix: cached_file(layout, base, suffix) for suffix in ("nt", "trig")}
+    try:
+        dumps = {suffix: path.read_bytes() for suffix, path in paths.items() if path is not None}
+        if len(dumps) != 2:
+            return None
+        quads = list(ox.parse(dumps["trig"], format=ox.RdfFormat.TRIG))
+    except (OSError, SyntaxError, ValueError):  # gone meanwhile, or not what the cache writes: build it
+        return None
+    from rdflib.plugins.stores.memory import SimpleMemory
+
+    graphs = {name: Graph() for name in ("announcement", "curated", "ontology")}
+    kg = KnowledgeGraph(graphs["announcement"], graphs["curated"], graphs["ontology"], base)
+    names = {str(iri): name for name, iri in kg.graph_iris.items()}
+    union = Graph(store=SimpleMemory())
+    terms: dict[Any, Any] = {}
+
+    def term(t: Any) -> Any:
+        found = terms.get(t)
+        if found is None:
+            found = terms[t] = to_rdflib(t)
+        return found
+
+    for q in quads:
+        name = names.get(q.graph_name.value) if isinstance(q.graph_name, ox.NamedNode) else None
+        if name is None:  # a graph the build does not make: not this cache's file
+            return None
+        triple = (term(q.subject), term(q.predicate), term(q.object))
+        graphs[name].add(triple)
+        union.add(triple)
+    for g in (*graphs.values(), union):
+        bind_prefixes(g, base)
+    return Built(kg, union, dumps)
+
+
 def build_site(
-    kg: KnowledgeGraph, out_dir: Path, *, sparql_endpoint: str | None = None, layout: Layout | None = None
+    kg: KnowledgeGraph,
+    out_dir: Path,
+    *,
+    sparql_endpoint: str | None = None,
+    layout: Layout | None = None,
+    union: Graph | None = None,
+    dumps: dict[str, bytes] | None = None,
 ) -> SiteReport:
     """Write the whole site to ``out_dir``, replacing a previous site there only when all of it is written.
 
-    ``layout`` says where the query catalogue and the source texts for the query page are (default: the cwd's)."""
+    ``layout`` says where the query catalogue and the source texts for the query page are (default: the cwd's);
+    ``union`` and ``dumps`` as :class:`Site` takes them."""
     t0 = time.perf_counter()
     out = Path(out_dir).absolute()
     _check_target(out)
-    site = Site(kg, sparql_endpoint=sparql_endpoint, layout=layout)
+    site = Site(kg, sparql_endpoint=sparql_endpoint, layout=layout, union=union, dumps=dumps)
     try:
         return _write_site(site, out, t0)
     except OSError as exc:  # a missing or read-only parent, a full disk: one line naming the folder

@@ -116,3 +116,29 @@ def _cached(layout: Layout, base: str, suffix: str, render: Callable[[KnowledgeG
         if old != target:
             old.unlink(missing_ok=True)
     return target
+
+
+def cached_file(layout: Layout, base: str, suffix: str) -> Path | None:
+    """The cached graph (``nt`` or ``trig``) for the current inputs if the cache holds it; None
+    (nothing is built) if not."""
+    target = layout.build / CACHE_DIR / f"graph-{inputs_digest(layout.check(), base)[:20]}.{suffix}"
+    return target if target.is_file() else None
+
+
+def keep(layout: Layout, base: str, files: dict[str, bytes]) -> None:
+    """Put a graph built elsewhere (the main job's) in the cache: ``files`` by suffix (``nt``: the
+    union as :func:`cached_ntriples` writes it, ``trig``: the dataset as :func:`cached_trig` does).
+    Only a shortcut for later commands: a folder that cannot hold it is left as it is."""
+    from egovkg.errors import OutputError
+    from egovkg.util.atomic import write_bytes
+
+    digest = inputs_digest(layout.check(), base)
+    folder = layout.build / CACHE_DIR
+    for suffix, data in sorted(files.items()):
+        target = folder / f"graph-{digest[:20]}.{suffix}"
+        with contextlib.suppress(OutputError, OSError):
+            if not target.is_file():
+                write_bytes(target, data)
+            for old in folder.glob(f"graph-*.{suffix}"):
+                if old != target:
+                    old.unlink(missing_ok=True)
