@@ -17,7 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import ROOT, published
+from ..conftest import ROOT
+from ..conftest import published as _published
+
+
+def published(folder: Path) -> dict[str, bytes]:
+    """The published set as a reader sees it: not the generations behind the links, nor the graph
+    cache (build/cache: a shortcut for later commands, written once a build has published)."""
+    return _published(folder, frozenset({".generations", "cache"}))
+
 
 pytestmark = pytest.mark.slow
 
