@@ -408,25 +408,57 @@ def test_a_site_from_the_graph_cache_is_the_same_site(out: Path, kg: KnowledgeGr
     """`egovkg site` after a build reads the graph the build left in the cache (its N-Triples and
     TriG) instead of building it again: the same files, byte for byte; a changed input misses."""
     from egovkg.paths import Layout
-    from egovkg.publish.site import load_built
+    from egovkg.publish.site import load_built, site_from_cache
     from egovkg.rdfio.cache import keep
     from egovkg.rdfio.export import serialise
 
     for part in ("data", "ontology", "queries"):
         shutil.copytree(ROOT / part, tmp_path / part)
     layout = Layout(tmp_path)
-    assert load_built(layout, kg.base) is None  # nothing cached: the caller builds
-    keep(layout, kg.base, {"nt": serialise(kg.union(), "nt"), "trig": serialise(kg.dataset(), "trig")})
-    built = load_built(layout, kg.base)
+    assert site_from_cache(layout, kg.base, tmp_path / "none") is None  # nothing cached: the caller builds
+    assert not (tmp_path / "none").exists()
+    dumps = {"nt": serialise(kg.union(), "nt"), "trig": serialise(kg.dataset(), "trig")}
+    keep(layout, kg.base, dumps)
+    built = load_built(kg.base, dumps)
     assert built is not None
     assert isomorphic(built.union, kg.union())
     for name in ("announcement", "curated", "ontology"):
         assert isomorphic(getattr(built.kg, name), getattr(kg, name)), name
-    build_site(built.kg, tmp_path / "site", union=built.union, dumps=built.dumps)
+    report = site_from_cache(layout, kg.base, tmp_path / "site")  # no build published: rendered
+    assert report is not None and report.resources == len(Site(kg).resources)
     assert digests(tmp_path / "site") == digests(out)
     with (tmp_path / "data" / "sources" / "announcement-2012.txt").open("a", encoding="utf-8") as fh:
         fh.write("\n")
-    assert load_built(layout, kg.base) is None
+    assert site_from_cache(layout, kg.base, tmp_path / "none") is None
+
+
+@pytest.mark.slow  # a build
+def test_a_site_after_a_build_is_the_published_site_copied(tmp_path: Path) -> None:
+    """After a build, `egovkg site` with the same inputs copies the site the build published (the
+    main job's own key for its site output says it is the same); a changed query catalogue
+    (which the cached graph does not depend on) gives another key, and the site is rendered."""
+    from egovkg.graph.prefixes import DEFAULT_BASE
+    from egovkg.paths import Layout
+    from egovkg.publish import pipeline
+    from egovkg.publish.site import site_from_cache
+
+    for part in ("data", "ontology", "queries"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    layout = Layout(tmp_path)
+    pipeline.run(layout, out=layout.build, views=False, docs=False, jobs=1)
+    published = digests(layout.build / "site")
+    report = site_from_cache(layout, DEFAULT_BASE, tmp_path / "copy")
+    assert report is not None and digests(tmp_path / "copy") == published
+    files = [p for p in (tmp_path / "copy").rglob("*") if p.is_file() and p.name != MARKER]
+    assert report.files == len(files) and report.pages == sum(p.suffix == ".html" for p in files)
+    assert report.bytes == sum(p.stat().st_size for p in files) and report.resources > 1000
+    assert all(p.stat().st_nlink == 1 for p in files), "copies, not links into the published set"
+    query = tmp_path / "queries" / "agency-kinds.rq"
+    query.write_text(query.read_text(encoding="utf-8").replace("#+ summary: ", "#+ summary: CHANGED ", 1))
+    report = site_from_cache(layout, DEFAULT_BASE, tmp_path / "rendered")
+    assert report is not None
+    assert "CHANGED" in (tmp_path / "rendered" / "query.html").read_text(encoding="utf-8")
+    assert digests(layout.build / "site") == published
 
 
 def test_a_failed_build_leaves_the_previous_site(out: Path, kg, tmp_path: Path, monkeypatch) -> None:

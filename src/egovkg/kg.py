@@ -264,13 +264,15 @@ class KG:
 
     def site(self, directory: str | Path | None = None) -> SiteReport:
         """Write the static linked-data site (default: build/site)."""
-        from egovkg.publish.site import build_site, load_built
+        from egovkg.publish.site import build_site, site_from_cache
 
         target = Path(directory) if directory else self.layout.build / "site"
-        # the graph a build left in the cache, read back: building it again costs more than the site
-        built = None if self.files or "knowledge_graph" in self.__dict__ else load_built(self.layout, self.base)
-        if built is not None:
-            return build_site(built.kg, target, layout=self.layout, union=built.union, dumps=built.dumps)
+        # the graph a build left in the cache (and the site it published, if the inputs are the
+        # same): building the graph again costs more than the site
+        if not self.files and "knowledge_graph" not in self.__dict__:
+            report = site_from_cache(self.layout, self.base, target)
+            if report is not None:
+                return report
         return build_site(self.knowledge_graph, target, layout=self.layout)
 
     def build(

@@ -450,6 +450,15 @@ def _unchanged(gens: Generations, key: str, s: Summary, out: Path, viz: Path) ->
     return True
 
 
+def site_key(layout: Layout, base: str, nt: bytes, trig: bytes) -> str:
+    """The key the main job gives its site output for a graph (its sorted N-Triples and its TriG,
+    as the build makes them) and the current query catalogue, code and base IRI: a published
+    site with this key is the site these inputs make."""
+    graph = hashlib.sha256(nt + b"\0" + trig).hexdigest()
+    inputs = {"graph": graph, "queries": _queries_digest(layout), "code": code_digest(), "base": base}
+    return OUTPUTS["site"].key(inputs)
+
+
 def _queries_digest(layout: Layout) -> str:
     import hashlib as _h
 
@@ -565,4 +574,4 @@ def _size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-__all__ = ["OUTPUTS", "Context", "Progress", "Summary", "render_docs", "run"]
+__all__ = ["OUTPUTS", "Context", "Progress", "Summary", "render_docs", "run", "site_key"]

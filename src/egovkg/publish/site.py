@@ -896,23 +896,100 @@ class Built:
     dumps: dict[str, bytes]
 
 
-def load_built(layout: Layout, base: str) -> Built | None:
-    """The graph a build (or a query) left in the graph cache (:mod:`egovkg.rdfio.cache`) for the
-    current inputs, read back instead of built again: its N-Triples (the union, sorted, as the
-    export writes it) and its TriG (one named graph per origin). None when the cache lacks either
-    or cannot be read: the caller builds the graph."""
-    import pyoxigraph as ox
+def site_from_cache(layout: Layout, base: str, out_dir: Path) -> SiteReport | None:
+    """The site of the graph a build (or a query) left in the graph cache (:mod:`egovkg.rdfio.cache`)
+    for the current inputs, written to ``out_dir``: a copy of the site the main job published
+    under ``layout.build`` if it was made from these very inputs (its key, which the main job
+    itself trusts to keep a site, is the same), else rendered from the cached graph, which is
+    read back instead of built again. None (nothing written) when the cache lacks the graph."""
+    dumps = _cached_graph(layout, base)
+    if dumps is None:
+        return None
+    ready = _published_site(layout, base, dumps)
+    if ready is not None:
+        return copy_site(ready, out_dir)
+    built = load_built(base, dumps)
+    if built is None:
+        return None
+    return build_site(built.kg, out_dir, layout=layout, union=built.union, dumps=built.dumps)
 
+
+def _cached_graph(layout: Layout, base: str) -> dict[str, bytes] | None:
+    """The cached graph's N-Triples (the union, sorted, as the export writes it) and TriG (one
+    named graph per origin), or None."""
     from egovkg.rdfio.cache import cached_file
-    from egovkg.sparql.results import to_rdflib
 
     paths = {suffix: cached_file(layout, base, suffix) for suffix in ("nt", "trig")}
     try:
         dumps = {suffix: path.read_bytes() for suffix, path in paths.items() if path is not None}
-        if len(dumps) != 2:
-            return None
+    except OSError:  # gone meanwhile
+        return None
+    return dumps if len(dumps) == 2 else None
+
+
+def _published_site(layout: Layout, base: str, dumps: dict[str, bytes]) -> Path | None:
+    """The folder of the site the main job published under ``layout.build`` if its key is the one
+    these inputs give (:func:`egovkg.publish.pipeline.site_key`), else None."""
+    from egovkg.publish.pipeline import site_key
+    from egovkg.util.generations import Generations
+
+    gens = Generations(layout.build)
+    current = gens.current()
+    record = gens.manifest().get("outputs", {}).get("site")
+    if current is None or not isinstance(record, dict) or record.get("entries") != ["site"]:
+        return None
+    folder = current / "site"
+    if not (folder / MARKER).is_file() or record.get("key") != site_key(layout, base, dumps["nt"], dumps["trig"]):
+        return None
+    return folder
+
+
+def copy_site(source: Path, out_dir: Path) -> SiteReport:
+    """Write a copy of the site in ``source`` to ``out_dir`` as :func:`build_site` writes one: into
+    a temporary folder beside it, swapped in once whole."""
+    t0 = time.perf_counter()
+    out = Path(out_dir).absolute()
+    _check_target(out)
+    try:
+        blocking = next((p for p in out.parents if p.exists()), None)
+        if blocking is not None and not blocking.is_dir():
+            raise OutputError(f"cannot write {out}: {blocking} is not a folder")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(out)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+        try:
+            # new files (no hard link into the published set, which a reader's edit would change)
+            shutil.copytree(source, tmp, copy_function=shutil.copyfile, dirs_exist_ok=True)
+            os.chmod(tmp, 0o755)
+            files = [p for p in tmp.rglob("*") if p.is_file() and p.name != MARKER]
+            _swap(tmp, out)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(tmp)
+            raise
+    except OSError as exc:
+        raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    rel = [p.relative_to(tmp).as_posix() for p in files]
+    return SiteReport(
+        out,
+        sum(r.endswith(".html") for r in rel),
+        sum(r.endswith(".nt") and not r.startswith("dump/") for r in rel),  # one description each
+        len(rel),
+        sum(p.stat().st_size for p in (out / r for r in rel)),
+        time.perf_counter() - t0,
+    )
+
+
+def load_built(base: str, dumps: dict[str, bytes]) -> Built | None:
+    """The graph of cached N-Triples and TriG (:func:`_cached_graph`) as a built graph with its union,
+    read back instead of built again; None if the TriG is not what the cache writes."""
+    import pyoxigraph as ox
+
+    from egovkg.sparql.results import to_rdflib
+
+    try:
         quads = list(ox.parse(dumps["trig"], format=ox.RdfFormat.TRIG))
-    except (OSError, SyntaxError, ValueError):  # gone meanwhile, or not what the cache writes: build it
+    except (SyntaxError, ValueError):
         return None
     from rdflib.plugins.stores.memory import SimpleMemory
 
