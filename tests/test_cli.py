@@ -146,7 +146,7 @@ def test_build_writes_every_export(runner: CliRunner, home: Path, monkeypatch) -
     names = sorted(
         str(Path(d, f).relative_to(out))
         for d, dirs, files in os.walk(out, followlinks=True)
-        if ".generations" not in Path(d).relative_to(out).parts
+        if not {".generations", "cache"} & set(Path(d).relative_to(out).parts)
         for f in files
     )
     assert names == [
@@ -158,6 +158,9 @@ def test_build_writes_every_export(runner: CliRunner, home: Path, monkeypatch) -
         "egovkg.ttl",
         "void.ttl",
     ]
+    # and the graph in the graph cache (egovkg.rdfio.cache), for `egovkg site` and `egovkg query`
+    cached = {p.suffix: p.read_bytes() for p in (out / "cache").glob("graph-*")}
+    assert cached == {".nt": (out / "egovkg.nt").read_bytes(), ".trig": (out / "egovkg.trig").read_bytes()}
     html = (out / "docs/ontology.html").read_text(encoding="utf-8")
     assert "AwardCategory" in html and '<script src="http' not in html
 

@@ -408,7 +408,8 @@ def test_a_site_from_the_graph_cache_is_the_same_site(out: Path, kg: KnowledgeGr
     """`egovkg site` after a build reads the graph the build left in the cache (its N-Triples and
     TriG) instead of building it again: the same files, byte for byte; a changed input misses."""
     from egovkg.paths import Layout
-    from egovkg.publish.site import load_built, site_from_cache
+    from egovkg.publish.pipeline import site_from_cache
+    from egovkg.publish.site import load_built
     from egovkg.rdfio.cache import keep
     from egovkg.rdfio.export import serialise
 
@@ -440,7 +441,7 @@ def test_a_site_after_a_build_is_the_published_site_copied(tmp_path: Path) -> No
     from egovkg.graph.prefixes import DEFAULT_BASE
     from egovkg.paths import Layout
     from egovkg.publish import pipeline
-    from egovkg.publish.site import site_from_cache
+    from egovkg.publish.pipeline import site_from_cache
 
     for part in ("data", "ontology", "queries"):
         shutil.copytree(ROOT / part, tmp_path / part)

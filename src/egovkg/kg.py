@@ -264,7 +264,8 @@ class KG:
 
     def site(self, directory: str | Path | None = None) -> SiteReport:
         """Write the static linked-data site (default: build/site)."""
-        from egovkg.publish.site import build_site, site_from_cache
+        from egovkg.publish.pipeline import site_from_cache
+        from egovkg.publish.site import build_site
 
         target = Path(directory) if directory else self.layout.build / "site"
         # the graph a build left in the cache (and the site it published, if the inputs are the

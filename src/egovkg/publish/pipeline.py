@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from rdflib import Graph
 
     from egovkg.graph.build import KnowledgeGraph
+    from egovkg.publish.site import SiteReport
 
 DUMP_ROOT = "https://w3id.org/egovkg/dump/"
 OPTIONS = ("views", "docs", "site")
@@ -459,6 +460,43 @@ def site_key(layout: Layout, base: str, nt: bytes, trig: bytes) -> str:
     return OUTPUTS["site"].key(inputs)
 
 
+def site_from_cache(layout: Layout, base: str, out_dir: Path) -> SiteReport | None:
+    """The site of the graph a build (or a query) left in the graph cache (:mod:`egovkg.rdfio.cache`)
+    for the current inputs, written to ``out_dir``: a copy of the site the main job published
+    under ``layout.build`` if it was made from these very inputs (its key, which the main job
+    itself trusts to keep a site, is the same), else rendered from the cached graph, which is
+    read back instead of built again. None (nothing written) when the cache lacks the graph."""
+    from egovkg.publish.site import build_site, cached_graph, copy_site, load_built
+
+    dumps = cached_graph(layout, base)
+    if dumps is None:
+        return None
+    ready = published_site(layout, base, dumps)
+    if ready is not None:
+        return copy_site(ready, out_dir)
+    built = load_built(base, dumps)
+    if built is None:
+        return None
+    return build_site(built.kg, out_dir, layout=layout, union=built.union, dumps=built.dumps)
+
+
+def published_site(layout: Layout, base: str, dumps: dict[str, bytes]) -> Path | None:
+    """The folder of the site the main job published under ``layout.build`` if its key is the one
+    these inputs give (:func:`site_key`), else None."""
+    from egovkg.publish.site import MARKER
+    from egovkg.util.generations import Generations
+
+    gens = Generations(layout.build)
+    current = gens.current()
+    record = gens.manifest().get("outputs", {}).get("site")
+    if current is None or not isinstance(record, dict) or record.get("entries") != ["site"]:
+        return None
+    folder = current / "site"
+    if not (folder / MARKER).is_file() or record.get("key") != site_key(layout, base, dumps["nt"], dumps["trig"]):
+        return None
+    return folder
+
+
 def _queries_digest(layout: Layout) -> str:
     import hashlib as _h
 
@@ -574,4 +612,14 @@ def _size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-__all__ = ["OUTPUTS", "Context", "Progress", "Summary", "render_docs", "run", "site_key"]
+__all__ = [
+    "OUTPUTS",
+    "Context",
+    "Progress",
+    "Summary",
+    "published_site",
+    "render_docs",
+    "run",
+    "site_from_cache",
+    "site_key",
+]

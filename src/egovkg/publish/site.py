@@ -896,25 +896,7 @@ class Built:
     dumps: dict[str, bytes]
 
 
-def site_from_cache(layout: Layout, base: str, out_dir: Path) -> SiteReport | None:
-    """The site of the graph a build (or a query) left in the graph cache (:mod:`egovkg.rdfio.cache`)
-    for the current inputs, written to ``out_dir``: a copy of the site the main job published
-    under ``layout.build`` if it was made from these very inputs (its key, which the main job
-    itself trusts to keep a site, is the same), else rendered from the cached graph, which is
-    read back instead of built again. None (nothing written) when the cache lacks the graph."""
-    dumps = _cached_graph(layout, base)
-    if dumps is None:
-        return None
-    ready = _published_site(layout, base, dumps)
-    if ready is not None:
-        return copy_site(ready, out_dir)
-    built = load_built(base, dumps)
-    if built is None:
-        return None
-    return build_site(built.kg, out_dir, layout=layout, union=built.union, dumps=built.dumps)
-
-
-def _cached_graph(layout: Layout, base: str) -> dict[str, bytes] | None:
+def cached_graph(layout: Layout, base: str) -> dict[str, bytes] | None:
     """The cached graph's N-Triples (the union, sorted, as the export writes it) and TriG (one
     named graph per origin), or None."""
     from egovkg.rdfio.cache import cached_file
@@ -925,23 +907,6 @@ def _cached_graph(layout: Layout, base: str) -> dict[str, bytes] | None:
     except OSError:  # gone meanwhile
         return None
     return dumps if len(dumps) == 2 else None
-
-
-def _published_site(layout: Layout, base: str, dumps: dict[str, bytes]) -> Path | None:
-    """The folder of the site the main job published under ``layout.build`` if its key is the one
-    these inputs give (:func:`egovkg.publish.pipeline.site_key`), else None."""
-    from egovkg.publish.pipeline import site_key
-    from egovkg.util.generations import Generations
-
-    gens = Generations(layout.build)
-    current = gens.current()
-    record = gens.manifest().get("outputs", {}).get("site")
-    if current is None or not isinstance(record, dict) or record.get("entries") != ["site"]:
-        return None
-    folder = current / "site"
-    if not (folder / MARKER).is_file() or record.get("key") != site_key(layout, base, dumps["nt"], dumps["trig"]):
-        return None
-    return folder
 
 
 def copy_site(source: Path, out_dir: Path) -> SiteReport:
@@ -981,7 +946,7 @@ def copy_site(source: Path, out_dir: Path) -> SiteReport:
 
 
 def load_built(base: str, dumps: dict[str, bytes]) -> Built | None:
-    """The graph of cached N-Triples and TriG (:func:`_cached_graph`) as a built graph with its union,
+    """The graph of cached N-Triples and TriG (:func:`cached_graph`) as a built graph with its union,
     read back instead of built again; None if the TriG is not what the cache writes."""
     import pyoxigraph as ox
 
