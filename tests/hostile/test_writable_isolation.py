@@ -129,8 +129,13 @@ def test_a_crashing_or_runaway_update_writes_nothing_and_costs_its_writer_only(
     started = time.monotonic()
     status, headers, body = update(server, WRITE_CRASHERS[name])
     assert time.monotonic() - started < 60
-    assert status in (400, 500, 503), body
-    one_line(status, headers, body)
+    if name == "10,000-term sum" and status == 204:
+        # within the limits on a quiet machine (the writer's stack is deep enough): applied whole
+        assert mark(server) == sorted([*before, "10000"])
+        assert update(server, "DELETE DATA { GRAPH <urn:test:mark> { <urn:test:s> <urn:test:p> 10000 } }")[0] == 204
+    else:
+        assert status in (400, 500, 503), body
+        one_line(status, headers, body)
     assert mark(server) == before
     still_up(server)
 
