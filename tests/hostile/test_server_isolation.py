@@ -259,3 +259,42 @@ def test_a_head_that_never_ends_is_dropped(server: LinkedDataServer) -> None:
             out += chunk
     assert 5 < time.monotonic() - started < 25
     assert out.startswith(b"HTTP/1.1 408")
+
+
+def _raw(srv: LinkedDataServer, data: bytes) -> bytes:
+    """What the server answers to ``data`` sent whole, until it closes the connection."""
+    with socket.create_connection(srv.server_address[:2], timeout=30) as sock:
+        sock.sendall(data)
+        out = b""
+        while chunk := sock.recv(65536):
+            out += chunk
+    return out
+
+
+@pytest.mark.parametrize("protocol", ["httptools", "h11"])
+def test_each_http_protocol_keeps_the_head_limits(kg: KnowledgeGraph, protocol: str) -> None:
+    """httptools on uvloop serves by default; h11 is the fallback where they are missing: both
+    refuse an over-long request line (414), an over-long field (431) and a half head (408)."""
+    from egovkg.serve.http import MAX_LINE, GuardedH11Protocol, GuardedHttpToolsProtocol
+
+    srv = make_server(kg, port=0, limits=LIMITS)
+    if protocol == "h11":
+        srv.protocol = srv.server.config.http = GuardedH11Protocol
+    else:
+        assert srv.protocol is GuardedHttpToolsProtocol, "httptools and uvloop are installed (pyproject)"
+    thread = threading.Thread(target=serve_forever, args=(srv,), daemon=True)
+    thread.start()
+    try:
+        award = b"/id/award/2012-management-innovation-01.ttl"
+        ok = _raw(srv, b"GET " + award + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert ok.startswith(b"HTTP/1.1 200") and b"2012-management-innovation-01" in ok
+        long_line = _raw(srv, b"GET /" + b"a" * (MAX_LINE + 10) + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert long_line.startswith(b"HTTP/1.1 414") and b"request line is longer" in long_line
+        long_field = _raw(srv, b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * (MAX_LINE + 10) + b"\r\n\r\n")
+        assert long_field.startswith(b"HTTP/1.1 431") and b"header field is longer" in long_field
+        started = time.monotonic()
+        half = _raw(srv, b"GET / HTTP/1.1\r\nHost: x\r\n")
+        assert half.startswith(b"HTTP/1.1 408") and 5 < time.monotonic() - started < 25
+    finally:
+        srv.shutdown()
+        thread.join(timeout=30)

@@ -79,15 +79,20 @@ def _no_delay(transport: asyncio.Transport) -> None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-class GuardedHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol with a head deadline and plain-text head limits."""
+class _HeadGuard:
+    """A head deadline and plain-text head limits for one of uvicorn's protocols: ``_awaiting_head()``
+    says whether what arrives now is a request head (between requests)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.logger = LOG
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+
+    def _guard(self) -> None:
+        self.logger = LOG  # parse errors are logged as ours (quiet unless configured), not uvicorn's
         self._head = bytearray()
-        self._in_head = True  # between requests: what arrives is a request head
         self._head_timer: asyncio.TimerHandle | None = None
+
+    def _awaiting_head(self) -> bool:
+        raise NotImplementedError
 
     def _arm(self) -> None:
         self._disarm()
@@ -100,7 +105,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def _head_late(self) -> None:
         self._head_timer = None
-        if not self.transport.is_closing() and self._in_head:
+        if not self.transport.is_closing() and self._awaiting_head():
             if self._head:
                 self._refuse(408, f"the request head did not arrive within {HEAD_TIMEOUT:g} s")
             else:
@@ -111,23 +116,45 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.write(_status_line(status, message))
         self.transport.close()
 
+    def _checked(self, data: bytes) -> bool:
+        """Add ``data`` to the head read so far; False (and the connection refused) when over a limit."""
+        self._head += data
+        problem = head_problem(bytes(self._head))
+        if problem is not None:
+            self._refuse(*problem)
+            return False
+        return True
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        super().connection_made(transport)  # type: ignore[misc]
         _no_delay(transport)
         self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
-        super().connection_lost(exc)
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def send_400_response(self, msg: str) -> None:
+        self._refuse(400, "not a valid HTTP/1.1 request")
+
+
+class GuardedHttpToolsProtocol(_HeadGuard, HttpToolsProtocol):
+    """uvicorn's httptools protocol with a head deadline and plain-text head limits."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._guard()
+        self._in_head = True  # between requests: what arrives is a request head
+
+    def _awaiting_head(self) -> bool:
+        return self._in_head
 
     def data_received(self, data: bytes) -> None:
         if self._in_head:
             # the common case, a whole small head in one read, is within every limit at once
             if self._head or len(data) > 8192 or data.count(b"\n") > MAX_FIELDS or b"\r\n\r\n" not in data:
-                self._head += data
-                problem = head_problem(bytes(self._head))
-                if problem is not None:
-                    return self._refuse(*problem)
+                if not self._checked(data):
+                    return
         super().data_received(data)
 
     def on_headers_complete(self) -> None:
@@ -145,56 +172,20 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if not self.transport.is_closing() and self._in_head and self._head_timer is None:
             self._arm()
 
-    def send_400_response(self, msg: str) -> None:
-        self._refuse(400, "not a valid HTTP/1.1 request")
 
-
-class GuardedH11Protocol(H11Protocol):
+class GuardedH11Protocol(_HeadGuard, H11Protocol):
     """uvicorn's h11 protocol with a head deadline and plain-text head limits."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.logger = LOG  # h11 parse errors are logged as ours (quiet unless configured), not uvicorn's
-        self._head = bytearray()
-        self._head_timer: asyncio.TimerHandle | None = None
+        self._guard()
 
-    def _arm(self) -> None:
-        self._disarm()
-        self._head_timer = self.loop.call_later(HEAD_TIMEOUT, self._head_late)
-
-    def _disarm(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
-
-    def _head_late(self) -> None:
-        self._head_timer = None
-        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
-            if self._head:
-                self._refuse(408, f"the request head did not arrive within {HEAD_TIMEOUT:g} s")
-            else:
-                self.transport.close()
-
-    def _refuse(self, status: int, message: str) -> None:
-        self._disarm()
-        self.transport.write(_status_line(status, message))
-        self.transport.close()
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        _no_delay(transport)
-        self._arm()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
-        super().connection_lost(exc)
+    def _awaiting_head(self) -> bool:
+        return self.conn.their_state is h11.IDLE
 
     def data_received(self, data: bytes) -> None:
-        if self.conn.their_state is h11.IDLE:
-            self._head += data
-            problem = head_problem(bytes(self._head))
-            if problem is not None:
-                return self._refuse(*problem)
+        if self.conn.their_state is h11.IDLE and not self._checked(data):
+            return
         super().data_received(data)
         if self.conn.their_state is not h11.IDLE:
             self._head.clear()
@@ -205,9 +196,6 @@ class GuardedH11Protocol(H11Protocol):
         if not self.transport.is_closing() and self.conn.their_state is h11.IDLE and self._head_timer is None:
             self._head.clear()
             self._arm()
-
-    def send_400_response(self, msg: str) -> None:
-        self._refuse(400, "not a valid HTTP/1.1 request")
 
 
 class _Server(uvicorn.Server):
