@@ -292,9 +292,10 @@ def test_each_http_protocol_keeps_the_head_limits(kg: KnowledgeGraph, protocol: 
         assert long_line.startswith(b"HTTP/1.1 414") and b"request line is longer" in long_line
         long_field = _raw(srv, b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * (MAX_LINE + 10) + b"\r\n\r\n")
         assert long_field.startswith(b"HTTP/1.1 431") and b"header field is longer" in long_field
-        started = time.monotonic()
-        half = _raw(srv, b"GET / HTTP/1.1\r\nHost: x\r\n")
-        assert half.startswith(b"HTTP/1.1 408") and 5 < time.monotonic() - started < 25
+        if protocol == "h11":  # httptools: test_a_head_that_never_ends_is_dropped (10 s each)
+            started = time.monotonic()
+            half = _raw(srv, b"GET / HTTP/1.1\r\nHost: x\r\n")
+            assert half.startswith(b"HTTP/1.1 408") and 5 < time.monotonic() - started < 25
     finally:
         srv.shutdown()
         thread.join(timeout=30)
