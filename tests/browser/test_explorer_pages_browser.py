@@ -281,7 +281,14 @@ def test_map_click_keyboard_and_url_state(tab, root: Path, shots: Path, size) ->
     p.keyboard.press("ArrowDown")
     assert p.evaluate("document.activeElement.id") == "tile-130000"
     p.keyboard.press("Enter")
-    assert "province=130000" in p.url
+    p.wait_for_function("() => location.search.includes('province=130000')", timeout=5000)
+    assert p.locator("#tile-130000").get_attribute("aria-current") == "true"
+    p.focus("#tile-110000")
+    p.keyboard.press("Space")
+    p.wait_for_function("() => location.search.includes('province=110000')", timeout=5000)
+    p.focus("#tile-130000")
+    p.keyboard.press("Enter")
+    p.wait_for_function("() => location.search.includes('province=130000')", timeout=5000)
     assert p.locator("#egk-details").inner_text().count("No awarded practice") == 1
     assert not t.errors and not t.dialogs
 

@@ -57,6 +57,13 @@
       select(a.dataset.code, { focusPanel: window.matchMedia("(max-width: 900px)").matches });
     });
     a.addEventListener("keydown", (ev) => {
+      // Enter and Space select here rather than through the browser's activation of an SVG link,
+      // which is not dispatched the same way in every engine (and never for Space)
+      if (ev.key === "Enter" || ev.key === " ") {
+        ev.preventDefault();
+        select(a.dataset.code, { focusPanel: window.matchMedia("(max-width: 900px)").matches });
+        return;
+      }
       const d = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[ev.key];
       if (!d) return;
       ev.preventDefault();
