@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import egovkg
+from egovkg.sparql import fastquery
 from egovkg.sparql import store as stores
 
 from .conftest import HOME_PARTS, ROOT
@@ -36,6 +37,7 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every load of a file into an Oxigraph store or an rdflib graph, by file name."""
     seen: list[str] = []
     load_file, load_rdf = stores.OxigraphStore.load_file, stores.load_rdf
+    load_cached = fastquery.load_cached  # the built graph's cache, read without rdflib
 
     def counted_file(self, path, limits=None):  # noqa: ANN001, ANN202
         seen.append(Path(path).name)
@@ -46,7 +48,12 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         seen.extend(Path(p).name for p in paths)
         return load_rdf(paths, limits)
 
+    def counted_cache(path):  # noqa: ANN001, ANN202
+        seen.append(Path(path).name)
+        return load_cached(path)
+
     monkeypatch.setattr(stores.OxigraphStore, "load_file", counted_file)
+    monkeypatch.setattr(fastquery, "load_cached", counted_cache)
     monkeypatch.setattr(stores, "load_rdf", counted_rdf)
     return seen
 
@@ -144,3 +151,21 @@ def test_build_forgets_what_was_read(tmp_path: Path, loads: list[str], monkeypat
     kg.build(tmp_path / "out")
     assert kg.store() is not first
     assert loads == ["g.nt", "g.nt"]
+
+
+def test_query_bytes_and_query_share_one_store_of_the_built_graph(tmp_path: Path, loads: list[str]) -> None:
+    """`egovkg query`'s path (query_bytes: Oxigraph without rdflib) keeps its store like
+    kg.query() and hands it to it: the built graph is read once for both."""
+    for part in HOME_PARTS:
+        shutil.copytree(ROOT / part, tmp_path / part)
+    kg = egovkg.open(tmp_path)
+    kg.query_bytes(kg.prepare("winners-by-category"), "csv")  # builds the graph, loads it
+    settle()
+    loads.clear()
+    text = kg.prepare("winners-by-category")
+    first = kg.query_bytes(text, "csv")
+    for _ in range(4):
+        assert kg.query_bytes(text, "csv") == first
+    rows = kg.query("winners-by-category").rows
+    assert len(rows) == 40 and first.decode("utf-8").count("\n") == 41
+    assert loads == [next(p for p in kg.graph_files()).name], "one load, after the settling step"

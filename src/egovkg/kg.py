@@ -73,6 +73,7 @@ class KG:
         self.base = check_base(base)
         self.store_kind = store
         self._stores: dict[bool, tuple[Any, int, Any]] = {}  # named_graphs -> (files' stamp, load time, store)
+        self._raw: dict[bool, tuple[Any, int, Any]] = {}  # the same, Oxigraph's own stores (query_bytes)
 
     def __repr__(self) -> str:
         what = ", ".join(map(str, self.files)) if self.files else str(self.layout.root)
@@ -143,9 +144,26 @@ class KG:
                 self._forget_graphs()
             store = MemoryStore(self.dataset if named_graphs else self.graph)
         else:
-            store = OxigraphStore.from_files(files)
+            # the built graph's cache: the store query_bytes keeps, if it has none of blank nodes
+            raw = None if self.files else self._cached_oxigraph(named_graphs)
+            store = OxigraphStore(store=raw) if raw is not None else OxigraphStore.from_files(files)
         self._stores[named_graphs] = (stamp, started, store)
         return store
+
+    def _cached_oxigraph(self, named_graphs: bool) -> Any:
+        """The built graph's cache in an in-memory Oxigraph store, without rdflib (the cold path
+        of ``egovkg query``), kept like :meth:`store`'s; None when the graph has blank nodes."""
+        from egovkg.sparql.fastquery import load_cached
+
+        started = time.time_ns()
+        files = self.graph_files(named_graphs=named_graphs)
+        stamp = _stamp(files)
+        kept = self._raw.get(named_graphs)
+        if kept is not None and kept[0] == stamp and _settled(stamp, kept[1]):
+            return kept[2]
+        raw = load_cached(files[0])
+        self._raw[named_graphs] = (stamp, started, raw)
+        return raw
 
     def _forget_graphs(self) -> None:
         for name in ("graph", "dataset", "knowledge_graph"):
@@ -196,9 +214,10 @@ class KG:
         width = TABLE_WIDTH if width is None else width
         named = uses_named_graphs(text)  # FROM, FROM NAMED or GRAPH: the named graphs are kept
         if endpoint is None and not self.files and store_path is None and self.store_kind == "oxigraph":
-            from egovkg.sparql.fastquery import run_cached
+            from egovkg.sparql import fastquery
 
-            fast = run_cached(self.graph_files(named_graphs=named)[0], text, fmt, width=width)
+            raw = self._cached_oxigraph(named) if fastquery.applies(text, fmt) else None
+            fast = fastquery.answer(raw, text, fmt, width=width) if raw is not None else None
             if fast is not None:
                 return fast
         from egovkg.sparql.results import format_result
@@ -299,6 +318,7 @@ class KG:
             )
         finally:  # what was read before the build is read again
             self._stores.clear()
+            self._raw.clear()
             self._forget_graphs()
 
     # ---- elsewhere ---------------------------------------------------------

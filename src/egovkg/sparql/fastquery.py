@@ -12,29 +12,27 @@ cover return None and go through the general runner, which names blank nodes sta
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from egovkg.errors import QueryError, one_line
 
 
-def run_cached(nt: Path, text: str, fmt: str, *, width: int | None = None) -> bytes | None:
-    """Run ``text`` (already checked and bound) on the graph in ``nt`` (N-Triples, or TriG for a
-    query that names graphs); None where this path does not apply."""
+def applies(text: str, fmt: str) -> bool:
+    """Whether this path can answer ``text`` in ``fmt`` (given a store from :func:`load_cached`)."""
+    from egovkg.sparql.guard import may_make_blank_nodes
+    from egovkg.sparql.results import W3C_RESULT_FORMATS
+
+    return (fmt == "table" or fmt in W3C_RESULT_FORMATS) and not may_make_blank_nodes(text)
+
+
+def load_cached(nt: Path) -> Any | None:
+    """The graph in ``nt`` (egovkg's cached N-Triples, or TriG for queries that name graphs) in
+    an in-memory Oxigraph store; None when it holds blank nodes (the general runner names them
+    _:b1, _:b2 … stably; Oxigraph's are random)."""
     import pyoxigraph as ox
 
-    from egovkg.sparql.guard import has_dataset_clause, may_make_blank_nodes
-    from egovkg.sparql.results import (
-        TABLE_WIDTH,
-        W3C_RESULT_FORMATS,
-        cell,
-        render_cells,
-        serialize_results,
-        table_prefixes,
-    )
-
-    if fmt != "table" and fmt not in W3C_RESULT_FORMATS or may_make_blank_nodes(text):
-        return None
     data = nt.read_bytes()
-    if b"_:" in data:  # blank nodes are renamed _:b1, _:b2 … by the general runner; Oxigraph's are random
+    if b"_:" in data:
         return None
     store = ox.Store()
     # the cache is egovkg's own output, checked when it was written: lenient parsing skips
@@ -43,6 +41,17 @@ def run_cached(nt: Path, text: str, fmt: str, *, width: int | None = None) -> by
         store.load(input=data, format=ox.RdfFormat.TRIG, lenient=True)
     else:
         store.load(input=data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph(), lenient=True)
+    return store
+
+
+def answer(store: Any, text: str, fmt: str, *, width: int | None = None) -> bytes | None:
+    """Run ``text`` (already checked and bound; :func:`applies`) on a store from
+    :func:`load_cached`; None for a graph result (CONSTRUCT, DESCRIBE: the general runner)."""
+    import pyoxigraph as ox
+
+    from egovkg.sparql.guard import has_dataset_clause
+    from egovkg.sparql.results import TABLE_WIDTH, cell, render_cells, serialize_results, table_prefixes
+
     # Oxigraph evaluates lazily (a SERVICE call can fail while results are read), so the
     # reading is guarded too.
     try:
@@ -61,3 +70,12 @@ def run_cached(nt: Path, text: str, fmt: str, *, width: int | None = None) -> by
     except (OSError, ValueError, RuntimeError) as exc:
         raise QueryError(f"query failed: {one_line(str(exc))}") from exc
     return render_cells(names, rows, width=width or TABLE_WIDTH).encode("utf-8")
+
+
+def run_cached(nt: Path, text: str, fmt: str, *, width: int | None = None) -> bytes | None:
+    """Run ``text`` (already checked and bound) on the graph in ``nt`` (N-Triples, or TriG for a
+    query that names graphs); None where this path does not apply."""
+    if not applies(text, fmt):
+        return None
+    store = load_cached(nt)
+    return None if store is None else answer(store, text, fmt, width=width)

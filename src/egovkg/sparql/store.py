@@ -206,10 +206,15 @@ class OxigraphStore:
 
     name = "oxigraph"
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, store: Any = None) -> None:
+        """A new store (on disk at ``path``, else in memory), or ``store``, a loaded pyoxigraph
+        Store, wrapped."""
         import pyoxigraph as ox
 
         self.path = path
+        if store is not None:
+            self.store = store
+            return
         try:
             self.store = ox.Store(str(path)) if path is not None else ox.Store()
         except OSError as exc:  # RocksDB: another process holds the folder's lock, or it is unusable
