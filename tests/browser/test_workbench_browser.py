@@ -170,6 +170,7 @@ def tabs(browser) -> Iterator[Any]:
 
 
 @functools.cache
+@functools.cache  # the shipped graph does not change while the tests run
 def cli(name: str, fmt: str, params: tuple[tuple[str, str], ...] = ()) -> bytes:
     args = ["query", name, "--format", fmt]
     for k, v in params:
