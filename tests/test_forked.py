@@ -171,7 +171,8 @@ def test_side_by_side_renders_the_same_bytes_and_reports_every_stage(tmp_path: P
             jobs=jobs,
             progress=lambda stage, seconds, seen=seen: seen.append((stage, seconds is not None)),
         )
-        stages = {"inputs", "build", "validate", "exports", "void", "docs", "views", "stats", "publish"}
+        # "layouts": the explorer's views laid out once, here, for the views and stats outputs
+        stages = {"inputs", "build", "layouts", "validate", "exports", "void", "docs", "views", "stats", "publish"}
         assert set(summary.timings) == stages
         # an output rendered in a child reports that child's CPU time; one rendered here, none
         assert (set(summary.cpu) >= {"exports", "docs", "views", "stats"}) == (jobs == 2), summary.cpu

@@ -145,6 +145,7 @@ def _build_progress() -> tuple[Any, Any]:
         "inputs": "reading the inputs",
         "build": "building the graph",
         "validate": "validating (SHACL, checks)",
+        "layouts": "laying out the explorer's views",
         "publish": "publishing the output set",
     }
     labels.update({name: o.label or name for name, o in OUTPUTS.items()})

@@ -211,12 +211,16 @@ def timeline_view(
     return html, len(tl["items"]) + len(tl["undated"])
 
 
-def render_explorer(graph: Any, base: str, deployment: str = "viz", *, query: bool = False) -> dict[str, str]:
+def render_explorer(
+    graph: Any, base: str, deployment: str = "viz", *, query: bool = False, idx: Any = None
+) -> dict[str, str]:
     """Every page of the explorer for one deployment, {file name: HTML}: the graph views,
-    the front page, the map and the timeline. ``query``: the site has a query page to link to."""
+    the front page, the map and the timeline. ``query``: the site has a query page to link to;
+    ``idx``: the graph's :class:`~egovkg.publish.views.EntityIndex`, when one is at hand (with
+    its views already laid out: :func:`prepare_views`)."""
     from egovkg.publish import views
 
-    idx = views.index(graph)
+    idx = views.index(graph) if idx is None else idx
 
     def page_of(iri: str) -> str | None:
         return site_href(iri, base, deployment)
@@ -236,6 +240,19 @@ def render_explorer(graph: Any, base: str, deployment: str = "viz", *, query: bo
     out["map.html"] = render_map(graph, base, deployment, query=query)
     out["timeline.html"] = render_timeline(graph, base, deployment, query=query)
     return dict(sorted(out.items()))
+
+
+def prepare_views(graph: Any) -> Any:
+    """The graph's :class:`~egovkg.publish.views.EntityIndex` with every view of the explorer
+    projected and laid out (and the statistics' network): what the explorer's copies and the
+    statistics share. The build makes it once, before it forks the processes that use it."""
+    from egovkg.publish import views
+
+    idx = views.index(graph)
+    for name in (*GRAPH_PAGES, "neighbourhood"):
+        views.drawing(idx, name)
+    views.projection(idx, "overview")
+    return idx
 
 
 def show_in_graph(graph: Any, node: Any, base: str) -> str | None:
@@ -262,6 +279,7 @@ def show_in_graph(graph: Any, node: Any, base: str) -> str | None:
 
 __all__ = [
     "CSP",
+    "prepare_views",
     "render_explorer",
     "render_index",
     "render_map",

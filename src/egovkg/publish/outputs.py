@@ -38,6 +38,9 @@ class Output:
     option: str | None = None  # "views", "docs", "site": the `egovkg build --no-X` that leaves it out
     label: str = ""  # shown in the progress display
     cost: float = 1.0  # its rough render time, relative: a build starts the costliest first
+    # it draws on the explorer's views (Context.views): the build lays them out once, before it
+    # forks the first such output, so the processes share them instead of each making its own
+    uses_views: bool = False
 
     def key(self, inputs: Mapping[str, str]) -> str:
         h = hashlib.sha256(self.name.encode())

@@ -71,6 +71,15 @@ class Context:
     nt: bytes  # the union, sorted N-Triples
     trig: bytes  # the dataset, one named graph per origin
     selected: dict[str, bool]  # the build's --views/--docs/--site
+    _views: Any = None
+
+    def views(self) -> Any:
+        """The union's EntityIndex with the explorer's views laid out, made on first use."""
+        if self._views is None:
+            from egovkg.publish.explorer import prepare_views
+
+            self._views = prepare_views(self.union)
+        return self._views
 
 
 @contextlib.contextmanager
@@ -247,14 +256,14 @@ def _views(ctx: Context, folder: Path) -> list[str]:
     # the explorer in viz/ links the site's query page when there is a site: every site has one
     # (egovkg.publish.workbench; test_build checks the link), so no Site is made here to ask
     query = ctx.selected["site"]
-    pages = render_explorer(ctx.union, ctx.kg.base, "viz", query=query)
+    pages = render_explorer(ctx.union, ctx.kg.base, "viz", query=query, idx=ctx.views())
     return write_files(folder, {f"viz/{name}": html.encode("utf-8") for name, html in pages.items()})
 
 
 def _stats(ctx: Context, folder: Path) -> list[str]:
     from egovkg.publish import stats
 
-    figures = stats.compute(ctx.union)
+    figures = stats.compute(ctx.views())
     return write_files(
         folder,
         {"viz/awards-by-province.png": stats.chart_png(figures), "viz/stats.json": stats.to_json(figures).encode()},
@@ -264,7 +273,7 @@ def _stats(ctx: Context, folder: Path) -> list[str]:
 def _site(ctx: Context, folder: Path) -> list[str]:
     from egovkg.publish.site import Site, write_site
 
-    site = Site(ctx.kg, layout=ctx.layout, union=ctx.union, dumps={"nt": ctx.nt, "trig": ctx.trig})
+    site = Site(ctx.kg, layout=ctx.layout, union=ctx.union, dumps={"nt": ctx.nt, "trig": ctx.trig}, views=ctx.views())
     write_site(site, folder / "site")
     return ["site"]
 
@@ -273,9 +282,19 @@ for _output in (
     Output("exports", ("graph", "code", "base"), _exports, label="exports (ttl, nt, jsonld, rdf, trig)", cost=0.5),
     Output("void", ("graph", "code", "base"), _void, label="VoID", cost=0.2),
     Output("docs", ("ontology", "code"), _docs, option="docs", label="ontology docs", cost=1.5),
-    Output("views", ("graph", "code", "options"), _views, option="views", label="explorer pages", cost=2.0),
-    Output("stats", ("graph", "code"), _stats, option="views", label="statistics and chart", cost=2.5),
-    Output("site", ("graph", "queries", "code", "base"), _site, option="site", label="linked-data site", cost=3.0),
+    Output(
+        "views", ("graph", "code", "options"), _views, option="views", label="explorer pages", cost=2.0, uses_views=True
+    ),
+    Output("stats", ("graph", "code"), _stats, option="views", label="statistics and chart", cost=2.5, uses_views=True),
+    Output(
+        "site",
+        ("graph", "queries", "code", "base"),
+        _site,
+        option="site",
+        label="linked-data site",
+        cost=3.0,
+        uses_views=True,
+    ),
 ):
     register(_output)
 
@@ -402,9 +421,7 @@ def run(
                     check,
                 )
         except OSError as exc:  # a full disk, a read-only folder: the previous set stays published
-            raise OutputError(
-                f"cannot write {out}: {exc.strerror or exc}; the previous outputs are unchanged"
-            ) from exc
+            raise OutputError(f"cannot write {out}: {exc.strerror or exc}; the previous outputs are unchanged") from exc
         except ValidationFailed:
             if new_folder:  # the output folder this build made for its lock: gone again, as it was
                 _remove_lock_folder(out)
@@ -472,6 +489,9 @@ def _start_early(
 
 
 def _start(workers: Any, s: Summary, progress: Progress | None, output: Output, ctx: Context, folder: Path) -> None:
+    if output.uses_views and ctx._views is None:
+        with _stage(s, progress, "layouts"):  # here, once, before the fork: the processes share them
+            ctx.views()
     if progress:
         progress(output.name, None)
     workers.start(output.name, lambda: output.render(ctx, folder))

@@ -273,10 +273,15 @@ class Site:
         layout: Layout | None = None,
         union: Graph | None = None,
         dumps: dict[str, bytes] | None = None,
+        views: Any = None,
     ) -> None:
         """``union``: ``kg.union()`` if the caller has made it already; ``dumps``: the graph already
-        serialised, by format name (e.g. the build's N-Triples and TriG), the others are made here."""
+        serialised, by format name (e.g. the build's N-Triples and TriG), the others are made here;
+        ``views``: the union's EntityIndex with its views laid out, if the caller has made it
+        (:func:`egovkg.publish.explorer.prepare_views`), for the explorer's copy."""
         import jinja2
+
+        self._views = views
 
         self.kg = kg
         self.layout = layout
@@ -371,7 +376,9 @@ class Site:
         if self._explorer_pages is None:
             from egovkg.publish.explorer import render_explorer
 
-            self._explorer_pages = render_explorer(self.graph, self.base, "site", query=self.has_query_page)
+            self._explorer_pages = render_explorer(
+                self.graph, self.base, "site", query=self.has_query_page, idx=self._views
+            )
         return self._explorer_pages
 
     @property

@@ -24,7 +24,7 @@ from rdflib import Graph
 from rdflib.namespace import SKOS
 
 from egovkg.graph.namespaces import EGOV
-from egovkg.publish.views import NATIONAL, NATIONAL_LABEL, EntityIndex, index, project
+from egovkg.publish.views import NATIONAL, NATIONAL_LABEL, EntityIndex, index, projection
 
 CENTRALITY_CLASSES = ("Agency", "Enterprise", "Region", "Programme")
 ROUND = 6  # decimals kept for centrality values, so outputs are stable across platforms
@@ -129,7 +129,7 @@ def compute(graph: Graph | EntityIndex) -> Stats:
         key=lambda kc: (-kc.agencies, -kc.awards, kc.id),
     )
 
-    net = project(idx, "overview")
+    net = projection(idx, "overview")  # made once per index: the views share it
     degree_c = nx.degree_centrality(net) if len(net) > 1 else {n: 0.0 for n in net}
     between = nx.betweenness_centrality(net, normalized=True) if len(net) > 2 else {n: 0.0 for n in net}
     order = {c: i for i, c in enumerate(CENTRALITY_CLASSES)}

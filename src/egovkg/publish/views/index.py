@@ -117,6 +117,8 @@ class EntityIndex:
     _inverse: dict[tuple[str, str], list[str]] | None = field(default=None, repr=False)
     _by_predicate: dict[str, dict[URIRef, list[Any]]] = field(default_factory=dict, repr=False)
     _facets: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
+    # the views drawn from this index, each projected and laid out once (views.render.drawing)
+    drawings: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_graph(cls, graph: Graph) -> EntityIndex:

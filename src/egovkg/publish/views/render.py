@@ -235,6 +235,7 @@ def payload(
     *,
     lang: str = "zh",
     page_of: PageOf | None = None,
+    pos: Mapping[str, tuple[float, float]] | None = None,
 ) -> dict[str, Any]:
     """The data the page draws: sorted nodes with positions and details, edges, legends, filters,
     and the entities and links around the view that "expand" and the neighbourhood page add.
@@ -242,7 +243,7 @@ def payload(
     ``page_of`` gives the relative link from the page to an entity's page in the linked-data site
     (linked from the details panel); without it the page stands alone."""
     idx = index(graph)
-    pos = layout(g)
+    pos = layout(g) if pos is None else pos
     nodes = sorted(g)
     extra = _pool(idx, nodes)
     pool = nodes + extra
@@ -435,11 +436,34 @@ def render_view(
     if lang not in LANGS:
         raise ViewError(f"unknown language '{lang}' (choose {', '.join(LANGS)})")
     idx = index(graph)
-    if name == "neighbourhood" and focus is None:
-        g = nx.Graph(view="neighbourhood")
-    else:
-        g = cut_down(project(idx, name, focus=focus, depth=depth), limit)
-    return page(payload(idx, g, lang=lang, page_of=page_of), nav=nav)
+    g, pos = drawing(idx, name, focus=focus, depth=depth, limit=limit)
+    return page(payload(idx, g, lang=lang, page_of=page_of, pos=pos), nav=nav)
+
+
+def drawing(
+    idx: EntityIndex, name: str, *, focus: str | None = None, depth: int = 2, limit: int = MAX_VIEW_NODES
+) -> tuple[nx.Graph, dict[str, tuple[float, float]]]:
+    """The projection a view draws and its nodes' positions, made once per index (the build
+    makes them before it forks the processes that write the explorer's two copies and the
+    statistics, which share them). Callers must not change what they get."""
+    key = (name, focus, depth, limit)
+    found = idx.drawings.get(key)
+    if found is None:
+        if name == "neighbourhood" and focus is None:
+            g = nx.Graph(view="neighbourhood")
+        else:
+            g = cut_down(projection(idx, name, focus=focus, depth=depth), limit)
+        found = idx.drawings[key] = (g, layout(g))
+    return found
+
+
+def projection(idx: EntityIndex, name: str, *, focus: str | None = None, depth: int = 2) -> nx.Graph:
+    """:func:`project`'s graph, made once per index, as :func:`drawing`'s."""
+    key = ("projection", name, focus, depth)
+    found = idx.drawings.get(key)
+    if found is None:
+        found = idx.drawings[key] = project(idx, name, focus=focus, depth=depth)
+    return found
 
 
 def render_all(
