@@ -123,6 +123,14 @@ def test_first_picture_has_no_overlapping_labels(open_page, explorer, artifacts,
         assert graph["width"] == 390  # the picture gets the width
         assert not page.locator("#controls").is_visible()  # the toolbar is folded away
         assert page.locator("#sheet-toggle").is_visible() and not page.locator("#details").is_visible()
+        # the drawing fills the portrait screen, not a band across its middle (a wide layout is
+        # turned a quarter, a round one drawn taller)
+        tall = page.evaluate(
+            """() => { const ys = Object.values(network.getPositions()).map(p => network.canvasToDOM(p).y);
+                       return Math.max(...ys) - Math.min(...ys); }"""
+        )
+        if "neighbourhood" not in name:
+            assert tall >= 0.6 * graph["height"], (tall, graph["height"])
     assert o.errors == [] and o.requests == []
 
 

@@ -98,6 +98,25 @@
     DATA.nodes.forEach(function (n) { var x = n.x; n.x = n.y; n.y = -x; });
     return true;
   })();
+  // On a portrait screen a drawing still wider than the screen is tall for its width (a radial
+  // tree, a round force layout) is drawn taller, up to 1.8 times, so it fills the screen rather
+  // than a band across its middle: the nodes keep their size, their rows spread apart.
+  var STRETCH = (function () {
+    var box = document.getElementById("graph");
+    var w = box.clientWidth, h = box.clientHeight;
+    if (DATA.nodes.length < 3 || !(h > 1.15 * w)) { return 1; }
+    var xs = DATA.nodes.map(function (n) { return n.x; }), ys = DATA.nodes.map(function (n) { return n.y; });
+    var spanX = Math.max.apply(null, xs) - Math.min.apply(null, xs);
+    var spanY = Math.max.apply(null, ys) - Math.min.apply(null, ys);
+    if (!(spanX > 0 && spanY > 0)) { return 1; }
+    var want = (0.85 * h / w) / (spanY / spanX);
+    if (!(want > 1.1)) { return 1; }
+    var k = Math.round(Math.min(want, 1.8) * 100) / 100;
+    DATA.nodes.forEach(function (n) { n.y = Math.round(n.y * k * 10) / 10; });
+    return k;
+  })();
+  // the drawing's shape, kept with a view in the URL: a view saved on another shape is not restored
+  var SHAPE = (ROTATED ? "1" : "") + (STRETCH !== 1 ? "s" + STRETCH.toFixed(2) : "");
 
   var state = { lang: DATA.lang, cat: "", prov: "", kind: "", off: {}, offEdge: {}, selected: null,
                 expanded: [], focus: null, depth: 2 };
@@ -998,7 +1017,7 @@
     p.set("z", network.getScale().toFixed(4));
     p.set("x", pos.x.toFixed(1));
     p.set("y", pos.y.toFixed(1));
-    if (ROTATED) { p.set("r", "1"); }
+    if (SHAPE) { p.set("r", SHAPE); }
     return p;
   }
   function writeUrl(settling) {
@@ -1043,7 +1062,7 @@
     var sel = p.get("sel");
     var z = parseFloat(p.get("z")), x = parseFloat(p.get("x")), y = parseFloat(p.get("y"));
     return { sel: sel && byKey.has(sel) ? byKey.get(sel).id : null,
-             view: isFinite(z) && z > 0 && isFinite(x) && isFinite(y) && (p.get("r") === "1") === ROTATED
+             view: isFinite(z) && z > 0 && isFinite(x) && isFinite(y) && (p.get("r") || "") === SHAPE
                ? { scale: z, position: { x: x, y: y } } : null };
   }
   // the most connected entity of each of a few classes, for the blank neighbourhood page
