@@ -111,7 +111,8 @@ SITE_PAGES: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-DEPLOYMENTS = ("viz", "site")
+DEPLOYMENTS = ("viz", "site", "standalone")
+STANDALONE = "standalone"  # a page on its own (a notebook's view, a saved file): no links to other files
 
 
 class ExplorerError(EgovkgError):
@@ -147,7 +148,10 @@ def page_file(key: str) -> str:
 def nav_links(deployment: str = "viz", current: str | None = None, *, query: bool = False) -> list[NavLink]:
     """The bar's links for a page (``current``, a key of :data:`PAGES`) of a deployment.
 
-    ``query=True`` adds the site's query page (only when the site has one: no dead link)."""
+    ``query=True`` adds the site's query page (only when the site has one: no dead link). A
+    standalone page has no bar: there are no other files to link to."""
+    if deployment == STANDALONE:
+        return []
     prefix = site_prefix(deployment)
     if current is not None:
         page_file(current)  # an unknown page is an error, not a bar with nothing marked
@@ -190,8 +194,10 @@ def environment() -> Any:
 
 
 def nav_html(deployment: str = "viz", current: str | None = None, *, query: bool = False) -> str:
-    """The navigation bar's HTML for one page; inline :func:`nav_css` beside it."""
-    return _env().get_template("nav.html").render(nav=nav_links(deployment, current, query=query))
+    """The navigation bar's HTML for one page; inline :func:`nav_css` beside it ("" for a
+    standalone page)."""
+    links = nav_links(deployment, current, query=query)
+    return _env().get_template("nav.html").render(nav=links) if links else ""
 
 
 @lru_cache(maxsize=64)
@@ -250,7 +256,7 @@ def site_href(iri: str, base: str, deployment: str) -> str | None:
     from egovkg.publish.addresses import stem_for
 
     kind, stem = stem_for(str(iri), base)
-    if kind != "id":
+    if kind != "id" or deployment == STANDALONE:
         return None
     return site_prefix(deployment) + stem + ".html"
 

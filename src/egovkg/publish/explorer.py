@@ -24,6 +24,7 @@ from egovkg.publish.addresses import (
     CSP,
     GRAPH_PAGES,
     NEIGHBOURHOOD_PAGE,
+    STANDALONE,
     TIMELINE_CLASSES,
     _env,
     asset,
@@ -201,13 +202,14 @@ def timeline_view(
 ) -> tuple[str, int]:
     """The timeline as the main job writes it in viz/ (the same code path), for ``KG.view``, with
     the number of items it shows (dated and undated). ``focus``: an entity to select, named as
-    ``egovkg view --focus`` takes it."""
+    ``egovkg view --focus`` takes it. The page stands alone, as KG.view's graph views do (a
+    notebook shows it in an iframe of its own): no bar, no links to files beside it."""
     from egovkg.publish.timeline import timeline_model
     from egovkg.publish.views import resolve_focus
 
     node = curie(resolve_focus(graph, focus), base) if focus is not None else None
-    html = render_timeline(graph, base, "viz", query=query, lang=lang, node=node)
-    tl = timeline_model(graph, base, "viz")
+    html = render_timeline(graph, base, STANDALONE, query=query, lang=lang, node=node)
+    tl = timeline_model(graph, base, STANDALONE)
     return html, len(tl["items"]) + len(tl["undated"])
 
 

@@ -29,7 +29,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SDO
 
 from egovkg.graph.namespaces import EGOV, ONTOLOGY_IRI
-from egovkg.publish.addresses import curie, graph_href, labels, site_href
+from egovkg.publish.addresses import STANDALONE, curie, graph_href, labels, site_href
 
 # (class, key, 中文, English, English for one, colour), in the order of the bands on the page
 KINDS: tuple[tuple[URIRef, str, str, str, str, str], ...] = (
@@ -131,7 +131,7 @@ def items(graph: Graph, base: str, deployment: str) -> tuple[list[dict[str, Any]
                 "kind": kind,
                 "label": [zh, en],
                 "site": site_href(str(node), base, deployment),
-                "graph": graph_href(c, view) if view else None,
+                "graph": graph_href(c, view) if view and deployment != STANDALONE else None,
             }
             start = _first_date(graph, node, START)
             end = _first_date(graph, node, END)
