@@ -146,8 +146,30 @@ def prepare_store_folder(location: Path, *, empty: bool) -> None:
         raise ServerError(f"{location}: cannot use as a store folder ({exc.strerror or exc})") from exc
 
 
+class QueryAddress:
+    """The query endpoint under a server's ``url``, where Oxigraph's server (and ours) puts it."""
+
+    url: str
+
+    @property
+    def query_url(self) -> str:
+        return f"{self.url}/query"
+
+
+class ServiceAddresses(QueryAddress):
+    """The SPARQL 1.1 service's three addresses under ``url``: query, update and the Graph Store."""
+
+    @property
+    def update_url(self) -> str:
+        return f"{self.url}/update"
+
+    @property
+    def store_url(self) -> str:
+        return f"{self.url}/store"
+
+
 @dataclass
-class OxigraphServer:
+class OxigraphServer(ServiceAddresses):
     """A local Oxigraph server on 127.0.0.1 over a store folder; a context manager."""
 
     location: Path
@@ -168,18 +190,6 @@ class OxigraphServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def query_url(self) -> str:
-        return f"{self.url}/query"
-
-    @property
-    def update_url(self) -> str:
-        return f"{self.url}/update"
-
-    @property
-    def store_url(self) -> str:
-        return f"{self.url}/store"
 
     def load(self, files: list[Path]) -> None:
         """Replace what the store holds with these RDF files, loaded offline (the server must not

@@ -9,6 +9,7 @@ from egovkg.graph.build import KnowledgeGraph
 from egovkg.serve.app import Documents, LinkedData, QueryService, create_app, create_query_app, create_writable_app
 from egovkg.serve.http import Listener
 from egovkg.serve.negotiation import negotiate, parse_accept
+from egovkg.serve.oxigraph import QueryAddress, ServiceAddresses
 from egovkg.serve.workers import QueryLimits
 
 
@@ -22,37 +23,21 @@ class LinkedDataServer(Listener):
         super().__init__(app, host, port)
 
 
-class QueryServer(Listener):
+class QueryServer(Listener, QueryAddress):
     """Plain `egovkg serve`: the read-only SPARQL endpoint over RDF files, bound to a port."""
 
     def __init__(self, files: Sequence[Path], host: str, port: int, limits: QueryLimits | None):
         app, self.service = create_query_app(files, limits=limits)
         super().__init__(app, host, port)
 
-    @property
-    def query_url(self) -> str:
-        return f"{self.url}/query"
 
-
-class WritableServer(Listener):
+class WritableServer(Listener, ServiceAddresses):
     """`egovkg serve --writable`: /query, /update and /store over an Oxigraph store folder, bound
     to a port; every query and write through the worker processes and their limits."""
 
     def __init__(self, location: Path, host: str, port: int, limits: QueryLimits | None):
         app, self.service = create_writable_app(location, limits=limits)
         super().__init__(app, host, port)
-
-    @property
-    def query_url(self) -> str:
-        return f"{self.url}/query"
-
-    @property
-    def update_url(self) -> str:
-        return f"{self.url}/update"
-
-    @property
-    def store_url(self) -> str:
-        return f"{self.url}/store"
 
 
 def make_writable_server(
