@@ -169,3 +169,27 @@ def test_query_bytes_and_query_share_one_store_of_the_built_graph(tmp_path: Path
     rows = kg.query("winners-by-category").rows
     assert len(rows) == 40 and first.decode("utf-8").count("\n") == 41
     assert loads == [next(p for p in kg.graph_files()).name], "one load, after the settling step"
+
+
+def test_a_deep_expression_is_answered_not_a_crash(tmp_path: Path) -> None:
+    """A 7,000-term ``1+1+…`` overflows the main thread's 8 MiB stack inside Oxigraph (a
+    segmentation fault: a notebook's kernel would die). kg.query and kg.query_bytes run queries
+    on a thread with a large stack (egovkg.util.stack), so it is answered. In a child process,
+    so a regression fails this test rather than ending the test run."""
+    import subprocess
+    import sys
+
+    data = tmp_path / "g.ttl"
+    data.write_text("<urn:s> <urn:p> 1 .\n", encoding="utf-8")
+    probe = (
+        "import sys, egovkg\n"
+        "kg = egovkg.open(sys.argv[1])\n"
+        "q = 'SELECT (' + '+'.join(['1'] * 7000) + ' AS ?x) {}'\n"
+        "print(kg.query(q).rows[0]['x'])\n"
+        "print(kg.query_bytes(q, 'csv').decode().split()[-1])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(data)], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert done.returncode == 0, (done.returncode, done.stderr[-500:])
+    assert done.stdout.split() == ["7000", "7000"]

@@ -180,9 +180,12 @@ class KG:
     def prepare(self, name_or_text: str, params: Mapping[str, str] | None = None) -> str:
         """The query text with its parameters bound as RDF terms, syntax checked: before any data loads."""
         from egovkg.sparql.catalogue import Catalogue, prepare
+        from egovkg.util.stack import on_large_stack
 
-        # one query's file is read, not the folder
-        return prepare(name_or_text, {k: str(v) for k, v in (params or {}).items()}, Catalogue(self.layout.queries))
+        given = {k: str(v) for k, v in (params or {}).items()}
+        catalogue = Catalogue(self.layout.queries)  # one query's file is read, not the folder
+        # the syntax check is Oxigraph's parser, which recurses as deep as the expression
+        return on_large_stack(lambda: prepare(name_or_text, given, catalogue))
 
     def query(self, name_or_text: str, *, endpoint: Any = None, **params: Any) -> QueryResult:
         """Run a catalogue query by name, an .rq file or SPARQL text. Parameters are bound as RDF terms.
@@ -198,8 +201,10 @@ class KG:
             target = endpoint if isinstance(endpoint, Endpoint) else Endpoint(str(endpoint))
             return target.query(text)
         from egovkg.sparql.guard import uses_named_graphs
+        from egovkg.util.stack import on_large_stack
 
-        return self.store(named_graphs=uses_named_graphs(text)).query(text)
+        store = self.store(named_graphs=uses_named_graphs(text))
+        return on_large_stack(lambda: store.query(text))  # a deep expression must not end the kernel
 
     def query_bytes(
         self, text: str, fmt: str, *, width: int | None = None, store_path: Path | None = None, endpoint: Any = None
@@ -210,6 +215,7 @@ class KG:
         """
         from egovkg.sparql.guard import uses_named_graphs
         from egovkg.sparql.results import TABLE_WIDTH
+        from egovkg.util.stack import on_large_stack
 
         width = TABLE_WIDTH if width is None else width
         named = uses_named_graphs(text)  # FROM, FROM NAMED or GRAPH: the named graphs are kept
@@ -217,15 +223,17 @@ class KG:
             from egovkg.sparql import fastquery
 
             raw = self._cached_oxigraph(named) if fastquery.applies(text, fmt) else None
-            fast = fastquery.answer(raw, text, fmt, width=width) if raw is not None else None
-            if fast is not None:
-                return fast
+            if raw is not None:
+                fast = on_large_stack(lambda: fastquery.answer(raw, text, fmt, width=width))
+                if fast is not None:
+                    return fast
         from egovkg.sparql.results import format_result
 
         if endpoint is not None:
             result = endpoint.query(text)
         else:
-            result = self.store(store_path, named_graphs=named).query(text)
+            store = self.store(store_path, named_graphs=named)
+            result = on_large_stack(lambda: store.query(text))
         return format_result(result, fmt, base=self.base, width=width)
 
     def validate(self) -> Report:

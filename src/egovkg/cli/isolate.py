@@ -21,7 +21,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-CHILD_STACK = 256 << 20  # bytes of stack of the child's query thread (Oxigraph recurses on deep algebra)
 DEFAULT_MEMORY_MIB = 4096  # as `egovkg serve --query-memory`
 MEMORY_ENV = "EGOVKG_QUERY_MEMORY"
 
@@ -120,13 +119,9 @@ def run_isolated(request: dict[str, Any], timeout: float) -> None:
 def _child() -> int:
     """The child: the query on a thread with a large stack (only that thread: RocksDB's threads
     keep the default, or a store on disk would not fit the memory limit)."""
-    code: list[int] = [1]
-    threading.stack_size(CHILD_STACK)
-    worker = threading.Thread(target=lambda: code.__setitem__(0, _answer()))
-    worker.start()  # the stack is sized when the thread starts
-    threading.stack_size(0)
-    worker.join()
-    return code[0]
+    from egovkg.util.stack import on_large_stack
+
+    return on_large_stack(_answer)
 
 
 def _answer() -> int:
