@@ -143,6 +143,7 @@ def _build_progress() -> tuple[Any, Any]:
 
     labels = {
         "inputs": "reading the inputs",
+        "cache": "reading the graph from the cache",
         "build": "building the graph",
         "validate": "validating (SHACL, checks)",
         "layouts": "laying out the explorer's views",

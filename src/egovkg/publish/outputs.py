@@ -41,12 +41,31 @@ class Output:
     # it draws on the explorer's views (Context.views): the build lays them out once, before it
     # forks the first such output, so the processes share them instead of each making its own
     uses_views: bool = False
+    # inputs whose change alone is met by rewriting a few files of the previous entries (the
+    # site's query page embeds the catalogue): ``refresh`` rewrites them in the set's folder,
+    # into which those entries are linked, and returns the files it wrote
+    refreshes: tuple[str, ...] = ()
+    refresh: Callable[[Any, Path], list[str]] | None = None
 
     def key(self, inputs: Mapping[str, str]) -> str:
         h = hashlib.sha256(self.name.encode())
         for name in self.inputs:
             h.update(b"\0" + name.encode() + b"=" + inputs[name].encode())
         return h.hexdigest()
+
+    def base_key(self, inputs: Mapping[str, str]) -> str | None:
+        """The key of the inputs ``refresh`` cannot make up for (None: it has no refresh): two
+        sets with the same base key differ only in the files ``refresh`` writes."""
+        if self.refresh is None:
+            return None
+        return self.key({name: "" if name in self.refreshes else value for name, value in inputs.items()})
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write ``path`` as a new file: a hard link to a published set's file is unlinked first,
+    never written through."""
+    path.unlink(missing_ok=True)
+    path.write_bytes(data)
 
 
 OUTPUTS: dict[str, Output] = {}
@@ -83,4 +102,4 @@ def public_path(entry: str, out: Path, viz: Path) -> Path:
     return out / entry
 
 
-__all__ = ["INPUTS", "OUTPUTS", "Output", "entry_of", "public_path", "register", "write_files"]
+__all__ = ["INPUTS", "OUTPUTS", "Output", "entry_of", "public_path", "register", "replace_file", "write_files"]

@@ -23,7 +23,7 @@ from egovkg import __version__
 from egovkg.errors import OutputError, ValidationFailed
 from egovkg.graph.prefixes import DEFAULT_BASE
 from egovkg.paths import Layout
-from egovkg.publish.outputs import OUTPUTS, Output, public_path, register, write_files
+from egovkg.publish.outputs import OUTPUTS, Output, public_path, register, replace_file, write_files
 from egovkg.util.generations import Generations
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ class Summary:
     triples: int = 0
     files: list[tuple[Path, int]] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
+    refreshed: list[Any] = field(default_factory=list)  # files rewritten in an output otherwise kept
     timings: dict[str, float] = field(default_factory=dict)
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds of each output rendered in a child
     unchanged: bool = False
@@ -53,6 +54,7 @@ class Summary:
             out.append(f"no input changed since the last build: {len(self.kept)} outputs kept as they are")
             return out
         out += [f"wrote {p} ({size:,} bytes)" for p, size in self.files]
+        out += [f"rewrote {p} (the rest of its output did not change)" for p in self.refreshed]
         out += [f"kept {p} (its inputs did not change)" for p in self.kept]
         return out
 
@@ -278,6 +280,17 @@ def _site(ctx: Context, folder: Path) -> list[str]:
     return ["site"]
 
 
+def _site_query_page(ctx: Context, folder: Path) -> list[str]:
+    """The site's query page (the one file of the site that embeds the query catalogue), written
+    into the previous site linked into ``folder``: a catalogue edited, nothing else."""
+    from egovkg.publish.site import Site
+    from egovkg.publish.workbench import PAGE
+
+    site = Site(ctx.kg, layout=ctx.layout, union=ctx.union, dumps={"nt": ctx.nt, "trig": ctx.trig})
+    replace_file(folder / "site" / PAGE, site.render(PAGE))
+    return [f"site/{PAGE}"]
+
+
 for _output in (
     Output("exports", ("graph", "code", "base"), _exports, label="exports (ttl, nt, jsonld, rdf, trig)", cost=0.5),
     Output("void", ("graph", "code", "base"), _void, label="VoID", cost=0.2),
@@ -294,6 +307,8 @@ for _output in (
         label="linked-data site",
         cost=3.0,
         uses_views=True,
+        refreshes=("queries",),
+        refresh=_site_query_page,
     ),
 ):
     register(_output)
@@ -356,7 +371,13 @@ def run(
 
     with Forked(jobs) as workers, _EarlyFolders() as early:
         readings = None
-        if workers.jobs > 1:
+        # the graph a build left in the graph cache (egovkg.rdfio.cache: keyed on the data, the
+        # ontology and the code) when only something else changed (a query, a template, the
+        # options): read back (0.1 s) instead of built
+        cached = _cached_build(layout, base, s, progress)
+        if cached is not None and workers.jobs > 1:
+            _start_early(workers, early, s, progress, layout, base, selected, inputs, gens.manifest())
+        elif workers.jobs > 1:
             from egovkg.ingest.pinyin import readings as pinyin_readings
 
             # the pinyin of names (pypinyin's dictionaries take 0.3 s to load) is read in
@@ -377,16 +398,19 @@ def run(
         from egovkg.rdfio.export import serialise, trig_from_nt, union_nt
 
         with _stage(s, progress, "build"):
-            from egovkg.graph.build import build
+            if cached is not None:
+                kg, union, nt, trig = cached.kg, cached.union, cached.dumps["nt"], cached.dumps["trig"]
+            else:
+                from egovkg.graph.build import build
 
-            kg = build(layout, base=base, readings=readings)
-            if readings is not None:
-                readings()  # collected, if the graph named nobody
-            union = kg.union()
+                kg = build(layout, base=base, readings=readings)
+                if readings is not None:
+                    readings()  # collected, if the graph named nobody
+                union = kg.union()
+                parts = {str(iri): serialise(getattr(kg, name), "nt") for name, iri in kg.graph_iris.items()}
+                nt = union_nt(parts)  # as serialise(union, "nt") and serialise(kg.dataset(), "trig") write them
+                trig = trig_from_nt(parts)
             s.triples = len(union)
-            parts = {str(iri): serialise(getattr(kg, name), "nt") for name, iri in kg.graph_iris.items()}
-            nt = union_nt(parts)  # as serialise(union, "nt") and serialise(kg.dataset(), "trig") write them
-            trig = trig_from_nt(parts)
         inputs["graph"] = hashlib.sha256(nt + b"\0" + trig).hexdigest()
         validated = hashlib.sha256(
             f"{inputs['graph']}\0{_file_digest(layout.shapes)}\0{inputs['queries']}\0{code}".encode()
@@ -430,6 +454,18 @@ def run(
 
         keep(layout, base, {"nt": nt, "trig": trig})  # `egovkg site` and `query` read it instead of building
     return s
+
+
+def _cached_build(layout: Layout, base: str, s: Summary, progress: Progress | None) -> Any:
+    """The built graph of the current inputs from the graph cache, or None (not cached, or not
+    readable as the cache writes it): a :class:`egovkg.publish.site.Built`."""
+    from egovkg.publish.site import cached_graph, load_built
+
+    dumps = cached_graph(layout, base)
+    if dumps is None:
+        return None
+    with _stage(s, progress, "cache"):
+        return load_built(base, dumps)
 
 
 def _remove_lock_folder(out: Path) -> None:
@@ -509,13 +545,15 @@ def _unchanged(gens: Generations, key: str, s: Summary, out: Path, viz: Path) ->
     return True
 
 
-def site_key(layout: Layout, base: str, nt: bytes, trig: bytes) -> str:
+def site_key(layout: Layout, base: str, nt: bytes, trig: bytes, *, whole: bool = True) -> str:
     """The key the main job gives its site output for a graph (its sorted N-Triples and its TriG,
     as the build makes them) and the current query catalogue, code and base IRI: a published
-    site with this key is the site these inputs make."""
+    site with this key is the site these inputs make. ``whole=False``: its base key, the same
+    for two sites that differ only in their query page (:func:`_site_query_page`)."""
     graph = hashlib.sha256(nt + b"\0" + trig).hexdigest()
     inputs = {"graph": graph, "queries": _queries_digest(layout), "code": code_digest(), "base": base}
-    return OUTPUTS["site"].key(inputs)
+    site = OUTPUTS["site"]
+    return site.key(inputs) if whole else str(site.base_key(inputs))
 
 
 def site_from_cache(layout: Layout, base: str, out_dir: Path) -> SiteReport | None:
@@ -524,7 +562,8 @@ def site_from_cache(layout: Layout, base: str, out_dir: Path) -> SiteReport | No
     under ``layout.build`` if it was made from these very inputs (its key, which the main job
     itself trusts to keep a site, is the same), else rendered from the cached graph, which is
     read back instead of built again. None (nothing written) when the cache lacks the graph."""
-    from egovkg.publish.site import build_site, cached_graph, copy_site, load_built
+    from egovkg.publish.site import Site, build_site, cached_graph, copy_site, load_built
+    from egovkg.publish.workbench import PAGE
 
     dumps = cached_graph(layout, base)
     if dumps is None:
@@ -535,12 +574,16 @@ def site_from_cache(layout: Layout, base: str, out_dir: Path) -> SiteReport | No
     built = load_built(base, dumps)
     if built is None:
         return None
+    near = published_site(layout, base, dumps, whole=False)
+    if near is not None:  # only the catalogue changed since: the query page made anew, the rest copied
+        site = Site(built.kg, layout=layout, union=built.union, dumps=built.dumps)
+        return copy_site(near, out_dir, replace={PAGE: site.render(PAGE)})
     return build_site(built.kg, out_dir, layout=layout, union=built.union, dumps=built.dumps)
 
 
-def published_site(layout: Layout, base: str, dumps: dict[str, bytes]) -> Path | None:
+def published_site(layout: Layout, base: str, dumps: dict[str, bytes], *, whole: bool = True) -> Path | None:
     """The folder of the site the main job published under ``layout.build`` if its key is the one
-    these inputs give (:func:`site_key`), else None."""
+    these inputs give (:func:`site_key`; ``whole=False``: its base key), else None."""
     from egovkg.publish.site import MARKER
     from egovkg.util.generations import Generations
 
@@ -550,7 +593,10 @@ def published_site(layout: Layout, base: str, dumps: dict[str, bytes]) -> Path |
     if current is None or not isinstance(record, dict) or record.get("entries") != ["site"]:
         return None
     folder = current / "site"
-    if not (folder / MARKER).is_file() or record.get("key") != site_key(layout, base, dumps["nt"], dumps["trig"]):
+    which = "key" if whole else "base"
+    if not (folder / MARKER).is_file() or record.get(which) != site_key(
+        layout, base, dumps["nt"], dumps["trig"], whole=whole
+    ):
         return None
     return folder
 
@@ -614,10 +660,22 @@ def _write_set(
                 if before and gens.reuse(staging, before["entries"]):
                     records[output.name] = before
                 continue
-            okey = output.key(inputs)
+            okey, base = output.key(inputs), output.base_key(inputs)
             if before and before.get("key") == okey and gens.reuse(staging, before["entries"]):
                 records[output.name] = before
                 s.kept += [public_path(e, out, layout.viz) for e in before["entries"]]
+                continue
+            if (
+                base is not None
+                and output.refresh is not None
+                and before
+                and before.get("base") == base
+                and gens.reuse(staging, before["entries"])
+            ):  # only what refresh makes up for changed: the previous entries, a few files rewritten
+                with _stage(s, progress, output.name):
+                    written = output.refresh(ctx, staging)
+                records[output.name] = {"key": okey, "base": base, "entries": before["entries"]}
+                s.refreshed += written
                 continue
             todo.append(output)
         # the costliest first, each in a process of its own while there is a free one
@@ -648,6 +706,8 @@ def _write_set(
                     (staging / entry).parent.mkdir(parents=True, exist_ok=True)
                     shutil.move(early[output.name] / entry, staging / entry)
             records[output.name] = {"key": output.key(inputs), "entries": entries[output.name]}
+            if output.base_key(inputs) is not None:
+                records[output.name]["base"] = output.base_key(inputs)
             fresh += entries[output.name]
         records = {name: records[name] for name in OUTPUTS if name in records}
         manifest = {"inputs": key, "key": key, "validated": validated, "triples": s.triples, "outputs": records}
@@ -661,6 +721,7 @@ def _write_set(
         raise
     for e in sorted(fresh):
         s.files.append((public_path(e, out, layout.viz), _size(public_path(e, out, layout.viz))))
+    s.refreshed = [public_path(f, out, layout.viz) for f in sorted(s.refreshed)]
     s.kept.sort()
 
 

@@ -52,7 +52,7 @@ import threading
 import time
 import urllib.parse
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -916,9 +916,10 @@ def cached_graph(layout: Layout, base: str) -> dict[str, bytes] | None:
     return dumps if len(dumps) == 2 else None
 
 
-def copy_site(source: Path, out_dir: Path) -> SiteReport:
+def copy_site(source: Path, out_dir: Path, *, replace: Mapping[str, bytes] | None = None) -> SiteReport:
     """Write a copy of the site in ``source`` to ``out_dir`` as :func:`build_site` writes one: into
-    a temporary folder beside it, swapped in once whole."""
+    a temporary folder beside it, swapped in once whole. ``replace``: files (site paths) written
+    with these bytes instead of copied."""
     t0 = time.perf_counter()
     out = Path(out_dir).absolute()
     _check_target(out)
@@ -932,6 +933,8 @@ def copy_site(source: Path, out_dir: Path) -> SiteReport:
         try:
             # new files (no hard link into the published set, which a reader's edit would change)
             shutil.copytree(source, tmp, copy_function=shutil.copyfile, dirs_exist_ok=True)
+            for rel, data in (replace or {}).items():
+                (tmp / rel).write_bytes(data)  # a copy, not a link: written in place
             os.chmod(tmp, 0o755)
             files = [p for p in tmp.rglob("*") if p.is_file() and p.name != MARKER]
             _swap(tmp, out)
