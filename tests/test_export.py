@@ -152,7 +152,9 @@ def _outputs(home: Path) -> dict[str, bytes]:
 
 @pytest.mark.slow  # two whole builds in subprocesses
 def test_two_builds_are_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
-    """Every output: the exports, VoID, the ontology docs, the views and the statistics."""
+    """Every output: the exports, VoID, the ontology docs, the views, the statistics and the
+    whole linked-data site (every page and description), from two `egovkg build` processes
+    with different hash seeds."""
     _build(tmp_path / "a", "0")
     _build(tmp_path / "b", "4242")
     a, b = _outputs(tmp_path / "a"), _outputs(tmp_path / "b")
@@ -174,6 +176,7 @@ def test_two_builds_are_byte_identical_across_hash_seeds(tmp_path: Path) -> None
         "viz/awards-by-province.png",
         "viz/stats.json",
     }
+    assert sum(name.startswith("build/site/id/") for name in a) > 4000
     for name in a:
         assert a[name] == b[name], name
     assert b'href="../build/site/query.html"' in a["viz/overview.html"]  # the site's query page, linked

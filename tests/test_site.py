@@ -7,8 +7,6 @@ import html
 import os
 import re
 import shutil
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -390,18 +388,6 @@ def test_stems_by_kind() -> None:
 
 # -- determinism and atomic writes ----------------------------------------------
 
-
-def test_two_builds_are_byte_identical_across_hash_seeds(out: Path, tmp_path: Path) -> None:
-    """A second build, in another process with another hash seed, writes the same bytes."""
-    other = tmp_path / "again"
-    code = (
-        "import sys, pathlib; from egovkg.graph.build import build; from egovkg.paths import Layout; "
-        "from egovkg.publish.site import build_site; build_site(build(Layout(pathlib.Path(sys.argv[1]))), sys.argv[2])"
-    )
-    seed = "4242" if os.environ.get("PYTHONHASHSEED") != "4242" else "1"
-    env = {**os.environ, "PYTHONHASHSEED": seed}
-    subprocess.run([sys.executable, "-c", code, str(ROOT), str(other)], check=True, env=env, timeout=300)
-    assert digests(other) == digests(out)
 
 
 def test_a_site_from_the_graph_cache_is_the_same_site(out: Path, kg: KnowledgeGraph, tmp_path: Path) -> None:
