@@ -418,15 +418,21 @@ def main(argv: list[str]) -> int:
     worker = Worker(data, cap, closed)
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    return _answer_frames(inp, out, worker.answer, closed)
+
+
+def _answer_frames(inp: IO[bytes], out: IO[bytes], answer: Any, closed: bool) -> int:
+    """Say the process is ready, then answer each request frame with a reply's head and body
+    until stdin closes."""
     write_frame(out, json.dumps({"ready": True, "network_closed": closed}).encode())
     out.flush()
     while (frame := read_frame(inp)) is not None:
-        head, body = worker.answer(json.loads(frame))
+        head, body = answer(json.loads(frame))
         write_frame(out, json.dumps(head).encode())
         write_frame(out, body)
         out.flush()
         if _RUNAWAY.is_set():
-            os._exit(0)  # a parse thread still runs: end here, the pool starts a fresh worker
+            os._exit(0)  # a parse thread still runs: end here, the pool starts a fresh process
     return 0
 
 
@@ -448,16 +454,7 @@ def _write_main(location: str, out: str, memory: int) -> int:
         with open("/proc/self/statm") as fh:
             reserved = int(fh.read().split()[0]) * resource.getpagesize()
         resource.setrlimit(resource.RLIMIT_AS, (reserved + memory, reserved + memory))
-    write_frame(stdout, json.dumps({"ready": True, "network_closed": closed}).encode())
-    stdout.flush()
-    while (frame := read_frame(inp)) is not None:
-        head, body = writer.answer(json.loads(frame))
-        write_frame(stdout, json.dumps(head).encode())
-        write_frame(stdout, body)
-        stdout.flush()
-        if _RUNAWAY.is_set():
-            os._exit(0)
-    return 0
+    return _answer_frames(inp, stdout, writer.answer, closed)
 
 
 if __name__ == "__main__":
