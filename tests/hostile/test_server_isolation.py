@@ -338,6 +338,13 @@ def test_each_http_protocol_keeps_the_head_limits(kg: KnowledgeGraph, protocol: 
         "SELECT * { ſERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
         "SELECT * FROM <urn:g> { ?s ?p ?o }",
         "SELECT * \\u0046ROM NAMED <urn:g> { ?s ?p ?o }",
+        # a line that starts with # is left out only when it holds no quote: here a long
+        # string closes on it, and code follows
+        'SELECT * { ?s ?p """x\n# y""" . SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }',
+        "SELECT * { ?s ?p '''x\n  # y''' . SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+        # a comment ends at CR as at LF, and at an escaped line break once escapes are replaced
+        "SELECT * { # a comment\r SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+        "# a comment \\u000A SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
     ],
 )
 def test_the_keyword_check_never_lets_a_service_or_from_through(text: str) -> None:
@@ -358,6 +365,8 @@ def test_a_query_without_either_keyword_skips_the_parse(monkeypatch: pytest.Monk
     worker.analyse.cache_clear()
     assert worker.analyse("SELECT ?s { ?s a <urn:Class> } ORDER BY ?s") == (False, False)
     assert worker.analyse_update("INSERT DATA { <urn:s> <urn:p> 'x' }") == (False, False)
+    # a line that is a comment alone is not searched: the catalogue's "#+ summary: ... from ..."
+    assert worker.analyse("#+ summary: rolled up from districts\nSELECT ?s { ?s ?p ?o }") == (False, False)
     monkeypatch.undo()
-    # a word found in a comment is a false alarm: the parse runs and clears it
-    assert worker.analyse("# rolled up from districts\nSELECT ?s { ?s ?p ?o }") == (False, False)
+    # a word found in a comment after code is a false alarm: the parse runs and clears it
+    assert worker.analyse("SELECT ?s { ?s ?p ?o } # from districts") == (False, False)

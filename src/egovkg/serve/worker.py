@@ -108,8 +108,21 @@ def keywords_absent(text: str, *words: str) -> bool:
         if decoded == seen[-1]:
             break
         seen.append(decoded)
-    folded = "\n".join(seen).upper()
+    folded = "\n".join(_without_comment_lines(t) for t in seen).upper()
     return not any(word in folded for word in words)
+
+
+def _without_comment_lines(text: str) -> str:
+    """``text`` without its lines that are a comment and nothing else (the catalogue's ``#+
+    summary: ... from ...`` lines): a line whose first character after spaces and tabs is ``#``
+    and that holds no quote. Such a line is a comment, or (inside a long string) string content
+    that no quote on it can close: no code either way. (An IRI or a prefixed name never spans
+    lines; a comment ends at CR or LF, and splitlines splits at those and more.)"""
+    return "\n".join(
+        line
+        for line in text.splitlines()
+        if not (line.lstrip(" \t").startswith("#") and "'" not in line and '"' not in line)
+    )
 
 
 @functools.lru_cache(maxsize=256)  # a page or a client repeats its queries: parse each text once
