@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import html as html_mod
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -131,39 +131,28 @@ class KG:
         only when its files changed."""
         from egovkg.sparql.store import MemoryStore, OxigraphStore, reuse_or_load
 
-        started = time.time_ns()
         files = self.graph_files(named_graphs=named_graphs)
         if self.store_kind == "oxigraph" and path is not None:
             return reuse_or_load(path, files)
-        stamp = _stamp(files)
-        kept = self._stores.get(named_graphs)
-        if kept is not None and kept[0] == stamp and _settled(stamp, kept[1]):
-            return kept[2]
-        if self.store_kind == "memory":
-            if kept is not None:  # the files changed: parse them again
-                self._forget_graphs()
-            store = MemoryStore(self.dataset if named_graphs else self.graph)
-        else:
+
+        def load(changed: bool) -> Any:
+            if self.store_kind == "memory":
+                if changed:  # the files changed: parse them again
+                    self._forget_graphs()
+                return MemoryStore(self.dataset if named_graphs else self.graph)
             # the built graph's cache: the store query_bytes keeps, if it has none of blank nodes
             raw = None if self.files else self._cached_oxigraph(named_graphs)
-            store = OxigraphStore(store=raw) if raw is not None else OxigraphStore.from_files(files)
-        self._stores[named_graphs] = (stamp, started, store)
-        return store
+            return OxigraphStore(store=raw) if raw is not None else OxigraphStore.from_files(files)
+
+        return _kept(self._stores, named_graphs, files, load)
 
     def _cached_oxigraph(self, named_graphs: bool) -> Any:
         """The built graph's cache in an in-memory Oxigraph store, without rdflib (the cold path
         of ``egovkg query``), kept like :meth:`store`'s; None when the graph has blank nodes."""
         from egovkg.sparql.fastquery import load_cached
 
-        started = time.time_ns()
         files = self.graph_files(named_graphs=named_graphs)
-        stamp = _stamp(files)
-        kept = self._raw.get(named_graphs)
-        if kept is not None and kept[0] == stamp and _settled(stamp, kept[1]):
-            return kept[2]
-        raw = load_cached(files[0])
-        self._raw[named_graphs] = (stamp, started, raw)
-        return raw
+        return _kept(self._raw, named_graphs, files, lambda changed: load_cached(files[0]))
 
     def _forget_graphs(self) -> None:
         for name in ("graph", "dataset", "knowledge_graph"):
@@ -370,6 +359,19 @@ class KG:
         from egovkg.serve import make_server
 
         return make_server(self.knowledge_graph, host=host, port=port, site_dir=site_dir, limits=limits)
+
+
+def _kept(kept: dict[bool, tuple[Any, int, Any]], key: bool, files: Sequence[Path], load: Callable[[bool], Any]) -> Any:
+    """What ``kept[key]`` holds if it was loaded from ``files`` as they are now (and settled),
+    else ``load(changed)`` (``changed``: something was kept, from other files), kept in its place."""
+    started = time.time_ns()
+    stamp = _stamp(files)
+    found = kept.get(key)
+    if found is not None and found[0] == stamp and _settled(stamp, found[1]):
+        return found[2]
+    value = load(found is not None)
+    kept[key] = (stamp, started, value)
+    return value
 
 
 def _stamp(files: Sequence[Path]) -> tuple[tuple[str, int, int, int, int], ...]:

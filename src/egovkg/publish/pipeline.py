@@ -280,14 +280,20 @@ def _site(ctx: Context, folder: Path) -> list[str]:
     return ["site"]
 
 
-def _site_query_page(ctx: Context, folder: Path) -> list[str]:
-    """The site's query page (the one file of the site that embeds the query catalogue), written
-    into the previous site linked into ``folder``: a catalogue edited, nothing else."""
+def _query_page(kg: KnowledgeGraph, layout: Layout, union: Graph, dumps: dict[str, bytes]) -> bytes:
+    """The site's query page: the one file of the site that embeds the query catalogue."""
     from egovkg.publish.site import Site
     from egovkg.publish.workbench import PAGE
 
-    site = Site(ctx.kg, layout=ctx.layout, union=ctx.union, dumps={"nt": ctx.nt, "trig": ctx.trig})
-    replace_file(folder / "site" / PAGE, site.render(PAGE))
+    return Site(kg, layout=layout, union=union, dumps=dumps).render(PAGE)
+
+
+def _site_query_page(ctx: Context, folder: Path) -> list[str]:
+    """The site's query page, written into the previous site linked into ``folder``: a catalogue
+    edited, nothing else."""
+    from egovkg.publish.workbench import PAGE
+
+    replace_file(folder / "site" / PAGE, _query_page(ctx.kg, ctx.layout, ctx.union, {"nt": ctx.nt, "trig": ctx.trig}))
     return [f"site/{PAGE}"]
 
 
@@ -545,45 +551,46 @@ def _unchanged(gens: Generations, key: str, s: Summary, out: Path, viz: Path) ->
     return True
 
 
-def site_key(layout: Layout, base: str, nt: bytes, trig: bytes, *, whole: bool = True) -> str:
+def site_keys(layout: Layout, base: str, nt: bytes, trig: bytes) -> tuple[str, str]:
     """The key the main job gives its site output for a graph (its sorted N-Triples and its TriG,
-    as the build makes them) and the current query catalogue, code and base IRI: a published
-    site with this key is the site these inputs make. ``whole=False``: its base key, the same
-    for two sites that differ only in their query page (:func:`_site_query_page`)."""
+    as the build makes them) and the current query catalogue, code and base IRI, and its base
+    key: a published site with this key is the site these inputs make; one with this base key
+    differs from it only in its query page (:func:`_site_query_page`)."""
     graph = hashlib.sha256(nt + b"\0" + trig).hexdigest()
     inputs = {"graph": graph, "queries": _queries_digest(layout), "code": code_digest(), "base": base}
     site = OUTPUTS["site"]
-    return site.key(inputs) if whole else str(site.base_key(inputs))
+    return site.key(inputs), str(site.base_key(inputs))
 
 
 def site_from_cache(layout: Layout, base: str, out_dir: Path) -> SiteReport | None:
     """The site of the graph a build (or a query) left in the graph cache (:mod:`egovkg.rdfio.cache`)
     for the current inputs, written to ``out_dir``: a copy of the site the main job published
     under ``layout.build`` if it was made from these very inputs (its key, which the main job
-    itself trusts to keep a site, is the same), else rendered from the cached graph, which is
-    read back instead of built again. None (nothing written) when the cache lacks the graph."""
-    from egovkg.publish.site import Site, build_site, cached_graph, copy_site, load_built
+    itself trusts to keep a site, is the same), or differs from it only in the query page (then
+    that page is made anew), else rendered from the cached graph, which is read back instead of
+    built again. None (nothing written) when the cache lacks the graph."""
+    from egovkg.publish.site import build_site, cached_graph, copy_site, load_built
     from egovkg.publish.workbench import PAGE
 
     dumps = cached_graph(layout, base)
     if dumps is None:
         return None
-    ready = published_site(layout, base, dumps)
-    if ready is not None:
-        return copy_site(ready, out_dir)
+    found = published_site(layout, base, dumps)
+    if found is not None and found[1]:
+        return copy_site(found[0], out_dir)
     built = load_built(base, dumps)
     if built is None:
         return None
-    near = published_site(layout, base, dumps, whole=False)
-    if near is not None:  # only the catalogue changed since: the query page made anew, the rest copied
-        site = Site(built.kg, layout=layout, union=built.union, dumps=built.dumps)
-        return copy_site(near, out_dir, replace={PAGE: site.render(PAGE)})
+    if found is not None:  # only the catalogue changed since: the query page made anew, the rest copied
+        page = _query_page(built.kg, layout, built.union, built.dumps)
+        return copy_site(found[0], out_dir, replace={PAGE: page})
     return build_site(built.kg, out_dir, layout=layout, union=built.union, dumps=built.dumps)
 
 
-def published_site(layout: Layout, base: str, dumps: dict[str, bytes], *, whole: bool = True) -> Path | None:
-    """The folder of the site the main job published under ``layout.build`` if its key is the one
-    these inputs give (:func:`site_key`; ``whole=False``: its base key), else None."""
+def published_site(layout: Layout, base: str, dumps: dict[str, bytes]) -> tuple[Path, bool] | None:
+    """The folder of the site the main job published under ``layout.build``, with True if its key
+    is the one these inputs give (:func:`site_keys`) and False if only its base key is; None if
+    neither is."""
     from egovkg.publish.site import MARKER
     from egovkg.util.generations import Generations
 
@@ -593,12 +600,14 @@ def published_site(layout: Layout, base: str, dumps: dict[str, bytes], *, whole:
     if current is None or not isinstance(record, dict) or record.get("entries") != ["site"]:
         return None
     folder = current / "site"
-    which = "key" if whole else "base"
-    if not (folder / MARKER).is_file() or record.get(which) != site_key(
-        layout, base, dumps["nt"], dumps["trig"], whole=whole
-    ):
+    if not (folder / MARKER).is_file():
         return None
-    return folder
+    key, base_key = site_keys(layout, base, dumps["nt"], dumps["trig"])
+    if record.get("key") == key:
+        return folder, True
+    if record.get("base") == base_key:
+        return folder, False
+    return None
 
 
 def _queries_digest(layout: Layout) -> str:
@@ -740,5 +749,5 @@ __all__ = [
     "render_docs",
     "run",
     "site_from_cache",
-    "site_key",
+    "site_keys",
 ]

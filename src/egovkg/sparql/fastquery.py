@@ -70,12 +70,3 @@ def answer(store: Any, text: str, fmt: str, *, width: int | None = None) -> byte
     except (OSError, ValueError, RuntimeError) as exc:
         raise QueryError(f"query failed: {one_line(str(exc))}") from exc
     return render_cells(names, rows, width=width or TABLE_WIDTH).encode("utf-8")
-
-
-def run_cached(nt: Path, text: str, fmt: str, *, width: int | None = None) -> bytes | None:
-    """Run ``text`` (already checked and bound) on the graph in ``nt`` (N-Triples, or TriG for a
-    query that names graphs); None where this path does not apply."""
-    if not applies(text, fmt):
-        return None
-    store = load_cached(nt)
-    return None if store is None else answer(store, text, fmt, width=width)
