@@ -222,19 +222,11 @@ def inputs_key(layout: Layout, base: str, selected: dict[str, bool], code: str) 
 
 
 def _exports(ctx: Context, folder: Path) -> list[str]:
-    from egovkg.rdfio.export import rdfxml_from_nt, serialise, turtle_from_nt
+    from egovkg.rdfio.export import serialise
     from egovkg.rdfio.formats import RDF_FORMATS
-    from egovkg.rdfio.jsonld import jsonld_from_nt
 
-    made = {  # each from the union's sorted N-Triples (the graph has no blank nodes)
-        "nt": ctx.nt,
-        "trig": ctx.trig,
-        "xml": rdfxml_from_nt(ctx.nt),
-        "jsonld": jsonld_from_nt(ctx.nt),
-        "ttl": turtle_from_nt(ctx.nt, {p: str(ns) for p, ns in ctx.union.namespaces()}),
-    }
-    files = {
-        f"egovkg.{f.suffix}": made[fmt] if fmt in made else serialise(ctx.union, fmt, ctx.base)
+    files = {  # each from the union's sorted N-Triples, made once (the TriG: each named graph's)
+        f"egovkg.{f.suffix}": ctx.trig if fmt == "trig" else serialise(ctx.union, fmt, ctx.base, nt=ctx.nt)
         for fmt, f in RDF_FORMATS.items()
     }
     return write_files(folder, files)

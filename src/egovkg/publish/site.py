@@ -416,8 +416,7 @@ class Site:
     def _make_dump(self, fmt: str) -> bytes:
         """A dump not given: each from the sorted N-Triples (made once), as the build's exports are
         made (the graph has no blank nodes, else rdflib's writers); TriG from each named graph's."""
-        from egovkg.rdfio.export import has_blank_nodes, rdfxml_from_nt, trig_from_nt, turtle_from_nt
-        from egovkg.rdfio.jsonld import jsonld_from_nt
+        from egovkg.rdfio.export import has_blank_nodes, trig_from_nt
 
         if fmt == "nt":
             return serialise(self.graph, "nt")
@@ -426,14 +425,7 @@ class Site:
             if not any(map(has_blank_nodes, graphs.values())):
                 return trig_from_nt(graphs)
             return serialise(self.kg.dataset(), fmt, self.base)
-        nt = self._dump("nt")
-        if has_blank_nodes(nt) and fmt != "jsonld":
-            return serialise(self.graph, fmt, self.base)
-        if fmt == "ttl":
-            return turtle_from_nt(nt, {p: str(ns) for p, ns in self.graph.namespaces()})
-        if fmt == "xml":
-            return rdfxml_from_nt(nt)
-        return jsonld_from_nt(nt)
+        return serialise(self.graph, fmt, self.base, nt=self._dump("nt"))
 
     # -- descriptions ----------------------------------------------------------
 

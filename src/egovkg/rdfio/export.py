@@ -33,16 +33,19 @@ def graph_for(kg: KnowledgeGraph, fmt: str) -> Graph | Dataset:
     return kg.dataset() if rdf_format(fmt).keeps_named_graphs else kg.union()
 
 
-def serialise(graph: Graph | Dataset, fmt: str, base: str | None = None) -> bytes:
-    """One graph (or, for TriG, a dataset) as bytes in a named format."""
+def serialise(graph: Graph | Dataset, fmt: str, base: str | None = None, *, nt: bytes | None = None) -> bytes:
+    """One graph (or, for TriG, a dataset) as bytes in a named format. ``nt``: the graph's sorted
+    N-Triples (as this writes them), when the caller has them: not made again."""
     rdflib_format = rdf_format(fmt).rdflib
     if fmt == "nt":
+        if nt is not None:
+            return nt
         lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").split("\n")
         return ("\n".join(sorted(set(line for line in lines if line.strip()))) + "\n").encode("utf-8")
-    if fmt == "jsonld" and not graph.context_aware:
-        from egovkg.rdfio.jsonld import jsonld_from_nt
-
-        return jsonld_from_nt(serialise(graph, "nt"))
+    if not graph.context_aware and fmt in ("ttl", "xml", "jsonld"):
+        made = from_nt(fmt, serialise(graph, "nt") if nt is None else nt, {p: str(ns) for p, ns in graph.namespaces()})
+        if made is not None:
+            return made
     if fmt == "jsonld":  # a dataset: rdflib's writer, one node object per graph
         context: dict[str, str] = {p: str(ns) for p, ns in PREFIXES.items() if p != "id"}
         raw = graph.serialize(format="json-ld", context=context, auto_compact=True, encoding="utf-8")
@@ -50,10 +53,7 @@ def serialise(graph: Graph | Dataset, fmt: str, base: str | None = None) -> byte
         return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
     if fmt in ("xml", "trig"):
         return _via_oxigraph(graph, fmt)
-    if fmt == "ttl" and not graph.context_aware:
-        nt = serialise(graph, "nt")
-        if not has_blank_nodes(nt):  # else rdflib's writer, which nests them and needs no labels
-            return turtle_from_nt(nt, {p: str(ns) for p, ns in graph.namespaces()})
+    # Turtle with blank nodes: rdflib's writer, which nests them and needs no labels
     return graph.serialize(format=rdflib_format, encoding="utf-8")
 
 
@@ -140,6 +140,23 @@ def rdfxml_from_nt(nt: bytes) -> bytes:
     prefixes = {p: str(ns) for p, ns in PREFIXES.items() if p != "id"}
     triples = ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)
     return xml_safe(ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=prefixes), "cannot write RDF/XML")
+
+
+def from_nt(fmt: str, nt: bytes, prefixes: dict[str, str]) -> bytes | None:
+    """A graph in ``fmt`` made from its sorted N-Triples: Turtle and RDF/XML by Oxigraph, JSON-LD
+    by :mod:`egovkg.rdfio.jsonld`. None where this does not apply: another format, or Turtle and
+    RDF/XML of blank nodes (the JSON-LD writer names them stably)."""
+    if fmt == "jsonld":
+        from egovkg.rdfio.jsonld import jsonld_from_nt
+
+        return jsonld_from_nt(nt)
+    if has_blank_nodes(nt):
+        return None
+    if fmt == "ttl":
+        return turtle_from_nt(nt, prefixes)
+    if fmt == "xml":
+        return rdfxml_from_nt(nt)
+    return None
 
 
 def _canonical_json(value: Any) -> Any:
