@@ -259,7 +259,7 @@ class KG:
         """One interactive view as a self-contained HTML page (overview, geography, agencies, timeline,
         neighbourhood with ``focus``). The timeline is the explorer's to-scale timeline, made by the
         same code as the ``viz/timeline.html`` that ``build()`` writes (``focus`` selects an item)."""
-        from egovkg.publish.views import check_name, index, project, render_view
+        from egovkg.publish.views import check_name, index, projection, render_view
 
         if name == "timeline":
             from egovkg.publish.explorer import timeline_view
@@ -269,7 +269,7 @@ class KG:
         check_name(name)
         idx = index(self.graph)
         page = render_view(idx, name, lang=lang, focus=focus, depth=depth)
-        g = project(idx, name, focus=focus, depth=depth)
+        g = projection(idx, name, focus=focus, depth=depth)  # the one render_view drew from
         return View(name, page, g.number_of_nodes(), g.number_of_edges())
 
     def stats(self) -> Any:

@@ -52,7 +52,7 @@ def view(name: str, output: Path | None, lang: str, focus: str | None, depth: in
     import os
 
     from egovkg.publish.addresses import GRAPH_PAGES, nav_css, nav_html
-    from egovkg.publish.views import check_name, index, project, render_view
+    from egovkg.publish.views import check_name, index, projection, render_view
     from egovkg.util.atomic import write_text
 
     if name in EXPLORER_PAGES:  # the explorer's own pages: the front page, the map, the timeline
@@ -72,7 +72,7 @@ def view(name: str, output: Path | None, lang: str, focus: str | None, depth: in
     if name == "neighbourhood" and focus is None:
         what = f"{len(idx.entities)} entities to pick from"
     else:
-        g = project(idx, name, focus=focus, depth=depth)
+        g = projection(idx, name, focus=focus, depth=depth)  # the one render_view drew from
         what = f"{g.number_of_nodes()} nodes, {g.number_of_edges()} edges"
     write_text(target, html)
     click.echo(f"wrote {target} ({what}, {len(html.encode('utf-8')):,} bytes)")
