@@ -88,6 +88,35 @@ def test_wait_for_keeps_the_others_for_wait() -> None:
 
 
 @in_a_fresh_process
+def test_poll_frees_the_place_of_a_finished_call_without_waiting() -> None:
+    with Forked(2) as workers:
+        workers.start("quick", lambda: 1)
+        workers.start("slow", lambda: (time.sleep(2), 2)[1])
+        assert workers.full()
+        deadline = time.monotonic() + 1.5
+        while workers.full() and time.monotonic() < deadline:
+            time.sleep(0.01)
+            workers.poll()
+        assert not workers.full(), "the quick call's place is free while the slow one runs"
+        assert workers.running == 2, "its result is kept, not dropped"
+        assert workers.wait().name == "quick"
+        workers.start("bad", lambda: (_ for _ in ()).throw(DataError("broken row", file="x.csv")))
+        time.sleep(0.3)
+        with pytest.raises(DataError, match="broken row"):
+            workers.poll()
+
+
+@in_a_fresh_process
+def test_a_child_runs_with_the_cyclic_collector_off_and_the_caller_keeps_it() -> None:
+    import gc
+
+    with Forked(2) as workers:
+        workers.start("gc", gc.isenabled)
+        assert workers.wait().result is False
+    assert gc.isenabled()
+
+
+@in_a_fresh_process
 def test_close_kills_what_still_runs(tmp_path: Path) -> None:
     marker = tmp_path / "finished"
     workers = Forked(2)
@@ -181,6 +210,8 @@ def test_side_by_side_renders_the_same_bytes_and_reports_every_stage(tmp_path: P
         assert sorted(started) == sorted(s for s, ended in seen if ended), f"jobs={jobs}: every stage ends once"
         for stage in started:
             assert seen.index((stage, False)) < seen.index((stage, True)), f"jobs={jobs}: {stage} ends after it starts"
+    # side by side, an output that draws no views is under way while the views are laid out here
+    assert events[2].index(("exports", False)) < events[2].index(("layouts", False)), events[2]
     for folder in ("build", "viz"):
         # the graph cache's inputs.stamp holds file times: not an output
         skip = frozenset({".generations", "cache"})

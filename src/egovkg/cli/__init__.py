@@ -6,6 +6,7 @@ Every library error becomes one line on stderr and a non-zero exit code
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
@@ -52,6 +53,9 @@ def entry_point() -> None:
     # SIGTERM unwinds like Ctrl-C, so atomic writes remove their temporary files and
     # a killed build leaves the previous outputs as they were.
     signal.signal(signal.SIGTERM, _terminate)
+    # numpy's OpenBLAS runs a thread per CPU that spins on after each call: the build already
+    # renders in a process per CPU, and the layouts' matrices are small
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     main()
 
 

@@ -326,6 +326,29 @@ def _stage(s: Summary, progress: Progress | None, name: str) -> Iterator[None]:
         progress(name, s.timings[name])
 
 
+@contextlib.contextmanager
+def _frozen_heap() -> Iterator[Callable[[], None]]:
+    """Yields ``freeze()``, which moves every object alive at the call out of the cyclic
+    collector's sight (``gc.freeze``) until the block ends. Called once the graph is built: its
+    objects would otherwise be scanned by every full collection, for nothing, in this process
+    and in each forked one, where the scan also copies the inherited pages it touches. Left as
+    it is when something else froze objects already (the server does)."""
+    import gc
+
+    frozen: list[bool] = []
+
+    def freeze() -> None:
+        if not frozen and gc.get_freeze_count() == 0:
+            gc.freeze()
+            frozen.append(True)
+
+    try:
+        yield freeze
+    finally:
+        if frozen:
+            gc.unfreeze()
+
+
 def _links(manifest: dict[str, Any], out: Path, viz: Path) -> dict[Path, str]:
     """The public path of every entry of a set (computed, not stored: a copied or moved checkout keeps working)."""
     entries = {e for r in manifest.get("outputs", {}).values() for e in r.get("entries", [])}
@@ -367,7 +390,7 @@ def run(
             "options": ",".join(sorted(name for name, on in selected.items() if on)),
         }
 
-    with Forked(jobs) as workers, _EarlyFolders() as early:
+    with Forked(jobs) as workers, _EarlyFolders() as early, _frozen_heap() as freeze:
         readings = None
         # the graph a build left in the graph cache (egovkg.rdfio.cache: keyed on the data, the
         # ontology and the code) when only something else changed (a query, a template, the
@@ -409,6 +432,7 @@ def run(
                 nt = union_nt(parts)  # as serialise(union, "nt") and serialise(kg.dataset(), "trig") write them
                 trig = trig_from_nt(parts)
             s.triples = len(union)
+        freeze()
         inputs["graph"] = hashlib.sha256(nt + b"\0" + trig).hexdigest()
         validated = hashlib.sha256(
             f"{inputs['graph']}\0{_file_digest(layout.shapes)}\0{inputs['queries']}\0{code}".encode()
@@ -522,10 +546,14 @@ def _start_early(
         _start(workers, s, progress, output, ctx, early[output.name])
 
 
+def _lay_out(ctx: Context, s: Summary, progress: Progress | None) -> None:
+    with _stage(s, progress, "layouts"):  # here, once, before the fork: the processes share them
+        ctx.views()
+
+
 def _start(workers: Any, s: Summary, progress: Progress | None, output: Output, ctx: Context, folder: Path) -> None:
     if output.uses_views and ctx._views is None:
-        with _stage(s, progress, "layouts"):  # here, once, before the fork: the processes share them
-            ctx.views()
+        _lay_out(ctx, s, progress)
     if progress:
         progress(output.name, None)
     workers.start(output.name, lambda: output.render(ctx, folder))
@@ -687,8 +715,18 @@ def _write_set(
             check()  # one output at a time, or none to render: nothing is rendered before it passes
             check = None
         while pending or workers.running:
+            workers.poll()  # the finished ones collected: their processes are free again
             while pending and not workers.full():
-                _start(workers, s, progress, pending.pop(0), ctx, staging)
+                # while the views are not laid out (here, holding up the outputs that draw
+                # them), one that draws none goes first, into a free process
+                free = [o for o in pending if not o.uses_views] if ctx._views is None else []
+                output = free[0] if free else pending[0]
+                pending.remove(output)
+                _start(workers, s, progress, output, ctx, staging)
+                workers.poll()
+            if ctx._views is None and any(o.uses_views for o in pending):
+                _lay_out(ctx, s, progress)  # while the processes run; the outputs that draw them wait for it
+                continue
             if check is not None:
                 check()
                 check = None

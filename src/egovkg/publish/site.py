@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import glob
 import multiprocessing
 import os
@@ -1103,7 +1104,8 @@ def write_site(site: Site, folder: Path, *, workers: int | None = None) -> tuple
         _WRITING = site
         try:
             ctx = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(n - 1, mp_context=ctx) as pool:
+            # the writers' collector off, as in egovkg.util.forked: they live for one share
+            with ProcessPoolExecutor(n - 1, mp_context=ctx, initializer=gc.disable) as pool:
                 futures = [pool.submit(_write_share, (str(folder), share)) for share in theirs]
                 parts = [_write_files(site, folder, mine)]
                 parts += [f.result() for f in futures]

@@ -6,7 +6,9 @@ back only a small result. At most ``jobs`` children run at once. A child never r
 the caller's code: it leaves with ``os._exit`` (no ``finally``, ``atexit`` or buffered output
 of the parent runs twice). When the caller stops early (an error, Ctrl-C), every child still
 running is killed and reaped, with whatever it started (each child leads a process group); when
-the caller is killed, the kernel kills its children (Linux).
+the caller is killed, the kernel kills its children (Linux). A child runs with the cyclic
+garbage collector off: it lives for one call, and its collections would scan (and copy, page
+by page) the whole inherited heap for garbage that its exit frees anyway.
 
 Where ``os.fork`` is missing, or a thread other than the caller's runs (a fork would copy a
 lock another thread holds), or ``jobs`` is 1, the calls run in the calling process, one at a
@@ -15,6 +17,7 @@ time, with the same results and errors.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import select
@@ -132,6 +135,7 @@ class Forked:
             try:
                 os.close(r)
                 _own_group(parent, self.close_in_children)
+                gc.disable()  # a short life ending in os._exit: what it allocates is freed with it
                 t = time.perf_counter()
                 try:
                     payload = pickle.dumps((True, fn(), time.perf_counter() - t))
@@ -169,13 +173,32 @@ class Forked:
             return self._done.pop(0)
         return self._next()
 
+    def poll(self) -> None:
+        """Collect, without waiting, the calls that have finished (kept for :meth:`wait`), so
+        that :meth:`full` counts only those still running; an error of one is raised here."""
+        while self._running:
+            done = self._read(timeout=0)
+            if done is None:
+                return
+            self._done.append(done)
+
     def _next(self) -> Done:
         if self._inline:
             return self._inline.pop(0)
         if not self._running:
             raise RuntimeError("no call is running")
         while True:
-            ready, _, _ = select.select(list(self._running), [], [])
+            done = self._read(timeout=None)
+            if done is not None:
+                return done
+
+    def _read(self, timeout: float | None) -> Done | None:
+        """What the children have written, until one finishes (its result) or, with a
+        ``timeout``, until none has more to give (None)."""
+        while True:
+            ready, _, _ = select.select(list(self._running), [], [], timeout)
+            if not ready:
+                return None
             for fd in ready:
                 child = self._running[fd]
                 chunk = os.read(fd, 1 << 16)
