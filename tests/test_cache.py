@@ -100,3 +100,22 @@ def test_a_build_from_the_cached_graph_writes_what_a_build_from_scratch_writes(
     after = {**published(layout.build, frozenset({".generations", "cache"})), **published(layout.viz)}
     assert len(before) >= 12 and after.keys() == before.keys()
     assert [name for name in before if before[name] != after[name]] == []
+
+
+def test_asking_the_cache_for_the_graph_loads_no_rdf_library(project: Layout) -> None:
+    """The build asks the cache first, and forks its pinyin reader before it builds: that
+    process must not carry rdflib (0.1 s to import) it never uses."""
+    import subprocess
+    import sys
+
+    cache.keep(project, DEFAULT_BASE, {"nt": b"", "trig": b""})
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from egovkg.paths import Layout\n"
+        "from egovkg.rdfio.cache import cached_graph\n"
+        f"got = cached_graph(Layout(Path({str(project.root)!r})), {DEFAULT_BASE!r})\n"
+        "print(sorted(got or {}), [m for m in ('rdflib', 'pyoxigraph', 'networkx') if m in sys.modules])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout == "['nt', 'trig'] []\n", done.stderr

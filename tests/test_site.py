@@ -449,7 +449,8 @@ def test_a_site_after_a_build_is_the_published_site_copied(tmp_path: Path) -> No
     assert "CHANGED" in (tmp_path / "rendered" / "query.html").read_text(encoding="utf-8")
     assert digests(layout.build / "site") == published
     # the whole site rendered from the same inputs: the same bytes
-    from egovkg.publish.site import cached_graph, load_built
+    from egovkg.publish.site import load_built
+    from egovkg.rdfio.cache import cached_graph
 
     built = load_built(DEFAULT_BASE, cached_graph(layout, DEFAULT_BASE))
     build_site(built.kg, tmp_path / "full", layout=layout, union=built.union, dumps=built.dumps)

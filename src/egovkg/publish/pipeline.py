@@ -481,11 +481,13 @@ def run(
 def _cached_build(layout: Layout, base: str, s: Summary, progress: Progress | None) -> Any:
     """The built graph of the current inputs from the graph cache, or None (not cached, or not
     readable as the cache writes it): a :class:`egovkg.publish.site.Built`."""
-    from egovkg.publish.site import cached_graph, load_built
+    from egovkg.rdfio.cache import cached_graph
 
     dumps = cached_graph(layout, base)
     if dumps is None:
         return None
+    from egovkg.publish.site import load_built
+
     with _stage(s, progress, "cache"):
         return load_built(base, dumps)
 
@@ -589,8 +591,9 @@ def site_from_cache(layout: Layout, base: str, out_dir: Path) -> SiteReport | No
     itself trusts to keep a site, is the same), or differs from it only in the query page (then
     that page is made anew), else rendered from the cached graph, which is read back instead of
     built again. None (nothing written) when the cache lacks the graph."""
-    from egovkg.publish.site import build_site, cached_graph, copy_site, load_built
+    from egovkg.publish.site import build_site, copy_site, load_built
     from egovkg.publish.workbench import PAGE
+    from egovkg.rdfio.cache import cached_graph
 
     dumps = cached_graph(layout, base)
     if dumps is None:

@@ -896,19 +896,6 @@ class Built:
     dumps: dict[str, bytes]
 
 
-def cached_graph(layout: Layout, base: str) -> dict[str, bytes] | None:
-    """The cached graph's N-Triples (the union, sorted, as the export writes it) and TriG (one
-    named graph per origin), or None."""
-    from egovkg.rdfio.cache import cached_file
-
-    paths = {suffix: cached_file(layout, base, suffix) for suffix in ("nt", "trig")}
-    try:
-        dumps = {suffix: path.read_bytes() for suffix, path in paths.items() if path is not None}
-    except OSError:  # gone meanwhile
-        return None
-    return dumps if len(dumps) == 2 else None
-
-
 def copy_site(source: Path, out_dir: Path, *, replace: Mapping[str, bytes] | None = None) -> SiteReport:
     """Write a copy of the site in ``source`` to ``out_dir`` as :func:`build_site` writes one: into
     a temporary folder beside it, swapped in once whole. ``replace``: files (site paths) written
@@ -949,8 +936,9 @@ def copy_site(source: Path, out_dir: Path, *, replace: Mapping[str, bytes] | Non
 
 
 def load_built(base: str, dumps: dict[str, bytes]) -> Built | None:
-    """The graph of cached N-Triples and TriG (:func:`cached_graph`) as a built graph with its union,
-    read back instead of built again; None if the TriG is not what the cache writes."""
+    """The graph of cached N-Triples and TriG (:func:`egovkg.rdfio.cache.cached_graph`) as a
+    built graph with its union, read back instead of built again; None if the TriG is not what
+    the cache writes."""
     import pyoxigraph as ox
 
     from egovkg.sparql.results import to_rdflib

@@ -125,6 +125,18 @@ def cached_file(layout: Layout, base: str, suffix: str) -> Path | None:
     return target if target.is_file() else None
 
 
+def cached_graph(layout: Layout, base: str) -> dict[str, bytes] | None:
+    """The cached graph's N-Triples (the union, sorted, as the export writes it) and TriG (one
+    named graph per origin), or None. Imports no RDF library: the build asks it first, and forks
+    its pinyin reader before rdflib is loaded."""
+    paths = {suffix: cached_file(layout, base, suffix) for suffix in ("nt", "trig")}
+    try:
+        dumps = {suffix: path.read_bytes() for suffix, path in paths.items() if path is not None}
+    except OSError:  # gone meanwhile
+        return None
+    return dumps if len(dumps) == 2 else None
+
+
 def keep(layout: Layout, base: str, files: dict[str, bytes]) -> None:
     """Put a graph built elsewhere (the main job's) in the cache: ``files`` by suffix (``nt``: the
     union as :func:`cached_ntriples` writes it, ``trig``: the dataset as :func:`cached_trig` does).
