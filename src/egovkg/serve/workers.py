@@ -173,8 +173,8 @@ class WorkerPool:
 
     async def run(self, request: dict[str, Any], gone: Awaitable[None] | None = None) -> Reply | None:
         """The worker's reply to ``request``; None when ``gone`` (the client left) finished first."""
-        key = json.dumps(request, sort_keys=True) + str(self.data)
-        hit = self._cache.get(key)
+        key = json.dumps(request, sort_keys=True) + str(self.data) if self.limits.cache else None
+        hit = self._cache.get(key) if key is not None else None
         if hit is not None:
             self._cache.move_to_end(key)
             self.cache_hits += 1
@@ -189,7 +189,7 @@ class WorkerPool:
         finally:
             if watch is not None:
                 watch.cancel()
-        if reply is not None and reply.status == 200:
+        if key is not None and reply is not None and reply.status == 200:
             self._remember(key, reply)
         return reply
 
