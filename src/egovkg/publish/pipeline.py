@@ -272,20 +272,12 @@ def _site(ctx: Context, folder: Path) -> list[str]:
     return ["site"]
 
 
-def _query_page(kg: KnowledgeGraph, layout: Layout, union: Graph, dumps: dict[str, bytes]) -> bytes:
-    """The site's query page: the one file of the site that embeds the query catalogue."""
-    from egovkg.publish.site import Site
-    from egovkg.publish.workbench import PAGE
-
-    return Site(kg, layout=layout, union=union, dumps=dumps).render(PAGE)
-
-
 def _site_query_page(ctx: Context, folder: Path) -> list[str]:
     """The site's query page, written into the previous site linked into ``folder``: a catalogue
     edited, nothing else."""
-    from egovkg.publish.workbench import PAGE
+    from egovkg.publish.workbench import PAGE, query_page
 
-    replace_file(folder / "site" / PAGE, _query_page(ctx.kg, ctx.layout, ctx.union, {"nt": ctx.nt, "trig": ctx.trig}))
+    replace_file(folder / "site" / PAGE, query_page(ctx.layout, ctx.base, ctx.nt))
     return [f"site/{PAGE}"]
 
 
@@ -592,7 +584,7 @@ def site_from_cache(layout: Layout, base: str, out_dir: Path) -> SiteReport | No
     that page is made anew), else rendered from the cached graph, which is read back instead of
     built again. None (nothing written) when the cache lacks the graph."""
     from egovkg.publish.site import build_site, copy_site, load_built
-    from egovkg.publish.workbench import PAGE
+    from egovkg.publish.workbench import PAGE, query_page
     from egovkg.rdfio.cache import cached_graph
 
     dumps = cached_graph(layout, base)
@@ -601,12 +593,11 @@ def site_from_cache(layout: Layout, base: str, out_dir: Path) -> SiteReport | No
     found = published_site(layout, base, dumps)
     if found is not None and found[1]:
         return copy_site(found[0], out_dir)
+    if found is not None:  # only the catalogue changed since: the query page made anew, the rest copied
+        return copy_site(found[0], out_dir, replace={PAGE: query_page(layout, base, dumps["nt"])})
     built = load_built(base, dumps)
     if built is None:
         return None
-    if found is not None:  # only the catalogue changed since: the query page made anew, the rest copied
-        page = _query_page(built.kg, layout, built.union, built.dumps)
-        return copy_site(found[0], out_dir, replace={PAGE: page})
     return build_site(built.kg, out_dir, layout=layout, union=built.union, dumps=built.dumps)
 
 

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import json
 import posixpath
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rdflib import URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
+from egovkg.graph.namespaces import OA
 from egovkg.paths import Layout
 from egovkg.publish.addresses import QUERY_PAGE, site_nav_html
 from egovkg.sparql.catalogue import load_catalogue
@@ -57,6 +58,7 @@ VENDORED: dict[str, tuple[str, str]] = {
 }
 OWN = ("query.js", "worker.js", "query.css")  # our scripts and style, copied as they are
 DUMP = "dump/egovkg.nt"
+HAS_SOURCE = str(OA.hasSource)
 # The page may run scripts of its own folder, compile WebAssembly and start a worker of its own
 # folder; it talks only to its own origin. No inline script or style: the editor, the graph
 # renderer and the page set element styles through the CSSOM, which style-src does not govern.
@@ -72,8 +74,9 @@ def _vendor_file(folder: str, name: str) -> Path:
     return VENDOR / folder / name
 
 
-def _source_texts(site: Site, layout: Layout) -> dict[str, tuple[str, Path]]:
-    """Source IRI -> (site path, file) for every source document the graph cites as oa:hasSource."""
+def _source_texts(cited: Iterable[str], base: str, layout: Layout) -> dict[str, tuple[str, Path]]:
+    """Source IRI -> (site path, file) for every source document of ``cited`` (the IRIs the
+    graph gives as oa:hasSource) that sources.csv lists."""
     import csv
 
     index = layout.sources / "sources.csv"
@@ -81,14 +84,29 @@ def _source_texts(site: Site, layout: Layout) -> dict[str, tuple[str, Path]]:
         return {}
     with index.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    cited = {str(o) for o in site.graph.objects(None, URIRef("http://www.w3.org/ns/oa#hasSource"))}
+    cited = set(cited)
     out: dict[str, tuple[str, Path]] = {}
     for row in rows:
-        iri = f"{site.base}source/{row['id']}"
+        iri = f"{base}source/{row['id']}"
         path = layout.sources / row["file"]
         if iri in cited and path.is_file():
             out[iri] = (f"{ASSETS}/sources/{row['id']}.txt", path)
     return out
+
+
+def query_page(layout: Layout, base: str, nt: bytes) -> bytes:
+    """The site's query page (the same bytes as the site's own) for the graph whose N-Triples
+    are ``nt``, made without the site: its only other inputs are the catalogue and the sources
+    the graph cites, so a catalogue edit rewrites this page alone, at once."""
+    import pyoxigraph as ox
+
+    has_source = ox.NamedNode(HAS_SOURCE)
+    cited = {
+        t.object.value
+        for t in ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)
+        if t.predicate == has_source and isinstance(t.object, ox.NamedNode)
+    }
+    return render_page(base, layout, _source_texts(cited, base, layout))
 
 
 def _catalogue(layout: Layout) -> list[dict[str, Any]]:
@@ -134,8 +152,9 @@ def _terms(site: Site, page: str) -> dict[str, Any]:
 def workbench_files(site: Site, layout: Layout | None = None) -> dict[str, Callable[[], bytes]]:
     """The workbench's site paths, each with a function that makes its bytes."""
     layout = layout or Layout.default()
-    sources = _source_texts(site, layout)
-    files: dict[str, Callable[[], bytes]] = {PAGE: lambda: render_page(site, layout, sources)}
+    cited = (str(o) for o in site.graph.objects(None, URIRef(HAS_SOURCE)))
+    sources = _source_texts(cited, site.base, layout)
+    files: dict[str, Callable[[], bytes]] = {PAGE: lambda: render_page(site.base, layout, sources)}
     for name in OWN:
         files[f"{ASSETS}/{name}"] = lambda name=name: (TEMPLATES / name).read_bytes()
     files[f"{ASSETS}/terms.json"] = lambda: _json(_terms(site, PAGE))
@@ -156,7 +175,7 @@ def _script_json(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def render_page(site: Site, layout: Layout, sources: Mapping[str, tuple[str, Path]]) -> bytes:
+def render_page(base: str, layout: Layout, sources: Mapping[str, tuple[str, Path]]) -> bytes:
     import jinja2
 
     env = jinja2.Environment(
@@ -168,7 +187,7 @@ def render_page(site: Site, layout: Layout, sources: Mapping[str, tuple[str, Pat
         keep_trailing_newline=True,
     )
     config = {
-        "base": site.base,
+        "base": base,
         "dump": DUMP,
         "terms": f"{ASSETS}/terms.json",
         "sources": {iri: rel for iri, (rel, _) in sorted(sources.items())},
