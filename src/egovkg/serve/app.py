@@ -653,12 +653,17 @@ class WritableService:
             params = query_params(text)
         else:
             raise HTTPError(415, "send application/sparql-update or application/x-www-form-urlencoded")
-        if params.keys() & {"using-graph-uri", "using-named-graph-uri"}:
-            raise HTTPError(400, "using-graph-uri is not supported here: write USING in the update")
         updates = params.get("update", [])
         if len(updates) != 1:
             raise HTTPError(400, "give exactly one update")
-        return self._written(await self.writer.run({"op": "update", "update": updates[0]}))
+        request_ = {
+            "op": "update",
+            "update": updates[0],
+            # the protocol's dataset (SPARQL 1.1 Protocol 2.2.3): written into the update as USING clauses
+            "using": graph_iris(params, "using-graph-uri"),
+            "using_named": graph_iris(params, "using-named-graph-uri"),
+        }
+        return self._written(await self.writer.run(request_))
 
     async def store(self, request: Request) -> Response:
         allow = {"Allow": "GET, HEAD, PUT, POST, DELETE, OPTIONS"}

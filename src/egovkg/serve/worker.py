@@ -148,10 +148,9 @@ def analyse_update(text: str) -> tuple[bool, bool] | None:
     return None if found is None else ("ServiceGraphPattern" in found, "Load" in found)
 
 
-def _parsed_names(text: str, update: bool) -> set[str] | None:
-    """The names of the parsed form's parts (and ``datasetClause`` when one is given)."""
-    from rdflib.plugins.sparql.parserutils import CompValue
-
+def _parsed(text: str, update: bool) -> Any:
+    """rdflib's parse of ``text`` within PARSE_BUDGET, on a thread with a large stack; None when
+    it fails or outlives its budget (then this process ends after its reply: see :func:`analyse`)."""
     out: list[Any] = []
     thread = threading.Thread(target=_parse, args=(text, out, update), daemon=True)
     thread.start()
@@ -159,7 +158,14 @@ def _parsed_names(text: str, update: bool) -> set[str] | None:
     if thread.is_alive():
         _RUNAWAY.set()
         return None
-    parsed = out[0] if out else None
+    return out[0] if out else None
+
+
+def _parsed_names(text: str, update: bool) -> set[str] | None:
+    """The names of the parsed form's parts (and ``datasetClause`` when one is given)."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    parsed = _parsed(text, update)
     if parsed is None:
         return None
     names: set[str] = set()
@@ -174,6 +180,32 @@ def _parsed_names(text: str, update: bool) -> set[str] | None:
         elif isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
             todo.extend(node)
     return names
+
+
+def _with_dataset(update: str, using: list[str], named: list[str]) -> str:
+    """The update with the protocol's dataset written into each DELETE/INSERT … WHERE operation
+    (:func:`egovkg.sparql.guard.with_protocol_dataset`), checked by rdflib's parse of the result:
+    every such operation has exactly these USING clauses, in this order, or the update is refused."""
+    from egovkg.errors import QueryError
+    from egovkg.sparql.guard import with_protocol_dataset
+
+    try:
+        text = with_protocol_dataset(update, using, named)
+    except QueryError as exc:
+        raise _Refused(400, str(exc)) from exc
+    parsed = _parsed(text, update=True)
+    if parsed is None:
+        raise _Refused(400, "the update could not be checked on this system, so using-graph-uri cannot be applied")
+    want = [("default", g) for g in using] + [("named", g) for g in named]
+    for op in parsed["request"]:
+        if op.name == "DeleteWhere":
+            raise _Refused(400, "using-graph-uri could not be applied to this update: write USING in it instead")
+        if op.name != "Modify":
+            continue
+        got = [(k, str(v)) for clause in (op["using"] if "using" in op else []) for k, v in clause.items()]
+        if got != want:
+            raise _Refused(400, "using-graph-uri could not be applied to this update: write USING in it instead")
+    return text
 
 
 # -- answering ------------------------------------------------------------------
@@ -327,7 +359,11 @@ class Writer:
     def _write(self, request: dict[str, Any]) -> int:
         op = request["op"]
         if op == "update":
-            self._update(request["update"], checked=False)
+            text = request["update"]
+            using, named = request.get("using") or [], request.get("using_named") or []
+            if using or named:
+                text = _with_dataset(text, using, named)
+            self._update(text, checked=False)
             return 204
         graph = request.get("graph") or ""
         name = self.ox.DefaultGraph() if graph == "" else self.ox.NamedNode(graph)

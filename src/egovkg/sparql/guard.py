@@ -44,20 +44,23 @@ def unescape_codepoints(text: str) -> str:
     return _UESCAPE.sub(one, text)
 
 
-def blank_literals(text: str) -> str:
-    """The query with its strings, IRIs and comments blanked, leaving keywords, names and brackets."""
+def blank_literals(text: str, *, same_length: bool = False) -> str:
+    """The query with its strings, IRIs and comments blanked, leaving keywords, names and brackets;
+    ``same_length``: each blanked with as many spaces, so a position in the result is the same
+    position in ``text``."""
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
         c = text[i]
         if c == "\\":  # PN_LOCAL_ESC in a prefixed name (ex:a\#, ex:a\'): the next character is a name's
-            out.append("__")  # it opens no comment or string, which would hide the rest from the guards
+            out.append("__"[: n - i])  # it opens no comment or string, which would hide the rest from the guards
             i += 2
             continue
         if c == "#":
             j = text.find("\n", i)
-            i = n if j < 0 else j
-            out.append(" ")
+            j = n if j < 0 else j
+            out.append(" " * (j - i) if same_length else " ")
+            i = j
             continue
         if c in "\"'":
             delim = c * 3 if text.startswith(c * 3, i) else c
@@ -72,14 +75,15 @@ def blank_literals(text: str) -> str:
                 if len(delim) == 1 and text[j] == "\n":
                     break
                 j += 1
+            j = min(j, n)
+            out.append(" " * (j - i) if same_length else " ")
             i = j
-            out.append(" ")
             continue
         if c == "<":
             m = _IRIREF.match(text, i)
             if m:
+                out.append(" " * (m.end() - i) if same_length else " ")
                 i = m.end()
-                out.append(" ")
                 continue
         out.append(c)
         i += 1
@@ -147,6 +151,73 @@ def guard(text: str, source: str = "<query>") -> None:
     depth = nesting_depth(text)
     if depth > MAX_NESTING:
         raise QueryError(f"{source}: the query nests {depth} levels deep; at most {MAX_NESTING} are allowed")
+
+
+_UPDATE_TOKEN = re.compile(
+    r"[{};]|(?<![\w?$:.-])(DELETE|INSERT|WHERE|USING|WITH|DATA)(?![\w:-])", re.IGNORECASE
+)
+
+
+def with_protocol_dataset(update: str, default_graphs: list[str], named_graphs: list[str]) -> str:
+    """The update with the SPARQL 1.1 Protocol's ``using-graph-uri`` and ``using-named-graph-uri``
+    (section 2.2.3) written into it: ``USING <g>`` and ``USING NAMED <g>`` before the ``WHERE``
+    of each of its DELETE/INSERT … WHERE operations, which is what they mean. The update's
+    ``\\u`` escapes are applied first, as its parser applies them; a DELETE WHERE is written out
+    as the DELETE … WHERE it is short for. QueryError when the update names a dataset itself
+    (WITH or USING: the protocol says to refuse both at once). The IRIs must be checked by the
+    caller.
+
+    Only positions outside strings, IRIs and comments, and outside every ``{ }``, are read, so a
+    ``WHERE`` of a subquery or inside a literal is never taken for an operation's. The caller
+    should still check the result's parse (each DELETE/INSERT operation has exactly these
+    clauses): :mod:`egovkg.serve.worker` does."""
+    text = unescape_codepoints(update)
+    code = blank_literals(text, same_length=True)
+    clauses = "".join(f"USING <{g}> " for g in default_graphs) + "".join(f"USING NAMED <{g}> " for g in named_graphs)
+    inserts: list[tuple[int, str]] = []  # (position, text written there)
+    depth = 0
+    previous = ""  # the last keyword of this operation outside braces
+    modify = False  # a DELETE or INSERT template seen, its WHERE not yet
+    short: int | None = None  # where the WHERE of a DELETE WHERE is, until its pattern ends
+    opened = 0  # where the pattern of that DELETE WHERE opens
+    for m in _UPDATE_TOKEN.finditer(code):
+        token = m.group(0).upper()
+        if token == "{":
+            if depth == 0:
+                opened = m.start()
+            depth += 1
+            continue
+        if token == "}":
+            depth = max(0, depth - 1)
+            if depth == 0 and short is not None:
+                # DELETE WHERE {Q} is short for DELETE {Q} WHERE {Q} (SPARQL 1.1 Update 3.1.3.3),
+                # the form that takes USING: written out
+                inserts.append((short, text[opened : m.end()] + " " + clauses))
+                short = None
+            continue
+        if depth:
+            continue
+        if token == ";":
+            previous, modify = "", False
+            continue
+        if token in ("WITH", "USING"):
+            raise QueryError(
+                f"the update names its dataset itself ({token}): give it there or in using-graph-uri and "
+                "using-named-graph-uri, not both (SPARQL 1.1 Protocol, section 2.2.3)"
+            )
+        if token == "WHERE" and previous == "DELETE":
+            short, modify = m.start(), False
+        elif token == "DATA" and previous in ("DELETE", "INSERT"):
+            modify = False
+        elif token in ("DELETE", "INSERT"):
+            modify = True
+        elif token == "WHERE" and modify:
+            inserts.append((m.start(), clauses))
+            modify = False
+        previous = token
+    for pos, added in reversed(inserts):
+        text = text[:pos] + added + text[pos:]
+    return text
 
 
 def is_update(text: str) -> bool:
