@@ -319,6 +319,8 @@ class Site:
         self._description = lru_cache(maxsize=256)(self._describe)
         self._json_ld_parts: dict[Any, Any] = {}
         self._prefixes_of: dict[str, frozenset[str]] = {}
+        self._triple_prefixes: dict[Any, frozenset[str]] = {}
+        self._rank: dict[Any, int] = {}
         self._used_prefixes_of = lru_cache(maxsize=16)(self._find_used_prefixes)  # Turtle's, then RDF/XML's
         self._store: Any = None  # an Oxigraph copy of the graph, for the descriptions (made when first needed)
         self._dumps: dict[str, bytes] = {fmt: data for fmt, data in (dumps or {}).items() if fmt in DUMP_FORMATS}
@@ -443,6 +445,9 @@ class Site:
             for t in triples:
                 by_subject[t.subject].append(t)
                 by_object[t.object].append(t)
+            # each triple's place in the order of its N-Triples text, found once: a description is
+            # sorted by it (an int compared) instead of by the text made again for every description
+            self._rank = {t: i for i, t in enumerate(sorted(triples, key=str))}
             self._store = (triples, by_subject, by_object)
         return self._store
 
@@ -457,7 +462,7 @@ class Site:
             for subject, triples in by_subject.items():
                 if not subject.value.startswith(self.base):
                     found.update(triples)
-            return tuple(sorted(found, key=str))
+            return tuple(sorted(found, key=self._rank.__getitem__))
         node = ox.NamedNode(str(iri))
         neighbours: set[Any] = set()
         for t in by_subject.get(node, ()):
@@ -474,7 +479,7 @@ class Site:
         labels = {ox.NamedNode(str(p)) for p in NEIGHBOUR_LABELS}
         for n in neighbours:
             found.update(t for t in by_subject.get(n, ()) if t.predicate in labels)
-        return tuple(sorted(found, key=str))
+        return tuple(sorted(found, key=self._rank.__getitem__))
 
     @functools.cached_property
     def _prefix_map(self) -> dict[str, str]:
@@ -492,19 +497,25 @@ class Site:
         import pyoxigraph as ox
 
         fits = self._prefixes_of
+        of_triple = self._triple_prefixes  # a triple is in many descriptions (a label in each that links its node)
         used: set[str] = set()
         for t in triples:
-            for term in (t.subject, t.predicate, t.object):
-                if isinstance(term, ox.NamedNode):
-                    iri = term.value
-                elif isinstance(term, ox.Literal):
-                    iri = term.datatype.value
-                else:
-                    continue
-                found = fits.get(iri)
-                if found is None:
-                    found = fits[iri] = frozenset(p for p, ns in self._prefix_map.items() if iri.startswith(ns))
-                used |= found
+            in_triple = of_triple.get(t)
+            if in_triple is None:
+                parts: set[str] = set()
+                for term in (t.subject, t.predicate, t.object):
+                    if isinstance(term, ox.NamedNode):
+                        iri = term.value
+                    elif isinstance(term, ox.Literal):
+                        iri = term.datatype.value
+                    else:
+                        continue
+                    found = fits.get(iri)
+                    if found is None:
+                        found = fits[iri] = frozenset(p for p, ns in self._prefix_map.items() if iri.startswith(ns))
+                    parts |= found
+                in_triple = of_triple[t] = frozenset(parts)
+            used |= in_triple
         return {p: ns for p, ns in self._prefix_map.items() if p in used}
 
     def _serialised(self, iri: URIRef, fmt: str) -> bytes:
