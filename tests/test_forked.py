@@ -91,9 +91,9 @@ def test_wait_for_keeps_the_others_for_wait() -> None:
 def test_poll_frees_the_place_of_a_finished_call_without_waiting() -> None:
     with Forked(2) as workers:
         workers.start("quick", lambda: 1)
-        workers.start("slow", lambda: (time.sleep(2), 2)[1])
+        workers.start("slow", lambda: (time.sleep(4), 2)[1])
         assert workers.full()
-        deadline = time.monotonic() + 1.5
+        deadline = time.monotonic() + 3  # before the slow call (4 s) ends
         while workers.full() and time.monotonic() < deadline:
             time.sleep(0.01)
             workers.poll()
@@ -101,9 +101,13 @@ def test_poll_frees_the_place_of_a_finished_call_without_waiting() -> None:
         assert workers.running == 2, "its result is kept, not dropped"
         assert workers.wait().name == "quick"
         workers.start("bad", lambda: (_ for _ in ()).throw(DataError("broken row", file="x.csv")))
-        time.sleep(0.3)
+        while workers.full() and time.monotonic() < deadline:
+            time.sleep(0.01)
+            workers.poll()  # never raises: the caller runs its own checks before it waits
+        assert not workers.full() and workers.running == 2
         with pytest.raises(DataError, match="broken row"):
-            workers.poll()
+            workers.wait()
+        assert workers.wait().name == "slow"
 
 
 @in_a_fresh_process

@@ -79,7 +79,7 @@ def blank_literals(text: str, *, same_length: bool = False) -> str:
             out.append(" " * (j - i) if same_length else " ")
             i = j
             continue
-        if c == "<":
+        if c == "<" and text[i + 1 : i + 2] not in ("?", "$"):  # `?a<?b`: less-than, then a variable
             m = _IRIREF.match(text, i)
             if m:
                 out.append(" " * (m.end() - i) if same_length else " ")
@@ -153,25 +153,26 @@ def guard(text: str, source: str = "<query>") -> None:
         raise QueryError(f"{source}: the query nests {depth} levels deep; at most {MAX_NESTING} are allowed")
 
 
+_NAME_CHARS = r"\w?$:.\-\u00B7\u0300-\u036F\u203F\u2040"  # what may stand beside a keyword in a name
 _UPDATE_TOKEN = re.compile(
-    r"[{};]|(?<![\w?$:.-])(DELETE|INSERT|WHERE|USING|WITH|DATA)(?![\w:-])", re.IGNORECASE
+    rf"[{{}};]|(?<![{_NAME_CHARS}])(DELETE|INSERT|WHERE|USING|WITH|DATA)(?![{_NAME_CHARS}])", re.IGNORECASE
 )
 
 
 def with_protocol_dataset(update: str, default_graphs: list[str], named_graphs: list[str]) -> str:
     """The update with the SPARQL 1.1 Protocol's ``using-graph-uri`` and ``using-named-graph-uri``
     (section 2.2.3) written into it: ``USING <g>`` and ``USING NAMED <g>`` before the ``WHERE``
-    of each of its DELETE/INSERT … WHERE operations, which is what they mean. The update's
-    ``\\u`` escapes are applied first, as its parser applies them; a DELETE WHERE is written out
-    as the DELETE … WHERE it is short for. QueryError when the update names a dataset itself
-    (WITH or USING: the protocol says to refuse both at once). The IRIs must be checked by the
-    caller.
+    of each of its DELETE/INSERT … WHERE operations, which is what they mean; a DELETE WHERE is
+    written out as the DELETE … WHERE it is short for. The rest of the text is kept as it is
+    (``\\u`` escapes too: Oxigraph reads them where they stand). QueryError when the update
+    names a dataset itself (WITH or USING: the protocol says to refuse both at once). The IRIs
+    must be checked by the caller.
 
     Only positions outside strings, IRIs and comments, and outside every ``{ }``, are read, so a
     ``WHERE`` of a subquery or inside a literal is never taken for an operation's. The caller
     should still check the result's parse (each DELETE/INSERT operation has exactly these
     clauses): :mod:`egovkg.serve.worker` does."""
-    text = unescape_codepoints(update)
+    text = update
     code = blank_literals(text, same_length=True)
     clauses = "".join(f"USING <{g}> " for g in default_graphs) + "".join(f"USING NAMED <{g}> " for g in named_graphs)
     inserts: list[tuple[int, str]] = []  # (position, text written there)
@@ -189,11 +190,13 @@ def with_protocol_dataset(update: str, default_graphs: list[str], named_graphs: 
             continue
         if token == "}":
             depth = max(0, depth - 1)
-            if depth == 0 and short is not None:
-                # DELETE WHERE {Q} is short for DELETE {Q} WHERE {Q} (SPARQL 1.1 Update 3.1.3.3),
-                # the form that takes USING: written out
-                inserts.append((short, text[opened : m.end()] + " " + clauses))
-                short = None
+            if depth == 0:
+                previous = "}"  # a template or pattern ended: DELETE { … } WHERE is no DELETE WHERE
+                if short is not None:
+                    # DELETE WHERE {Q} is short for DELETE {Q} WHERE {Q} (SPARQL 1.1 Update
+                    # 3.1.3.3), the form that takes USING: written out
+                    inserts.append((short, text[opened : m.end()] + " " + clauses))
+                    short = None
             continue
         if depth:
             continue

@@ -108,11 +108,14 @@ class Forked:
         self._running: dict[int, _Child] = {}  # by the pipe's read end
         self._inline: list[Done] = []  # results of calls run in this process, not yet collected
         self._done: list[Done] = []  # results collected by wait_for() before they were asked for
+        # children poll() found ended, with their exit status and CPU time: their results (or
+        # errors) are read out by wait(), in the order they ended, never by poll()
+        self._ended: list[tuple[_Child, int, float]] = []
         self.close_in_children: set[int] = set()  # descriptors a child closes first (a lock it must not keep)
 
     @property
     def running(self) -> int:
-        return len(self._running) + len(self._inline) + len(self._done)
+        return len(self._running) + len(self._inline) + len(self._done) + len(self._ended)
 
     def full(self) -> bool:
         """Whether ``jobs`` calls are under way (in this process: one whose result was not
@@ -174,27 +177,30 @@ class Forked:
         return self._next()
 
     def poll(self) -> None:
-        """Collect, without waiting, the calls that have finished (kept for :meth:`wait`), so
-        that :meth:`full` counts only those still running; an error of one is raised here."""
+        """Reap, without waiting, the children that have ended, so that :meth:`full` counts
+        only the calls still running. Never raises a call's error: :meth:`wait` gives each
+        result, or raises its error, in turn, as if it had waited for it."""
         while self._running:
-            done = self._read(timeout=0)
-            if done is None:
+            ended = self._reap(timeout=0)
+            if ended is None:
                 return
-            self._done.append(done)
+            self._ended.append(ended)
 
     def _next(self) -> Done:
         if self._inline:
             return self._inline.pop(0)
+        if self._ended:
+            return self._result(*self._ended.pop(0))
         if not self._running:
             raise RuntimeError("no call is running")
         while True:
-            done = self._read(timeout=None)
-            if done is not None:
-                return done
+            ended = self._reap(timeout=None)
+            if ended is not None:
+                return self._result(*ended)
 
-    def _read(self, timeout: float | None) -> Done | None:
-        """What the children have written, until one finishes (its result) or, with a
-        ``timeout``, until none has more to give (None)."""
+    def _reap(self, timeout: float | None) -> tuple[_Child, int, float] | None:
+        """Read what the children have written until one ends (then it is reaped: it, its exit
+        status and its CPU time) or, with a ``timeout``, until none has more to give (None)."""
         while True:
             ready, _, _ = select.select(list(self._running), [], [], timeout)
             if not ready:
@@ -208,7 +214,7 @@ class Forked:
                 del self._running[fd]
                 os.close(fd)
                 _, status, usage = os.wait4(child.pid, 0)
-                return self._result(child, status, usage.ru_utime + usage.ru_stime)
+                return child, status, usage.ru_utime + usage.ru_stime
 
     def results(self) -> Iterator[Done]:
         """Every call still running, as each finishes."""
@@ -247,6 +253,7 @@ class Forked:
             del self._running[fd]
         self._inline.clear()
         self._done.clear()
+        self._ended.clear()
 
     def __enter__(self) -> Forked:
         return self
