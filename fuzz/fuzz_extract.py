@@ -3,7 +3,7 @@
 Any input must give an Extraction or an ExtractError with a position inside the
 text; anything else (another exception, a hang) is a bug.
 
-Bounded run (as CI does):   python fuzz/fuzz_extract.py -runs=1500 -max_len=9000 /tmp/fuzz-out fuzz/corpus
+Bounded run (as CI does):   python fuzz/fuzz_extract.py -runs=800 -max_len=9000 -seed=1 /tmp/fuzz-out fuzz/corpus
 Longer run:                 python fuzz/fuzz_extract.py -max_total_time=3600 -max_len=9000 /tmp/fuzz-out fuzz/corpus
 libFuzzer writes new inputs into the first folder: keep fuzz/corpus (the seeds) second.
 The seed corpus in fuzz/corpus/ is the real announcement and the test fixture.

@@ -74,7 +74,9 @@ def test_mutated_announcements(extractor: Extractor, source_text: str, data: st.
 def test_bounded_coverage_guided_fuzzing(tmp_path) -> None:
     """atheris over the real announcement as seed corpus; CI runs a bounded number of inputs."""
     pytest.importorskip("atheris")
-    runs = os.environ.get("EGOVKG_FUZZ_RUNS", "1500")
+    # with -seed=1 the extractor's edge coverage stops growing at run 709 (365 edges, the same
+    # at 1,500 runs, which took twice as long: later inputs are longer); EGOVKG_FUZZ_RUNS for more
+    runs = os.environ.get("EGOVKG_FUZZ_RUNS", "800")
     done = subprocess.run(
         [
             sys.executable,
