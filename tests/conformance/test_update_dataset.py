@@ -225,3 +225,41 @@ def test_the_using_clauses_go_before_each_operations_where(update: str, expected
 def test_an_update_with_its_own_dataset_is_refused(update: str) -> None:
     with pytest.raises(QueryError, match="not both"):
         with_protocol_dataset(update, ["urn:a"], [])
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        # a CR alone ends a comment for Oxigraph but not for rdflib: the first WHERE would run
+        # without the clauses, where rdflib's check sees one operation with them
+        "INSERT { <urn:s> <urn:q> ?o } #x\r WHERE { <urn:s> <urn:p> ?o } ; "
+        "INSERT { <urn:s> <urn:r> ?o } \n WHERE { <urn:s> <urn:p> ?o }",
+        # a WITH the rewriter misreads as inside a string: rdflib's parse shows it
+        "INSERT { <urn:s> <urn:a> ?o } WHERE { <urn:s> <urn:p> ?o FILTER(?o<'x>' || ?o != '}') } ; "
+        "WITH <urn:g3> #'\nINSERT { <urn:s> <urn:q> ?o } WHERE { <urn:s> <urn:p> ?o }",
+        # a relative IRI <?'> the rewriter takes for a less-than: it would write clauses into a literal
+        "BASE <http://e/>\nINSERT DATA { <urn:s> <urn:lit> <?'> , \"x' } DELETE WHERE { <urn:s> <urn:zz> ?z } '\" } "
+        "# '\n; INSERT { <urn:s> <urn:q> ?o } WHERE { <urn:s> <urn:p> ?o }",
+    ],
+)
+def test_a_rewrite_rdflib_and_oxigraph_could_read_apart_is_refused(update: str) -> None:
+    """The writer checks the rewrite by rdflib's parse of the update and of the result (the same
+    operations, part for part, but the clauses): these, found by a review, must never be run."""
+    from egovkg.serve.worker import _Refused, _with_dataset
+
+    with pytest.raises(_Refused) as caught:
+        _with_dataset(update, ["urn:g1"], ["urn:g2"])
+    assert caught.value.status == 400
+
+
+def test_blank_nodes_and_a_delete_where_pass_the_check() -> None:
+    from egovkg.serve.worker import _with_dataset
+
+    text = (
+        "INSERT { [] <urn:q> ?o . _:x <urn:r> ?o } WHERE { ?s <urn:p> ?o . [] <urn:p> ?o } ; "
+        "DELETE WHERE { ?s <urn:z> ?o }"
+    )
+    assert _with_dataset(text, ["urn:g1"], []) == (
+        "INSERT { [] <urn:q> ?o . _:x <urn:r> ?o } USING <urn:g1> WHERE { ?s <urn:p> ?o . [] <urn:p> ?o } ; "
+        "DELETE { ?s <urn:z> ?o } USING <urn:g1> WHERE { ?s <urn:z> ?o }"
+    )

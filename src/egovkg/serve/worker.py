@@ -182,35 +182,67 @@ def _parsed_names(text: str, update: bool) -> set[str] | None:
     return names
 
 
+_BARE_CR = re.compile(r"\r(?!\n)")
+_BNODE_REPR = re.compile(r"rdflib\.term\.BNode\('[^']*'\)")
+
+
+def _shape(node: Any) -> str:
+    """A parsed part as text to compare: rdflib's repr, blank nodes numbered in order (the parser
+    names an anonymous one anew on each parse)."""
+    names: dict[str, str] = {}
+    return _BNODE_REPR.sub(lambda m: names.setdefault(m.group(0), f"_:b{len(names)}"), repr(node))
+
+
+def _part(node: Any, key: str) -> Any:
+    """A part of a parsed node, or None (rdflib's ``CompValue.get`` gives the key for a missing one)."""
+    return node[key] if node is not None and key in node else None
+
+
 def _with_dataset(update: str, using: list[str], named: list[str]) -> str:
     """The update with the protocol's dataset written into each DELETE/INSERT … WHERE operation
-    (:func:`egovkg.sparql.guard.with_protocol_dataset`), checked by rdflib's parse of the result:
-    every such operation has exactly these USING clauses, in this order, or the update is refused."""
+    (:func:`egovkg.sparql.guard.with_protocol_dataset`), or _Refused. rdflib parses both the
+    update and the result, and they must be the same operations, part for part, but for these
+    USING clauses on each DELETE/INSERT … WHERE (a DELETE WHERE written out as one) and nothing
+    else naming a dataset. rdflib reads the text as Oxigraph, which runs it, does, except for
+    ``\\u`` escapes (rdflib applies them first) and a CR alone (which ends a comment for Oxigraph
+    only): an update with either is refused."""
     from egovkg.errors import QueryError
-    from egovkg.sparql.guard import with_protocol_dataset
+    from egovkg.sparql.guard import NAMES_ITS_DATASET, with_protocol_dataset
 
+    unchecked = "cannot take using-graph-uri or using-named-graph-uri here: write USING in the update"
     if _ESCAPE.search(update):
-        # rdflib applies \u escapes before it parses, Oxigraph where they stand: the check below
-        # would not read the update Oxigraph runs
-        raise _Refused(
-            400, "an update with \\u escapes cannot take using-graph-uri here: write the characters, or USING in it"
-        )
+        raise _Refused(400, f"an update with \\u escapes {unchecked}, or the characters themselves")
+    if _BARE_CR.search(update):
+        raise _Refused(400, f"an update with a carriage return not followed by a line feed {unchecked}")
     try:
         text = with_protocol_dataset(update, using, named)
     except QueryError as exc:
         raise _Refused(400, str(exc)) from exc
-    parsed = _parsed(text, update=True)
-    if parsed is None:
-        raise _Refused(400, "the update could not be checked on this system, so using-graph-uri cannot be applied")
+    before, after = _parsed(update, update=True), _parsed(text, update=True)
+    if before is None or after is None:
+        raise _Refused(400, f"rdflib, which checks it, cannot parse this update, so it {unchecked}")
     want = [("default", g) for g in using] + [("named", g) for g in named]
-    for op in parsed["request"]:
-        if op.name == "DeleteWhere":
-            raise _Refused(400, "using-graph-uri could not be applied to this update: write USING in it instead")
-        if op.name != "Modify":
-            continue
-        got = [(k, str(v)) for clause in (op["using"] if "using" in op else []) for k, v in clause.items()]
-        if got != want:
-            raise _Refused(400, "using-graph-uri could not be applied to this update: write USING in it instead")
+    failed = _Refused(400, f"this update {unchecked}")
+    ops, done = list(before["request"]), list(after["request"])
+    if len(ops) != len(done) or _shape(_part(before, "prologue")) != _shape(_part(after, "prologue")):
+        raise failed
+    for op, new in zip(ops, done, strict=True):
+        if "withClause" in op or "using" in op or "withClause" in new:
+            raise _Refused(400, NAMES_ITS_DATASET)
+        if op.name == "DeleteWhere":  # written out: DELETE {Q} USING … WHERE {Q}
+            same = new.name == "Modify" and "insert" not in new
+            same = same and _shape(op["quads"]) == _shape(_part(_part(new, "delete"), "quads"))
+        elif op.name == "Modify":
+            keys = (set(op) | set(new)) - {"using"}
+            same = new.name == "Modify" and all(_shape(_part(op, k)) == _shape(_part(new, k)) for k in keys)
+        else:
+            same = _shape(op) == _shape(new)
+        if not same:
+            raise failed
+        if new.name == "Modify":
+            got = [(k, str(v)) for clause in (_part(new, "using") or []) for k, v in clause.items()]
+            if got != want:
+                raise failed
     return text
 
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # rdflib is imported where it is used: listing and preparing 
 _IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
 
 
+_EOL = re.compile(r"[\r\n]")
 _UESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
@@ -56,9 +57,9 @@ def blank_literals(text: str, *, same_length: bool = False) -> str:
             out.append("__"[: n - i])  # it opens no comment or string, which would hide the rest from the guards
             i += 2
             continue
-        if c == "#":
-            j = text.find("\n", i)
-            j = n if j < 0 else j
+        if c == "#":  # to the end of the line: a line feed or a carriage return (SPARQL 1.1, 19.6)
+            m = _EOL.search(text, i)
+            j = n if m is None else m.start()
             out.append(" " * (j - i) if same_length else " ")
             i = j
             continue
@@ -153,6 +154,10 @@ def guard(text: str, source: str = "<query>") -> None:
         raise QueryError(f"{source}: the query nests {depth} levels deep; at most {MAX_NESTING} are allowed")
 
 
+NAMES_ITS_DATASET = (
+    "the update names its dataset itself (WITH or USING): give it there or in using-graph-uri and "
+    "using-named-graph-uri, not both (SPARQL 1.1 Protocol, section 2.2.3)"
+)
 _NAME_CHARS = r"\w?$:.\-\u00B7\u0300-\u036F\u203F\u2040"  # what may stand beside a keyword in a name
 _UPDATE_TOKEN = re.compile(
     rf"[{{}};]|(?<![{_NAME_CHARS}])(DELETE|INSERT|WHERE|USING|WITH|DATA)(?![{_NAME_CHARS}])", re.IGNORECASE
@@ -204,10 +209,7 @@ def with_protocol_dataset(update: str, default_graphs: list[str], named_graphs: 
             previous, modify = "", False
             continue
         if token in ("WITH", "USING"):
-            raise QueryError(
-                f"the update names its dataset itself ({token}): give it there or in using-graph-uri and "
-                "using-named-graph-uri, not both (SPARQL 1.1 Protocol, section 2.2.3)"
-            )
+            raise QueryError(NAMES_ITS_DATASET.replace("(WITH or USING)", f"({token})"))
         if token == "WHERE" and previous == "DELETE":
             short, modify = m.start(), False
         elif token == "DATA" and previous in ("DELETE", "INSERT"):
