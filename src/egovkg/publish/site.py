@@ -921,13 +921,21 @@ def copy_site(source: Path, out_dir: Path, *, replace: Mapping[str, bytes] | Non
         out.parent.mkdir(parents=True, exist_ok=True)
         _remove_leftovers(out)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+        root = len(str(tmp)) + 1
+        sizes: dict[str, int] = {}  # site path -> bytes, as each file is copied (no second walk)
+
+        def copy(src: str, dst: str) -> str:
+            shutil.copyfile(src, dst)
+            sizes[dst[root:].replace(os.sep, "/")] = os.stat(dst).st_size
+            return dst
+
         try:
             # new files (no hard link into the published set, which a reader's edit would change)
-            shutil.copytree(source, tmp, copy_function=shutil.copyfile, dirs_exist_ok=True)
+            shutil.copytree(source, tmp, copy_function=copy, dirs_exist_ok=True)
             for rel, data in (replace or {}).items():
                 (tmp / rel).write_bytes(data)  # a copy, not a link: written in place
+                sizes[rel] = len(data)
             os.chmod(tmp, 0o755)
-            files = [p for p in tmp.rglob("*") if p.is_file() and p.name != MARKER]
             _swap(tmp, out)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -935,13 +943,13 @@ def copy_site(source: Path, out_dir: Path, *, replace: Mapping[str, bytes] | Non
             raise
     except OSError as exc:
         raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from exc
-    rel = [p.relative_to(tmp).as_posix() for p in files]
+    sizes.pop(MARKER, None)
     return SiteReport(
         out,
-        sum(r.endswith(".html") for r in rel),
-        sum(r.endswith(".nt") and not r.startswith("dump/") for r in rel),  # one description each
-        len(rel),
-        sum(p.stat().st_size for p in (out / r for r in rel)),
+        sum(r.endswith(".html") for r in sizes),
+        sum(r.endswith(".nt") and not r.startswith("dump/") for r in sizes),  # one description each
+        len(sizes),
+        sum(sizes.values()),
         time.perf_counter() - t0,
     )
 
