@@ -739,8 +739,9 @@ def _write_set(
                     (staging / entry).parent.mkdir(parents=True, exist_ok=True)
                     shutil.move(early[output.name] / entry, staging / entry)
             records[output.name] = {"key": output.key(inputs), "entries": entries[output.name]}
-            if output.base_key(inputs) is not None:
-                records[output.name]["base"] = output.base_key(inputs)
+            base_key = output.base_key(inputs)
+            if base_key is not None:
+                records[output.name]["base"] = base_key
             fresh += entries[output.name]
         records = {name: records[name] for name in OUTPUTS if name in records}
         manifest = {"inputs": key, "key": key, "validated": validated, "triples": s.triples, "outputs": records}

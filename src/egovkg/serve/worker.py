@@ -22,6 +22,8 @@ import sys
 import threading
 from typing import IO, Any
 
+from egovkg.sparql.guard import CODEPOINT_ESCAPE, unescape_codepoints
+
 STACK = 512 << 20  # bytes of main-thread stack: deep left-nested algebra recurses in Oxigraph
 PARSE_BUDGET = 2.0  # seconds rdflib may spend looking for SERVICE and FROM before Oxigraph alone decides
 HEADER = struct.Struct(">I")
@@ -87,14 +89,6 @@ def _parse(text: str, out: list[Any], update: bool = False) -> None:
         out.append(None)
 
 
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-
-
-def _unescaped(match: re.Match[str]) -> str:
-    code = int(match.group(1) or match.group(2), 16)
-    return chr(code) if code <= 0x10FFFF else match.group(0)
-
-
 def keywords_absent(text: str, *words: str) -> bool:
     """Whether none of ``words`` (upper-case keywords) can be a keyword of ``text``: a keyword is
     its letters in a row, in any case, after the code point escapes (\\u0053, \\U00000053) that
@@ -104,7 +98,7 @@ def keywords_absent(text: str, *words: str) -> bool:
     false alarm (in a string, a comment, an IRI): then the full parse decides."""
     seen = [text]
     for _ in range(4):
-        decoded = _ESCAPE.sub(_unescaped, seen[-1])
+        decoded = unescape_codepoints(seen[-1])
         if decoded == seen[-1]:
             break
         seen.append(decoded)
@@ -210,7 +204,7 @@ def _with_dataset(update: str, using: list[str], named: list[str]) -> str:
     from egovkg.sparql.guard import NAMES_ITS_DATASET, with_protocol_dataset
 
     unchecked = "cannot take using-graph-uri or using-named-graph-uri here: write USING in the update"
-    if _ESCAPE.search(update):
+    if CODEPOINT_ESCAPE.search(update):
         raise _Refused(400, f"an update with \\u escapes {unchecked}, or the characters themselves")
     if _BARE_CR.search(update):
         raise _Refused(400, f"an update with a carriage return not followed by a line feed {unchecked}")
@@ -498,7 +492,6 @@ def main(argv: list[str]) -> int:
     import rdflib.plugins.sparql.parser  # noqa: F401
 
     import egovkg.serve.negotiation  # noqa: F401
-    import egovkg.sparql.guard  # noqa: F401
     from egovkg.serve.sandbox import deny_network
 
     closed = deny_network()
@@ -530,7 +523,6 @@ def _write_main(location: str, out: str, memory: int) -> int:
     sys.stdout = sys.stderr
     import rdflib.plugins.sparql.parser  # noqa: F401
 
-    import egovkg.sparql.guard  # noqa: F401
     import egovkg.util.limits  # noqa: F401
     from egovkg.serve.sandbox import deny_network
 

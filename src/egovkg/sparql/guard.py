@@ -16,7 +16,8 @@ _IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
 
 
 _EOL = re.compile(r"[\r\n]")
-_UESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# a code point escape (\\u0041, \\U00000041), which SPARQL applies before parsing
+CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
 _SERVICE = re.compile(r"(?<![\w?$:])service(?![\w:])", re.IGNORECASE)
@@ -42,7 +43,7 @@ def unescape_codepoints(text: str) -> str:
         except (ValueError, OverflowError):
             return m.group(0)
 
-    return _UESCAPE.sub(one, text)
+    return CODEPOINT_ESCAPE.sub(one, text)
 
 
 def blank_literals(text: str, *, same_length: bool = False) -> str:
@@ -177,8 +178,7 @@ def with_protocol_dataset(update: str, default_graphs: list[str], named_graphs: 
     ``WHERE`` of a subquery or inside a literal is never taken for an operation's. The caller
     should still check the result's parse (each DELETE/INSERT operation has exactly these
     clauses): :mod:`egovkg.serve.worker` does."""
-    text = update
-    code = blank_literals(text, same_length=True)
+    code = blank_literals(update, same_length=True)
     clauses = "".join(f"USING <{g}> " for g in default_graphs) + "".join(f"USING NAMED <{g}> " for g in named_graphs)
     inserts: list[tuple[int, str]] = []  # (position, text written there)
     depth = 0
@@ -200,7 +200,7 @@ def with_protocol_dataset(update: str, default_graphs: list[str], named_graphs: 
                 if short is not None:
                     # DELETE WHERE {Q} is short for DELETE {Q} WHERE {Q} (SPARQL 1.1 Update
                     # 3.1.3.3), the form that takes USING: written out
-                    inserts.append((short, text[opened : m.end()] + " " + clauses))
+                    inserts.append((short, update[opened : m.end()] + " " + clauses))
                     short = None
             continue
         if depth:
@@ -220,6 +220,7 @@ def with_protocol_dataset(update: str, default_graphs: list[str], named_graphs: 
             inserts.append((m.start(), clauses))
             modify = False
         previous = token
+    text = update
     for pos, added in reversed(inserts):
         text = text[:pos] + added + text[pos:]
     return text

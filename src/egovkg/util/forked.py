@@ -193,10 +193,9 @@ class Forked:
             return self._result(*self._ended.pop(0))
         if not self._running:
             raise RuntimeError("no call is running")
-        while True:
-            ended = self._reap(timeout=None)
-            if ended is not None:
-                return self._result(*ended)
+        ended = self._reap(timeout=None)
+        assert ended is not None  # noqa: S101 - with no timeout, it returns once a child ends
+        return self._result(*ended)
 
     def _reap(self, timeout: float | None) -> tuple[_Child, int, float] | None:
         """Read what the children have written until one ends (then it is reaped: it, its exit
