@@ -187,3 +187,26 @@ def test_inputs_opened_past_a_byte_order_mark_are_closed_when_a_later_input_fail
         gc.collect()
     assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
     assert not (tmp_path / "out.nt").exists()
+
+
+@pytest.mark.parametrize(
+    ("char", "code"),
+    [
+        ("\x00", "0000"),
+        ("\x08", "0008"),
+        ("\x0b", "000B"),
+        ("\x0c", "000C"),
+        ("\x1f", "001F"),
+        ("\ufffe", "FFFE"),
+        ("\uffff", "FFFF"),
+    ],
+)
+def test_xml_safe_refuses_each_character_xml_cannot_hold(char: str, code: str) -> None:
+    data = f"<rdf:RDF><x>中{char}文</x></rdf:RDF>".encode()
+    with pytest.raises(convert.NotXMLError, match=f"^w: a value holds U\\+{code}, a character XML 1.0 cannot hold"):
+        convert.xml_safe(data, "w")
+
+
+def test_xml_safe_keeps_what_xml_holds_and_escapes_a_carriage_return() -> None:
+    text = "".join(chr(c) for c in (9, 10, 13, *range(32, 127))) + "中文\ufffd\U0001f600"
+    assert convert.xml_safe(text.encode(), "w") == text.encode().replace(b"\r", b"&#13;")

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
@@ -16,6 +17,7 @@ from rdflib.namespace import RDF, RDFS, SKOS
 from egovkg.errors import EgovkgError
 from egovkg.graph.namespaces import EGOV
 from egovkg.publish import views
+from egovkg.publish.views.layout import _median
 
 ID = "https://w3id.org/egovkg/id/"
 HOSTILE_EN = "<img src=x onerror=alert(1)>"
@@ -410,3 +412,9 @@ def test_every_linked_data_link_is_a_page_of_the_site(kg, deployment):
                 target = target[len("build/site/") :]
             assert target in site, (name, node["key"], node["page"])
         assert data["views"]["neighbourhood"] == "neighbourhood.html" and "neighbourhood.html" in pages
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 11, 1000, 1001])
+def test_layout_median_is_numpys_without_numpy_ma(n):
+    values = np.random.default_rng(n).random(n) * 100
+    assert _median(values) == float(np.median(values))

@@ -178,14 +178,9 @@ def site_nav_links(page: str, *, query: bool = True) -> list[NavLink]:
 def _env() -> Any:
     import jinja2
 
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("egovkg", TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    from egovkg.publish.templating import environment
+
+    return environment(jinja2.PackageLoader("egovkg", TEMPLATES))
 
 
 def environment() -> Any:

@@ -282,6 +282,8 @@ class Site:
         (:func:`egovkg.publish.explorer.prepare_views`), for the explorer's copy."""
         import jinja2
 
+        from egovkg.publish.templating import environment
+
         self._views = views
 
         self.kg = kg
@@ -290,15 +292,7 @@ class Site:
         self.sparql_endpoint = sparql_endpoint
         self.graph = kg.union() if union is None else union
         bind_prefixes(self.graph, self.base)
-        self.env = jinja2.Environment(
-            loader=jinja2.PackageLoader("egovkg.publish", "templates/site"),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-            auto_reload=False,  # the templates are package data: no stat of each one per page
-        )
+        self.env = environment(jinja2.PackageLoader("egovkg.publish", "templates/site"), auto_reload=False)
         self._namespaces = sorted(
             ((p, str(ns)) for p, ns in self.graph.namespaces()), key=lambda pn: (-len(pn[1]), pn[0])
         )

@@ -178,14 +178,9 @@ def _script_json(value: Any) -> str:
 def render_page(base: str, layout: Layout, sources: Mapping[str, tuple[str, Path]]) -> bytes:
     import jinja2
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    from egovkg.publish.templating import environment
+
+    env = environment(jinja2.FileSystemLoader(str(TEMPLATES)))
     config = {
         "base": base,
         "dump": DUMP,

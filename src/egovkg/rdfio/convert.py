@@ -37,6 +37,9 @@ BLANK_NODE_MARKS = {"N_TRIPLES": (b"_:",), "N_QUADS": (b"_:",), "TURTLE": _TURTL
 # giving a file no XML parser reads.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _NOT_XML_BYTES = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+# every byte but those C0 controls: what bytes.translate deletes to find them (a C loop, ten
+# times the regular expression's speed on text that has none, as nearly all text has)
+_XML_BYTES = bytes(b for b in range(256) if not _NOT_XML_BYTES.fullmatch(bytes([b])))
 
 
 class NotXMLError(EgovkgError):
@@ -53,9 +56,10 @@ def xml_safe(data: bytes, what: str) -> bytes:
     """XML written by Oxigraph, made to read back as written: a carriage return in a value
     becomes ``&#13;`` (an XML parser turns a raw one into a line feed), and a character XML
     cannot hold at all is a NotXMLError naming ``what`` (Oxigraph writes only values raw)."""
-    bad = _NOT_XML_BYTES.search(data)
-    if bad:
-        raise _not_xml(bad.group().decode("utf-8"), what)
+    if data.translate(None, _XML_BYTES) or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data:
+        bad = _NOT_XML_BYTES.search(data)
+        if bad:
+            raise _not_xml(bad.group().decode("utf-8"), what)
     return data.replace(b"\r", b"&#13;")
 
 

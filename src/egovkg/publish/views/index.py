@@ -119,6 +119,9 @@ class EntityIndex:
     _facets: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
     # the views drawn from this index, each projected and laid out once (views.render.drawing)
     drawings: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
+    # each entity's details as a page carries them, but for its link (views.render._node_record):
+    # every view's page carries the whole index, so each entity is asked for once per view
+    records: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_graph(cls, graph: Graph) -> EntityIndex:

@@ -195,7 +195,7 @@ def force_layout(
     scale = NEIGHBOUR_PX / max(_median_nearest(pos), 1e-9)
     if len(edges):
         delta = pos[edges[:, 0]] - pos[edges[:, 1]]
-        scale = max(scale, EDGE_PX / max(float(np.median(np.sqrt((delta * delta).sum(1)))), 1e-9))
+        scale = max(scale, EDGE_PX / max(_median(np.sqrt((delta * delta).sum(1))), 1e-9))
     pos = _landscape((pos - pos.mean(0)) * scale)
     if radii is not None and n <= OVERLAP_REMOVAL_MAX:
         pos = _remove_overlaps(pos, np.array([radii.get(v, 10.0) for v in nodes], dtype=float))
@@ -232,7 +232,17 @@ def _median_nearest(pos: np.ndarray, sample: int = 2000) -> float:
         d2 = np.einsum("ijk,ijk->ij", d, d)
         d2[np.arange(len(rows)), rows] = np.inf
         best[s : s + chunk] = np.sqrt(d2.min(1))
-    return float(np.median(best))
+    return _median(best)
+
+
+def _median(values: np.ndarray) -> float:
+    """``np.median`` of a 1-d array without NaN, the same float, without its first call's import
+    of ``numpy.ma`` (0.09 s, in the build's parent before it forks the outputs)."""
+    s = np.sort(values)
+    n = len(s)
+    if n % 2:
+        return float(s[n // 2])
+    return float((s[n // 2 - 1] + s[n // 2]) / 2)
 
 
 def _remove_overlaps(pos: np.ndarray, radii: np.ndarray, *, margin: float = 8.0, rounds: int = 80) -> np.ndarray:

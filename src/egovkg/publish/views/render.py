@@ -185,23 +185,31 @@ PageOf = Callable[[str], "str | None"]  # an entity IRI -> the relative link to 
 
 
 def _node_record(idx: EntityIndex, n: str, page_of: PageOf | None) -> dict[str, Any]:
-    e = idx.entities[n]
-    record: dict[str, Any] = {
-        "iri": n,
-        "key": e.key,
-        "cls": e.cls,
-        "zh": e.zh,
-        "en": e.en,
-        "pinyin": e.pinyin,
-        "alt": list(e.alt),
-        "page": page_of(n) if page_of else None,
-        "facets": idx.facets(n),
-        "facts": _facts(idx, n),
-        "sources": [list(s) for s in idx.sources(n)],
-    }
-    short = _short_label(idx, n)
-    if short:
-        record["short"] = short
+    """An entity's details as a page carries them, with the link to its page: the rest is made
+    once per index (shared, never changed: the payload only serialises it)."""
+    found = idx.records.get(n)
+    if found is None:
+        e = idx.entities[n]
+        found = {
+            "iri": n,
+            "key": e.key,
+            "cls": e.cls,
+            "zh": e.zh,
+            "en": e.en,
+            "pinyin": e.pinyin,
+            "alt": list(e.alt),
+            "page": None,
+            "facets": idx.facets(n),
+            "facts": _facts(idx, n),
+            "sources": [list(s) for s in idx.sources(n)],
+        }
+        short = _short_label(idx, n)
+        if short:
+            found["short"] = short
+        idx.records[n] = found
+    record = dict(found)
+    if page_of:
+        record["page"] = page_of(n)
     return record
 
 
