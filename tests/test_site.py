@@ -389,7 +389,6 @@ def test_stems_by_kind() -> None:
 # -- determinism and atomic writes ----------------------------------------------
 
 
-
 def test_a_site_from_the_graph_cache_is_the_same_site(out: Path, kg: KnowledgeGraph, tmp_path: Path) -> None:
     """`egovkg site` after a build reads the graph the build left in the cache (its N-Triples and
     TriG) instead of building it again: the same files, byte for byte; a changed input misses."""
@@ -472,6 +471,42 @@ def test_a_site_after_a_build_is_the_published_site_copied(tmp_path: Path) -> No
     assert digests(layout.build / "site") == full
     assert (layout.build / "site" / "index.html").stat().st_ino == index_inode
     assert digests(tmp_path / "copy") == published, "the first copy is its own files"
+
+
+@pytest.mark.slow  # two builds
+def test_the_builds_site_dumps_are_its_exports_linked(tmp_path: Path) -> None:
+    """The main job does not make the site's dumps again: they are its exports, hard-linked, the
+    bytes a site rendered alone writes. So too when the exports were kept from an earlier build
+    (one without a site) and only the site is rendered."""
+    from egovkg.graph.build import build
+    from egovkg.paths import Layout
+    from egovkg.publish import pipeline
+
+    for part in ("data", "ontology", "queries"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    layout = Layout(tmp_path)
+    first = pipeline.run(layout, out=layout.build, views=False, docs=False, site=False)
+    assert not (layout.build / "site").exists()
+    ttl = (layout.build / "egovkg.ttl").stat().st_ino
+    summary = pipeline.run(layout, out=layout.build, views=False, docs=False)
+    assert "exports" not in summary.timings and "site" in summary.timings  # the exports kept, the site made
+    assert first.triples == summary.triples
+    suffixes = ("ttl", "nt", "jsonld", "rdf", "trig")
+    for suffix in suffixes:
+        dump, export = layout.build / "site" / "dump" / f"egovkg.{suffix}", layout.build / f"egovkg.{suffix}"
+        assert dump.stat().st_ino == export.stat().st_ino, suffix
+    assert (layout.build / "egovkg.ttl").stat().st_ino == ttl
+    alone = Site(build(layout))
+    for suffix, fmt in zip(suffixes, ("ttl", "nt", "jsonld", "xml", "trig"), strict=True):
+        assert (layout.build / "site" / "dump" / f"egovkg.{suffix}").read_bytes() == alone.render(
+            f"dump/egovkg.{suffix}"
+        ), fmt
+
+
+def test_write_site_refuses_to_leave_out_a_file_the_site_does_not_have(kg: KnowledgeGraph, tmp_path: Path) -> None:
+    with pytest.raises(EgovkgError, match=r"^the site has no file dump/egovkg\.owl to leave out$"):
+        site_mod.write_site(Site(kg), tmp_path / "s", skip={"dump/egovkg.ttl", "dump/egovkg.owl"})
+    assert not (tmp_path / "s").exists()
 
 
 def test_a_failed_build_leaves_the_previous_site(out: Path, kg, tmp_path: Path, monkeypatch) -> None:

@@ -20,6 +20,7 @@ SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 
 MAX_SEGMENT = 160  # bytes; file names stay well under the usual 255 with a suffix added
 
+
 def escape_segment(segment: str) -> str:
     """One IRI path segment as a safe file name (injective; see the module docstring)."""
     if not segment:
@@ -29,13 +30,16 @@ def escape_segment(segment: str) -> str:
         out = out[:MAX_SEGMENT] + "~~" + hashlib.sha256(segment.encode("utf-8")).hexdigest()[:16]
     return out
 
+
 def escape_path(path: str) -> str:
     return "/".join(escape_segment(s) for s in path.split("/"))
+
 
 def _vocab_prefixes() -> list[tuple[str, str]]:
     """(prefix, namespace) of reused vocabularies, longest namespace first."""
     pairs = [(p, str(ns)) for p, ns in PREFIXES.items() if p not in ("id", "egov")]
     return sorted(pairs, key=lambda pn: (-len(pn[1]), pn[0]))
+
 
 def _namespaced(iri: str) -> str:
     """``schema/Event`` for https://schema.org/Event; ``~/<escaped IRI>`` outside the known vocabularies."""
@@ -45,6 +49,7 @@ def _namespaced(iri: str) -> str:
     if iri.startswith(ONTOLOGY_NS):
         return f"egov/{escape_path(iri[len(ONTOLOGY_NS) :])}"
     return f"~/{escape_segment(iri)}"
+
 
 def stem_for(iri: str, base: str) -> tuple[str, str]:
     """(kind, site path without suffix) of an IRI."""
@@ -56,13 +61,16 @@ def stem_for(iri: str, base: str) -> tuple[str, str]:
         return "id", "id/" + escape_path(iri[len(base) :])
     return "vocab", "vocab/" + _namespaced(iri)
 
+
 def class_stem(cls: str) -> str:
     """The path (without suffix) of the page listing a class's instances: ``class/egov/Award``."""
     return "class/" + _namespaced(str(cls))
 
+
 def site_root(base: str) -> str:
     """The public URL of the site's root folder: the base without its final ``id/``."""
     return base[: -len("id/")] if base.endswith("/id/") else base
+
 
 @lru_cache(maxsize=1 << 16)
 def relative(from_file: str, to_file: str) -> str:

@@ -46,6 +46,10 @@ class Output:
     # into which those entries are linked, and returns the files it wrote
     refreshes: tuple[str, ...] = ()
     refresh: Callable[[Any, Path], list[str]] | None = None
+    # files of its entries that are another output's files, byte for byte: (its file, the other
+    # output's file), paths in the set. ``render`` does not make them; once every output of the
+    # build is rendered, each is hard-linked from the other's (the site's dumps are the exports)
+    borrows: tuple[tuple[str, str], ...] = ()
 
     def key(self, inputs: Mapping[str, str]) -> str:
         h = hashlib.sha256(self.name.encode())

@@ -24,6 +24,7 @@ from egovkg.errors import OutputError, ValidationFailed
 from egovkg.graph.prefixes import DEFAULT_BASE
 from egovkg.paths import Layout
 from egovkg.publish.outputs import OUTPUTS, Output, public_path, register, replace_file, write_files
+from egovkg.rdfio.formats import RDF_FORMATS
 from egovkg.util.generations import Generations
 
 if TYPE_CHECKING:
@@ -223,7 +224,6 @@ def inputs_key(layout: Layout, base: str, selected: dict[str, bool], code: str) 
 
 def _exports(ctx: Context, folder: Path) -> list[str]:
     from egovkg.rdfio.export import serialise
-    from egovkg.rdfio.formats import RDF_FORMATS
 
     files = {  # each from the union's sorted N-Triples, made once (the TriG: each named graph's)
         f"egovkg.{f.suffix}": ctx.trig if fmt == "trig" else serialise(ctx.union, fmt, ctx.base, nt=ctx.nt)
@@ -234,7 +234,6 @@ def _exports(ctx: Context, folder: Path) -> list[str]:
 
 def _void(ctx: Context, folder: Path) -> list[str]:
     from egovkg.rdfio.export import describe, serialise
-    from egovkg.rdfio.formats import RDF_FORMATS
 
     dumps = {fmt: f"{DUMP_ROOT}egovkg.{f.suffix}" for fmt, f in RDF_FORMATS.items()}
     return write_files(folder, {"void.ttl": serialise(describe(ctx.kg, dumps=dumps, union=ctx.union), "ttl")})
@@ -268,8 +267,12 @@ def _site(ctx: Context, folder: Path) -> list[str]:
     from egovkg.publish.site import Site, write_site
 
     site = Site(ctx.kg, layout=ctx.layout, union=ctx.union, dumps={"nt": ctx.nt, "trig": ctx.trig}, views=ctx.views())
-    write_site(site, folder / "site")
+    write_site(site, folder / "site", skip={own.removeprefix("site/") for own, _ in _SITE_DUMPS})
     return ["site"]
+
+
+# the site's dumps are the exports' files (test_export checks the bytes): linked, not made twice
+_SITE_DUMPS = tuple((f"site/dump/egovkg.{f.suffix}", f"egovkg.{f.suffix}") for f in RDF_FORMATS.values())
 
 
 def _site_query_page(ctx: Context, folder: Path) -> list[str]:
@@ -299,6 +302,7 @@ for _output in (
         uses_views=True,
         refreshes=("queries",),
         refresh=_site_query_page,
+        borrows=_SITE_DUMPS,
     ),
 ):
     register(_output)
@@ -743,6 +747,8 @@ def _write_set(
             if base_key is not None:
                 records[output.name]["base"] = base_key
             fresh += entries[output.name]
+        for output in todo:
+            _borrow(staging, output)
         records = {name: records[name] for name in OUTPUTS if name in records}
         manifest = {"inputs": key, "key": key, "validated": validated, "triples": s.triples, "outputs": records}
         with _stage(s, progress, "publish"):
@@ -757,6 +763,16 @@ def _write_set(
         s.files.append((public_path(e, out, layout.viz), _size(public_path(e, out, layout.viz))))
     s.refreshed = [public_path(f, out, layout.viz) for f in sorted(s.refreshed)]
     s.kept.sort()
+
+
+def _borrow(staging: Path, output: Output) -> None:
+    """Link into ``output``'s entries the files it takes from another output's (:attr:`Output.borrows`)."""
+    for own, theirs in output.borrows:
+        source = staging / theirs
+        if not source.is_file():  # every build renders or keeps the lender: a bug, not an input's fault
+            raise OutputError(f"{output.name}: {theirs} is not in the output set, to be linked as {own}")
+        (staging / own).parent.mkdir(parents=True, exist_ok=True)
+        os.link(source, staging / own)
 
 
 def _size(path: Path) -> int:

@@ -53,7 +53,7 @@ import threading
 import time
 import urllib.parse
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -362,6 +362,12 @@ class Site:
             self._add(f"dump/egovkg.{FORMATS[fmt].suffix}", lambda fmt=fmt: self._dump(fmt))
         for path, make in workbench_files(self, self.layout).items():
             self._add(path, make)
+
+    def _compile_templates(self) -> None:
+        """Every page template compiled (Jinja compiles one on first use): before the writers
+        fork, so that they share the compiled code instead of each compiling it."""
+        for name in self.env.list_templates(filter_func=lambda name: name.endswith(".html")):
+            self.env.get_template(name)
 
     def _css(self) -> bytes:
         assert self.env.loader is not None
@@ -1076,14 +1082,18 @@ def _shares(site: Site, paths: list[str], n: int) -> list[list[str]]:
     return shares
 
 
-def write_site(site: Site, folder: Path, *, workers: int | None = None) -> tuple[int, int]:
+def write_site(site: Site, folder: Path, *, workers: int | None = None, skip: Collection[str] = ()) -> tuple[int, int]:
     """Write every file of ``site`` into ``folder`` (made if missing); (bytes, HTML pages) written.
+    ``skip``: site paths the caller puts there itself (the build links its exports as the dumps).
 
     The files are split among ``workers`` writers (default: one per CPU, at most 4): this
     process and forked ones, which inherit the rendered graph instead of receiving it; in a
     process with other threads running, this process writes them all."""
     global _WRITING
-    paths = site.paths()
+    unknown = set(skip) - set(site.paths())
+    if unknown:
+        raise EgovkgError(f"the site has no file {sorted(unknown)[0]} to leave out")
+    paths = [p for p in site.paths() if p not in skip]
     folder.mkdir(parents=True, exist_ok=True)
     for parent in sorted({posixpath.dirname(p) for p in paths} - {""}):
         (folder / parent).mkdir(parents=True, exist_ok=True)
@@ -1098,8 +1108,9 @@ def write_site(site: Site, folder: Path, *, workers: int | None = None) -> tuple
 
         mine, *theirs = _shares(site, paths, n)
         # made once, before the fork, what every writer needs: the Oxigraph copy of the graph (for
-        # the descriptions) and the views (the pages' "show in graph" links, the explorer)
+        # the descriptions), the page templates and the views (the pages' "show in graph" links, the explorer)
         site._oxigraph()
+        site._compile_templates()
         import egovkg.publish.views  # noqa: F401
 
         _WRITING = site
