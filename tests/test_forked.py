@@ -88,6 +88,36 @@ def test_wait_for_keeps_the_others_for_wait() -> None:
 
 
 @in_a_fresh_process
+def test_wait_for_keeps_another_calls_error_for_wait() -> None:
+    """The build waits for its validation before any output's result: an output that failed
+    meanwhile must not pre-empt the validation's own error (or its success)."""
+    with Forked(2) as workers:
+        workers.start("bad", lambda: (_ for _ in ()).throw(DataError("broken row", file="x.csv")))
+        workers.start("check", lambda: (time.sleep(0.2), "valid")[1])
+        assert workers.wait_for("check").result == "valid"
+        with pytest.raises(DataError, match="broken row"):
+            workers.wait()
+        assert workers.running == 0
+        workers.start("check", lambda: (_ for _ in ()).throw(ValueError("does not validate")))
+        with pytest.raises(ValueError, match="does not validate"):
+            workers.wait_for("check")
+        with pytest.raises(RuntimeError, match="no call named check is running"):
+            workers.wait_for("check")
+
+
+@in_a_fresh_process
+def test_an_uncounted_call_takes_no_place() -> None:
+    with Forked(2) as workers:
+        workers.start("side", lambda: (time.sleep(0.3), "side")[1], counted=False)
+        assert not workers.full()
+        workers.start("a", lambda: "a")
+        assert not workers.full()
+        workers.start("b", lambda: (time.sleep(0.3), "b")[1])
+        assert workers.full() and workers.running == 3
+        assert sorted(workers.wait().name for _ in range(3)) == ["a", "b", "side"]
+
+
+@in_a_fresh_process
 def test_poll_frees_the_place_of_a_finished_call_without_waiting() -> None:
     with Forked(2) as workers:
         workers.start("quick", lambda: 1)
@@ -214,11 +244,49 @@ def test_side_by_side_renders_the_same_bytes_and_reports_every_stage(tmp_path: P
         assert sorted(started) == sorted(s for s, ended in seen if ended), f"jobs={jobs}: every stage ends once"
         for stage in started:
             assert seen.index((stage, False)) < seen.index((stage, True)), f"jobs={jobs}: {stage} ends after it starts"
-    # side by side, an output that draws no views is under way while the views are laid out here
+    # side by side, an output that draws no views, and the validation, are under way while the
+    # views are laid out here
     assert events[2].index(("exports", False)) < events[2].index(("layouts", False)), events[2]
+    assert events[2].index(("validate", False)) < events[2].index(("layouts", False)), events[2]
     for folder in ("build", "viz"):
         # the graph cache's inputs.stamp holds file times: not an output
         skip = frozenset({".generations", "cache"})
         one, two = published(homes[1] / folder, skip), published(homes[2] / folder, skip)
         assert one.keys() == two.keys() and len(one) > 5
         assert [name for name in one if one[name] != two[name]] == []
+
+
+@in_a_fresh_process
+def test_side_by_side_a_failed_validation_is_the_error_though_an_output_failed_first(tmp_path: Path) -> None:
+    """The validation runs in a process of its own beside the outputs; an output that fails
+    before it ends does not pre-empt its verdict, and nothing is published."""
+    import dataclasses
+
+    from egovkg.errors import ValidationFailed
+    from egovkg.paths import Layout
+    from egovkg.publish import outputs, pipeline
+
+    for part in ("data", "ontology", "queries"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    shapes = tmp_path / "ontology" / "shapes.ttl"
+    shapes.write_text(
+        shapes.read_text(encoding="utf-8")
+        + """
+<https://w3id.org/egovkg/shapes#TestRank> a <http://www.w3.org/ns/shacl#NodeShape> ;
+  <http://www.w3.org/ns/shacl#targetClass> <https://w3id.org/egovkg/ontology#Award> ;
+  <http://www.w3.org/ns/shacl#property> <https://w3id.org/egovkg/shapes#TestRank-rank> .
+<https://w3id.org/egovkg/shapes#TestRank-rank>
+  <http://www.w3.org/ns/shacl#path> <https://w3id.org/egovkg/ontology#rank> ;
+  <http://www.w3.org/ns/shacl#maxInclusive> 5 ;
+  <http://www.w3.org/ns/shacl#message> "rank above 5" .
+""",
+        encoding="utf-8",
+    )
+
+    def broken(ctx: object, folder: Path) -> list[str]:
+        raise OutputError("exports: the disk is full")
+
+    outputs.OUTPUTS["exports"] = dataclasses.replace(outputs.OUTPUTS["exports"], render=broken)
+    with pytest.raises(ValidationFailed, match=r"20 SHACL violation\(s\).*rank above 5"):
+        pipeline.run(Layout(tmp_path), out=tmp_path / "build", views=False, docs=False, site=False, jobs=2)
+    assert not (tmp_path / "build").exists()

@@ -1043,8 +1043,9 @@ def _remove_leftovers(out: Path) -> None:
 _WRITING: Site | None = None  # the site the forked writers render (inherited, never pickled)
 # what rendering costs, in milliseconds (measured, roughly): only the split among the writers
 # depends on these, never the bytes
-_COST = {"resource": 1.7, "explorer": 1100.0, "void": 70.0, "other": 5.0}
-_DUMP_COST = {"trig": 250.0, "jsonld": 200.0, "ttl": 200.0, "xml": 90.0, "nt": 60.0}  # when not given made
+_COST = {"resource": 1.0, "explorer": 120.0, "void": 30.0, "other": 2.0}  # about a millisecond each
+_DUMP_COST = {"trig": 120.0, "jsonld": 100.0, "ttl": 100.0, "xml": 45.0, "nt": 30.0}  # when not given made
+CHUNKS_PER_WRITER = 8
 
 
 def _jobs(site: Site, paths: list[str]) -> list[tuple[float, list[str]]]:
@@ -1071,24 +1072,33 @@ def _jobs(site: Site, paths: list[str]) -> list[tuple[float, list[str]]]:
     return sorted(((cost[k], v) for k, v in groups.items()), key=lambda cv: (-cv[0], cv[1][0]))
 
 
-def _shares(site: Site, paths: list[str], n: int) -> list[list[str]]:
-    """The paths split into ``n`` shares of about equal cost (the largest jobs placed first)."""
-    shares: list[list[str]] = [[] for _ in range(n)]
-    load = [0.0] * n
-    for c, group in _jobs(site, paths):
-        i = min(range(n), key=load.__getitem__)
-        shares[i].extend(group)
-        load[i] += c
-    return shares
+def _chunks(site: Site, paths: list[str], pieces: int) -> list[list[str]]:
+    """The paths in about ``pieces`` chunks of about equal estimated cost, the costliest jobs in
+    the first ones: the writers take the next chunk as each finishes one, so they end together
+    however wrong the estimates are, the last chunk apart."""
+    jobs = _jobs(site, paths)
+    target = sum(c for c, _ in jobs) / max(1, pieces)
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    load = 0.0
+    for c, group in jobs:
+        current.extend(group)
+        load += c
+        if load >= target:
+            chunks.append(current)
+            current, load = [], 0.0
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 def write_site(site: Site, folder: Path, *, workers: int | None = None, skip: Collection[str] = ()) -> tuple[int, int]:
     """Write every file of ``site`` into ``folder`` (made if missing); (bytes, HTML pages) written.
     ``skip``: site paths the caller puts there itself (the build links its exports as the dumps).
 
-    The files are split among ``workers`` writers (default: one per CPU, at most 4): this
-    process and forked ones, which inherit the rendered graph instead of receiving it; in a
-    process with other threads running, this process writes them all."""
+    The files are written by ``workers`` forked writers (default: one per CPU, at most 4), which
+    inherit the rendered graph instead of receiving it, and take chunks of the files in turn; in
+    a process with other threads running, this process writes them all."""
     global _WRITING
     unknown = set(skip) - set(site.paths())
     if unknown:
@@ -1106,7 +1116,7 @@ def write_site(site: Site, folder: Path, *, workers: int | None = None, skip: Co
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
-        mine, *theirs = _shares(site, paths, n)
+        chunks = _chunks(site, paths, n * CHUNKS_PER_WRITER)
         # made once, before the fork, what every writer needs: the Oxigraph copy of the graph (for
         # the descriptions), the page templates and the views (the pages' "show in graph" links, the explorer)
         site._oxigraph()
@@ -1116,11 +1126,9 @@ def write_site(site: Site, folder: Path, *, workers: int | None = None, skip: Co
         _WRITING = site
         try:
             ctx = multiprocessing.get_context("fork")
-            # the writers' collector off, as in egovkg.util.forked: they live for one share
-            with ProcessPoolExecutor(n - 1, mp_context=ctx, initializer=gc.disable) as pool:
-                futures = [pool.submit(_write_share, (str(folder), share)) for share in theirs]
-                parts = [_write_files(site, folder, mine)]
-                parts += [f.result() for f in futures]
+            # the writers' collector off, as in egovkg.util.forked: they live for one site
+            with ProcessPoolExecutor(n, mp_context=ctx, initializer=gc.disable) as pool:
+                parts = list(pool.map(_write_share, [(str(folder), chunk) for chunk in chunks]))
         except BrokenProcessPool as exc:  # a writer killed (the OOM killer, a signal): the site is incomplete
             raise OutputError(f"cannot write {folder}: a site writer process died before it finished") from exc
         finally:
@@ -1136,7 +1144,7 @@ def _write_share(job: tuple[str, list[str]]) -> tuple[int, int]:
 
 
 def _write_some(site: Site, folder: Path, paths: list[str]) -> tuple[int, int]:
-    """A writer's share: a forked writer's, or every file when this process writes alone."""
+    """Some of the files: a chunk, in a forked writer, or every file when this process writes alone."""
     return _write_files(site, folder, paths)
 
 

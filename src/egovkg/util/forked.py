@@ -44,6 +44,7 @@ class _Child:
     name: str
     pid: int
     fd: int
+    counted: bool = True  # takes one of the ``jobs`` places
     data: bytearray = field(default_factory=bytearray)
 
 
@@ -107,7 +108,6 @@ class Forked:
         self.jobs = max(1, wanted) if can_fork() else 1
         self._running: dict[int, _Child] = {}  # by the pipe's read end
         self._inline: list[Done] = []  # results of calls run in this process, not yet collected
-        self._done: list[Done] = []  # results collected by wait_for() before they were asked for
         # children poll() found ended, with their exit status and CPU time: their results (or
         # errors) are read out by wait(), in the order they ended, never by poll()
         self._ended: list[tuple[_Child, int, float]] = []
@@ -115,16 +115,17 @@ class Forked:
 
     @property
     def running(self) -> int:
-        return len(self._running) + len(self._inline) + len(self._done) + len(self._ended)
+        return len(self._running) + len(self._inline) + len(self._ended)
 
     def full(self) -> bool:
         """Whether ``jobs`` calls are under way (in this process: one whose result was not
         collected yet); a caller waits for one (:meth:`wait`) before it starts another."""
-        return len(self._running) + len(self._inline) >= self.jobs
+        return sum(child.counted for child in self._running.values()) + len(self._inline) >= self.jobs
 
-    def start(self, name: str, fn: Callable[[], Any]) -> None:
+    def start(self, name: str, fn: Callable[[], Any], *, counted: bool = True) -> None:
         """Start ``fn()``: in a child when ``jobs`` > 1 (however many run: see :meth:`full`),
-        else here, at once."""
+        else here, at once. ``counted`` False: a call that takes no place of the ``jobs`` (a
+        short one run beside them, whose core would otherwise idle)."""
         if self.jobs == 1:
             t = time.perf_counter()
             result = fn()
@@ -155,25 +156,29 @@ class Forked:
             os.setpgid(pid, pid)  # as the child does: whichever runs first (no race with close())
         except OSError:  # the child has already made it, or has already ended
             pass
-        self._running[r] = _Child(name, pid, r)
+        self._running[r] = _Child(name, pid, r, counted)
 
     def wait_for(self, name: str) -> Done:
-        """The result of the call ``name`` (waiting for it); the others that finish meanwhile
-        are kept for :meth:`wait`. An error of any of them is raised here."""
-        for queue in (self._done, self._inline):
-            for i, done in enumerate(queue):
-                if done.name == name:
-                    return queue.pop(i)
-        while True:
-            done = self._next()
+        """The result of the call ``name`` (waiting for it), or its error raised. The others
+        that end meanwhile are kept for :meth:`wait`, which gives their results or raises their
+        errors in turn: one call's error never surfaces while another is waited for."""
+        for i, done in enumerate(self._inline):
             if done.name == name:
-                return done
-            self._done.append(done)
+                return self._inline.pop(i)
+        for i, ended in enumerate(self._ended):
+            if ended[0].name == name:
+                return self._result(*self._ended.pop(i))
+        if not any(child.name == name for child in self._running.values()):
+            raise RuntimeError(f"no call named {name} is running")
+        while True:
+            ended = self._reap(timeout=None)
+            assert ended is not None  # noqa: S101 - with no timeout, it returns once a child ends
+            if ended[0].name == name:
+                return self._result(*ended)
+            self._ended.append(ended)
 
     def wait(self) -> Done:
         """The next call to finish; its error is raised here."""
-        if self._done:
-            return self._done.pop(0)
         return self._next()
 
     def poll(self) -> None:
@@ -251,7 +256,6 @@ class Forked:
                 pass
             del self._running[fd]
         self._inline.clear()
-        self._done.clear()
         self._ended.clear()
 
     def __enter__(self) -> Forked:
