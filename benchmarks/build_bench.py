@@ -14,7 +14,8 @@ system time is then mostly ext4 making the site's 5,000 files. On a file system 
 journal (this machine's), its inode allocator skips every inode freed in the last minutes,
 looking each one up, for every file it makes; perf shows it in `recently_deleted`. Files
 deleted by anything else in the same block group (a test run, an earlier benchmark) cost
-the same, so a run is steadier a minute or two after the last large deletion.
+the same: the benchmark first waits (``--settle``) until making a file is cheap again, and
+says how cheap.
 
     python benchmarks/build_bench.py [--repeat 3] [--cold-builds 5] [--dir DIR] [--markdown benchmarks/RESULTS.md]
 """
@@ -71,6 +72,29 @@ def published(out: Path) -> dict[str, tuple[int, int, int]]:
     return found
 
 
+def file_cost(folder: Path, n: int = 5000) -> float:
+    """Microseconds to make one empty file in ``folder``, over as many files as a site has (the
+    first ones can take never-used inodes at full speed), kept: a deletion is what slows the
+    next ones down."""
+    probe = Path(tempfile.mkdtemp(prefix="probe-", dir=folder))
+    t = time.perf_counter()
+    for i in range(n):
+        (probe / str(i)).touch()
+    return (time.perf_counter() - t) / n * 1e6
+
+
+def settle(folder: Path, limit: float, threshold: float = 60.0) -> tuple[float, float]:
+    """Wait (up to ``limit`` seconds) until making a file in ``folder`` costs under ``threshold``
+    microseconds: ext4 without a journal skips the inodes freed in the last minutes (up to six,
+    while their table is not written back), at a cost per file made. (seconds waited, cost)."""
+    t0 = time.monotonic()
+    cost = file_cost(folder)
+    while cost > threshold and time.monotonic() - t0 < limit:
+        time.sleep(30)
+        cost = file_cost(folder)
+    return time.monotonic() - t0, cost
+
+
 def stages(stdout: str) -> dict[str, float]:
     line = next((x for x in stdout.splitlines() if x.startswith("stages: ")), "")
     return {m[1]: float(m[2]) for m in re.finditer(r"(\w+) ([\d.]+) s", line)}
@@ -81,6 +105,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="runs of each quick command (default 3)")
     ap.add_argument("--cold-builds", type=int, default=1, help="cold builds (default 1: each is long)")
     ap.add_argument("--dir", type=Path, help="make the fresh folders here (default: the system's temporary folder)")
+    ap.add_argument(
+        "--settle", type=float, default=420, help="seconds to wait at most for recent deletions to settle (default 420)"
+    )
     ap.add_argument("--markdown", type=Path, help="put the table, as a Build section, into this file")
     args = ap.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
@@ -89,6 +116,7 @@ def main() -> None:
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         tmpdir = Path(tmp)
+        waited, per_file = settle(tmpdir, args.settle)
         rdflib_runs = [timed([py, "-c", "import rdflib"], env, tmpdir)[0] for _ in range(args.repeat)]
         rows.append(('python -c "import rdflib"', rdflib_runs))
 
@@ -167,7 +195,8 @@ def main() -> None:
             f"{platform.node() or 'this machine'} ({os.cpu_count()} CPUs, Python {platform.python_version()}), "
             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average "
             f"{load_before[0]:.1f} before, {load_after[0]:.1f} after (the machine is shared: "
-            "CPU time is the steadier figure).",
+            "CPU time is the steadier figure). Before the first command, making a file took "
+            f"{per_file:.0f} µs (after waiting {waited:.0f} s for recent deletions to settle).",
             "",
             *table,
             "",
