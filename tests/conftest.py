@@ -32,6 +32,24 @@ set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "egovkg-hypothesis")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# a stricter rule than the data meets (the awards' ranks run to 10, the rule allows 5): a graph
+# that does not validate, with 20 violations, once appended to ontology/shapes.ttl
+STRICTER_RANK_SHAPE = """
+<https://w3id.org/egovkg/shapes#TestRank> a <http://www.w3.org/ns/shacl#NodeShape> ;
+  <http://www.w3.org/ns/shacl#targetClass> <https://w3id.org/egovkg/ontology#Award> ;
+  <http://www.w3.org/ns/shacl#property> <https://w3id.org/egovkg/shapes#TestRank-rank> .
+<https://w3id.org/egovkg/shapes#TestRank-rank>
+  <http://www.w3.org/ns/shacl#path> <https://w3id.org/egovkg/ontology#rank> ;
+  <http://www.w3.org/ns/shacl#maxInclusive> 5 ;
+  <http://www.w3.org/ns/shacl#message> "rank above 5" .
+"""
+
+
+def append_shape(home: Path, turtle: str) -> None:
+    shapes = home / "ontology/shapes.ttl"
+    shapes.write_text(shapes.read_text(encoding="utf-8") + "\n" + turtle, encoding="utf-8")
+
+
 def published(folder: Path, skip: frozenset[str] = frozenset({".generations"})) -> dict[str, bytes]:
     """The files a reader sees under ``folder``, through the links into the current output set,
     by path relative to ``folder``; folders named in ``skip`` (the generations behind the links
@@ -44,6 +62,8 @@ def published(folder: Path, skip: frozenset[str] = frozenset({".generations"})) 
             if p.is_file():
                 found[str(p.relative_to(folder))] = p.read_bytes()
     return dict(sorted(found.items()))
+
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 HOME_PARTS = ("data", "ontology", "queries")  # what a command needs to find the project
 

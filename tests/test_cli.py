@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from egovkg.cli import main
 
-from .conftest import ROOT
+from .conftest import ROOT, STRICTER_RANK_SHAPE, append_shape
 
 
 @pytest.fixture()
@@ -99,25 +99,8 @@ def test_a_malformed_data_file_stops_the_build_and_writes_nothing(runner: CliRun
     assert not (home / "viz").exists(), "no view may be written either"
 
 
-def _append_shape(home: Path, turtle: str) -> None:
-    shapes = home / "ontology/shapes.ttl"
-    shapes.write_text(shapes.read_text(encoding="utf-8") + "\n" + turtle, encoding="utf-8")
-
-
 def test_a_graph_that_does_not_validate_writes_nothing(runner: CliRunner, home: Path, monkeypatch) -> None:
-    # a stricter rule than the data meets: ranks run to 10, the rule allows 5
-    _append_shape(
-        home,
-        """
-<https://w3id.org/egovkg/shapes#TestRank> a <http://www.w3.org/ns/shacl#NodeShape> ;
-  <http://www.w3.org/ns/shacl#targetClass> <https://w3id.org/egovkg/ontology#Award> ;
-  <http://www.w3.org/ns/shacl#property> <https://w3id.org/egovkg/shapes#TestRank-rank> .
-<https://w3id.org/egovkg/shapes#TestRank-rank>
-  <http://www.w3.org/ns/shacl#path> <https://w3id.org/egovkg/ontology#rank> ;
-  <http://www.w3.org/ns/shacl#maxInclusive> 5 ;
-  <http://www.w3.org/ns/shacl#message> "rank above 5" .
-""",
-    )
+    append_shape(home, STRICTER_RANK_SHAPE)
     monkeypatch.setenv("EGOVKG_HOME", str(home))
     out = home / "build"
     result = runner.invoke(main, ["build", "--no-views", "--no-docs", "-o", str(out)])
@@ -128,9 +111,7 @@ def test_a_graph_that_does_not_validate_writes_nothing(runner: CliRunner, home: 
 
 
 def test_broken_shapes_are_an_error_not_a_crash(runner: CliRunner, home: Path, monkeypatch) -> None:
-    _append_shape(
-        home, "<urn:x> a <http://www.w3.org/ns/shacl#NodeShape> ; <http://www.w3.org/ns/shacl#path> <urn:p> ."
-    )
+    append_shape(home, "<urn:x> a <http://www.w3.org/ns/shacl#NodeShape> ; <http://www.w3.org/ns/shacl#path> <urn:p> .")
     monkeypatch.setenv("EGOVKG_HOME", str(home))
     result = runner.invoke(main, ["validate"])
     assert result.exit_code == 2

@@ -20,7 +20,7 @@ import pytest
 from egovkg.errors import DataError, OutputError
 from egovkg.util.forked import Forked, WorkerDied, can_fork
 
-from .conftest import ROOT, published
+from .conftest import ROOT, STRICTER_RANK_SHAPE, append_shape, published
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
@@ -268,20 +268,7 @@ def test_side_by_side_a_failed_validation_is_the_error_though_an_output_failed_f
 
     for part in ("data", "ontology", "queries"):
         shutil.copytree(ROOT / part, tmp_path / part)
-    shapes = tmp_path / "ontology" / "shapes.ttl"
-    shapes.write_text(
-        shapes.read_text(encoding="utf-8")
-        + """
-<https://w3id.org/egovkg/shapes#TestRank> a <http://www.w3.org/ns/shacl#NodeShape> ;
-  <http://www.w3.org/ns/shacl#targetClass> <https://w3id.org/egovkg/ontology#Award> ;
-  <http://www.w3.org/ns/shacl#property> <https://w3id.org/egovkg/shapes#TestRank-rank> .
-<https://w3id.org/egovkg/shapes#TestRank-rank>
-  <http://www.w3.org/ns/shacl#path> <https://w3id.org/egovkg/ontology#rank> ;
-  <http://www.w3.org/ns/shacl#maxInclusive> 5 ;
-  <http://www.w3.org/ns/shacl#message> "rank above 5" .
-""",
-        encoding="utf-8",
-    )
+    append_shape(tmp_path, STRICTER_RANK_SHAPE)
 
     def broken(ctx: object, folder: Path) -> list[str]:
         raise OutputError("exports: the disk is full")
