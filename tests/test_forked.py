@@ -277,3 +277,30 @@ def test_side_by_side_a_failed_validation_is_the_error_though_an_output_failed_f
     with pytest.raises(ValidationFailed, match=r"20 SHACL violation\(s\).*rank above 5"):
         pipeline.run(Layout(tmp_path), out=tmp_path / "build", views=False, docs=False, site=False, jobs=2)
     assert not (tmp_path / "build").exists()
+
+
+@in_a_fresh_process
+def test_side_by_side_a_failed_validation_is_the_error_though_the_layouts_failed(tmp_path: Path) -> None:
+    """An error in this process while the validation runs beside it (the views' layouts, here)
+    waits for the validation's verdict: its failure is the build's error, as one job at a time."""
+    from egovkg.errors import ValidationFailed
+    from egovkg.paths import Layout
+    from egovkg.publish import explorer, pipeline
+    from egovkg.publish.views.index import ViewError
+
+    for part in ("data", "ontology", "queries"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    append_shape(tmp_path, STRICTER_RANK_SHAPE)
+
+    def no_layouts(graph: object) -> None:
+        raise ViewError("the layouts failed")
+
+    explorer.prepare_views = no_layouts
+    with pytest.raises(ValidationFailed, match=r"20 SHACL violation\(s\)") as failed:
+        pipeline.run(Layout(tmp_path), out=tmp_path / "build", docs=False, site=False, jobs=2)
+    assert isinstance(failed.value.__cause__, ViewError)
+    assert not (tmp_path / "build").exists()
+    # valid data: the layouts' own error is the build's
+    shutil.copy(ROOT / "ontology" / "shapes.ttl", tmp_path / "ontology" / "shapes.ttl")
+    with pytest.raises(ViewError, match="the layouts failed"):
+        pipeline.run(Layout(tmp_path), out=tmp_path / "build", docs=False, site=False, jobs=2)

@@ -503,6 +503,28 @@ def test_the_builds_site_dumps_are_its_exports_linked(tmp_path: Path) -> None:
         ), fmt
 
 
+@pytest.mark.slow  # a build
+def test_the_site_dumps_are_copies_where_the_file_system_has_no_hard_links(tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    from egovkg.paths import Layout
+    from egovkg.publish import pipeline
+
+    for part in ("data", "ontology", "queries"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+
+    def no_links(src: object, dst: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted", str(dst))
+
+    monkeypatch.setattr(os, "link", no_links)
+    layout = Layout(tmp_path)
+    pipeline.run(layout, out=layout.build, views=False, docs=False, jobs=1)
+    for suffix in ("ttl", "nt", "jsonld", "rdf", "trig"):
+        dump, export = layout.build / "site" / "dump" / f"egovkg.{suffix}", layout.build / f"egovkg.{suffix}"
+        assert dump.read_bytes() == export.read_bytes(), suffix
+        assert dump.stat().st_ino != export.stat().st_ino and dump.stat().st_nlink == 1, suffix
+
+
 def test_write_site_refuses_to_leave_out_a_file_the_site_does_not_have(kg: KnowledgeGraph, tmp_path: Path) -> None:
     with pytest.raises(EgovkgError, match=r"^the site has no file dump/egovkg\.owl to leave out$"):
         site_mod.write_site(Site(kg), tmp_path / "s", skip={"dump/egovkg.ttl", "dump/egovkg.owl"})

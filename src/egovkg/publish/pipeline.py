@@ -25,7 +25,7 @@ from egovkg.graph.prefixes import DEFAULT_BASE
 from egovkg.paths import Layout
 from egovkg.publish.outputs import OUTPUTS, Output, public_path, register, replace_file, write_files
 from egovkg.rdfio.formats import RDF_FORMATS
-from egovkg.util.generations import Generations
+from egovkg.util.generations import Generations, hard_link
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -678,6 +678,7 @@ def _write_set(
     staging = gens.stage()
     if gens.lock_fd is not None:  # not handed on to a child's own children, which could outlive it
         workers.close_in_children.add(gens.lock_fd)
+    validating = False  # the validation runs in a child whose verdict is not in yet
     try:
         records: dict[str, dict[str, Any]] = {}
         todo: list[Output] = []
@@ -718,6 +719,7 @@ def _write_set(
             if progress:
                 progress("validate", None)
             workers.start("validate", check, counted=False)
+            validating = True
         while pending or workers.running:
             workers.poll()  # the finished ones collected: their processes are free again
             while pending and not workers.full():
@@ -734,6 +736,7 @@ def _write_set(
             if check is not None:  # its error, not an output's, is the build's
                 check = None
                 validated_in = workers.wait_for("validate")
+                validating = False
                 s.timings["validate"] = validated_in.seconds
                 if validated_in.cpu is not None:
                     s.cpu["validate"] = validated_in.cpu
@@ -765,16 +768,35 @@ def _write_set(
         manifest = {"inputs": key, "key": key, "validated": validated, "triples": s.triples, "outputs": records}
         with _stage(s, progress, "publish"):
             gens.publish(staging, manifest, _links(manifest, out, layout.viz), _links(previous, out, layout.viz))
-    except BaseException:
+    except BaseException as exc:
         from egovkg.util.generations import _remove
 
+        # an error here (laying out the views, say) while the validation still runs: its
+        # verdict first, which is the build's error if it failed, as it is one job at a time
+        verdict = _validation_verdict(workers, exc) if validating else None
         workers.close()  # no child writes into the folder once it is removed
         _remove(staging)
+        if verdict is not None:
+            raise verdict from exc
         raise
     for e in sorted(fresh):
         s.files.append((public_path(e, out, layout.viz), _size(public_path(e, out, layout.viz))))
     s.refreshed = [public_path(f, out, layout.viz) for f in sorted(s.refreshed)]
     s.kept.sort()
+
+
+def _validation_verdict(workers: Any, error: BaseException) -> ValidationFailed | None:
+    """The validation's failure, waited for, when ``error`` ended the build while it ran; None
+    if it passed, could not tell, or ``error`` is an interrupt (nothing is waited for then)."""
+    if not isinstance(error, Exception):
+        return None
+    try:
+        workers.wait_for("validate")
+    except ValidationFailed as failed:
+        return failed
+    except Exception:  # noqa: BLE001 - it died, or never started: the first error stands
+        return None
+    return None
 
 
 def _borrow(staging: Path, output: Output) -> None:
@@ -784,7 +806,7 @@ def _borrow(staging: Path, output: Output) -> None:
         if not source.is_file():  # every build renders or keeps the lender: a bug, not an input's fault
             raise OutputError(f"{output.name}: {theirs} is not in the output set, to be linked as {own}")
         (staging / own).parent.mkdir(parents=True, exist_ok=True)
-        os.link(source, staging / own)
+        hard_link(source, staging / own)  # a copy where the file system has no hard links
 
 
 def _size(path: Path) -> int:

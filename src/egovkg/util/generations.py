@@ -275,12 +275,13 @@ def _link_tree(src: Path, dst: Path) -> None:
     if os.path.islink(src):
         os.symlink(os.readlink(src), dst)
     elif src.is_dir():
-        shutil.copytree(src, dst, symlinks=True, copy_function=_hard_link)
+        shutil.copytree(src, dst, symlinks=True, copy_function=hard_link)
     else:
-        _hard_link(src, dst)
+        hard_link(src, dst)
 
 
-def _hard_link(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+def hard_link(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+    """``dst`` as a hard link to ``src``, or a copy (mtime kept) where links are not possible."""
     try:
         os.link(src, dst)
     except OSError as exc:
@@ -306,4 +307,4 @@ def _fsync_folder(folder: Path) -> None:
             os.close(fd)
 
 
-__all__ = ["Generations", "exchange", "STATE"]
+__all__ = ["Generations", "exchange", "hard_link", "STATE"]
