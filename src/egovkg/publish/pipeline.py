@@ -46,7 +46,7 @@ class Summary:
     kept: list[Path] = field(default_factory=list)
     refreshed: list[Any] = field(default_factory=list)  # files rewritten in an output otherwise kept
     timings: dict[str, float] = field(default_factory=dict)
-    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds of each output rendered in a child
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds of each output, and the validation, in a child
     unchanged: bool = False
 
     def lines(self) -> list[str]:
