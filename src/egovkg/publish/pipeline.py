@@ -719,7 +719,7 @@ def _write_set(
             if progress:
                 progress("validate", None)
             workers.start("validate", check, counted=False)
-            validating = True
+            validating, check = True, None
         while pending or workers.running:
             workers.poll()  # the finished ones collected: their processes are free again
             while pending and not workers.full():
@@ -733,8 +733,7 @@ def _write_set(
             if ctx._views is None and any(o.uses_views for o in pending):
                 _lay_out(ctx, s, progress)  # while the processes run; the outputs that draw them wait for it
                 continue
-            if check is not None:  # its error, not an output's, is the build's
-                check = None
+            if validating:  # its error, not an output's, is the build's
                 validated_in = workers.wait_for("validate")
                 validating = False
                 s.timings["validate"] = validated_in.seconds
